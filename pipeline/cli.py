@@ -1,0 +1,348 @@
+"""The ``it2en`` command: parse options, call the library, render, map errors to exit codes.
+
+This is the only module that prints, installs log handlers or shows progress bars.
+
+Exit codes: 0 success; 1 one or more documents failed (the others were still written);
+2 usage or configuration error; 3 a model could not be loaded; 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from . import __version__
+from .config import PipelineConfig
+from .errors import ConfigError, InputError, It2enError, ModelLoadError
+from .io import atomic_output, read_documents
+from .models import download_model
+from .pipeline import Pipeline, ProgressCallback
+from .render import render_markdown, render_text
+from .types import Failure, Result
+
+EXIT_FAILED_DOCUMENTS = 1
+EXIT_USAGE = 2
+EXIT_MODEL = 3
+EXIT_INTERRUPTED = 130
+_EXIT_CODES: dict[type[It2enError], int] = {
+    ConfigError: EXIT_USAGE,
+    ModelLoadError: EXIT_MODEL,
+    InputError: EXIT_FAILED_DOCUMENTS,
+}
+
+log = logging.getLogger("it2en")
+
+app = typer.Typer(
+    name="it2en",
+    help="Translate Italian documents into English and summarize them in both languages.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+models_app = typer.Typer(help="Manage local copies of the models.", no_args_is_help=True)
+app.add_typer(models_app, name="models")
+
+
+class OutputFormat(str, Enum):
+    text = "text"
+    md = "md"
+    json = "json"
+    jsonl = "jsonl"
+
+
+class InputFormat(str, Enum):
+    auto = "auto"
+    text = "text"
+    jsonl = "jsonl"
+
+
+_SUFFIX_FORMATS = {".txt": "text", ".md": "md", ".json": "json", ".jsonl": "jsonl"}
+
+# Options shared by every command that runs models, declared once.
+Inputs = Annotated[
+    list[str],
+    typer.Argument(help="Italian .txt/.md files, .jsonl files of {id, text}, or - for stdin."),
+]
+ConfigOpt = Annotated[Optional[Path], typer.Option("--config", help="TOML preset (see configs/).")]
+TranslatorOpt = Annotated[Optional[str], typer.Option(help="Italian→English model: hub id or folder.")]
+SummarizerOpt = Annotated[Optional[str], typer.Option(help="Summarizer model: hub id or folder.")]
+BackOpt = Annotated[Optional[str], typer.Option(help="English→Italian model: hub id or folder.")]
+ModelsDirOpt = Annotated[Optional[str], typer.Option("--models-dir", help="Local model store.")]
+OfflineOpt = Annotated[Optional[bool], typer.Option("--offline", help="Never use the network.")]
+DeviceOpt = Annotated[Optional[str], typer.Option(help="auto, cpu, cuda or cuda:N.")]
+PrecisionOpt = Annotated[Optional[str], typer.Option(help="auto, fp32, fp16 or bf16 (half: CUDA only).")]
+BeamsOpt = Annotated[Optional[int], typer.Option("--num-beams", help="Beam width (1 = greedy).")]
+BatchOpt = Annotated[Optional[int], typer.Option("--batch-size", help="Most segments per batch.")]
+TokensOpt = Annotated[
+    Optional[int], typer.Option("--max-batch-tokens", help="Most padded input tokens per batch.")
+]
+FormatOpt = Annotated[
+    Optional[OutputFormat],
+    typer.Option("--format", "-f", help="Output format [default: md on a terminal, else by -o suffix or jsonl/text]."),
+]
+OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="Output file (default stdout).")]
+InputFormatOpt = Annotated[InputFormat, typer.Option("--input-format", help="How to read INPUT.")]
+EncodingOpt = Annotated[str, typer.Option(help="Encoding of text inputs.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="More log detail on stderr.")]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"it2en {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Translate Italian documents into English and summarize them in both languages."""
+
+
+@app.command()
+def translate(
+    inputs: Inputs,
+    config: ConfigOpt = None,
+    translator: TranslatorOpt = None,
+    models_dir: ModelsDirOpt = None,
+    offline: OfflineOpt = None,
+    device: DeviceOpt = None,
+    precision: PrecisionOpt = None,
+    num_beams: BeamsOpt = None,
+    batch_size: BatchOpt = None,
+    max_batch_tokens: TokensOpt = None,
+    output_format: FormatOpt = None,
+    output: OutputOpt = None,
+    input_format: InputFormatOpt = InputFormat.auto,
+    encoding: EncodingOpt = "utf-8",
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Translate Italian documents into English, keeping their layout.
+
+    Example: it2en translate notizia.txt -o notizia.en.txt
+    """
+    settings = dict(
+        translator=translator, models_dir=models_dir, offline=offline, device=device,
+        precision=precision, num_beams=num_beams, batch_size=batch_size,
+        max_batch_tokens=max_batch_tokens,
+    )
+    with _errors_mapped(debug, quiet, verbose):
+        _run(inputs, config, settings, False, output_format, output, input_format, encoding, quiet)
+
+
+@app.command()
+def summarize(
+    inputs: Inputs,
+    config: ConfigOpt = None,
+    translator: TranslatorOpt = None,
+    summarizer: SummarizerOpt = None,
+    back_translator: BackOpt = None,
+    models_dir: ModelsDirOpt = None,
+    offline: OfflineOpt = None,
+    device: DeviceOpt = None,
+    precision: PrecisionOpt = None,
+    num_beams: BeamsOpt = None,
+    batch_size: BatchOpt = None,
+    max_batch_tokens: TokensOpt = None,
+    italian_summary: Annotated[
+        Optional[bool],
+        typer.Option("--italian-summary/--no-italian-summary", help="Render the summary in Italian too."),
+    ] = None,
+    output_format: FormatOpt = None,
+    output: OutputOpt = None,
+    input_format: InputFormatOpt = InputFormat.auto,
+    encoding: EncodingOpt = "utf-8",
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Translate and summarize: English summary points grounded in the Italian source,
+    the Italian summary, and the full translation.
+
+    Example: it2en summarize notizia.txt --format json -o notizia.json
+    """
+    settings = dict(
+        translator=translator, summarizer=summarizer, back_translator=back_translator,
+        models_dir=models_dir, offline=offline, device=device, precision=precision,
+        num_beams=num_beams, batch_size=batch_size, max_batch_tokens=max_batch_tokens,
+        italian_summary=italian_summary,
+    )
+    with _errors_mapped(debug, quiet, verbose):
+        _run(inputs, config, settings, True, output_format, output, input_format, encoding, quiet)
+
+
+@models_app.command("download")
+def models_download(
+    directory: Annotated[
+        Optional[str], typer.Option("--dir", help="Model store to fill [default: config's, models/].")
+    ] = None,
+    config: ConfigOpt = None,
+    translator: TranslatorOpt = None,
+    summarizer: SummarizerOpt = None,
+    back_translator: BackOpt = None,
+    offline: OfflineOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Save the configured models into the local store for offline and scheduled use,
+    then print the config lines that point at them.
+
+    Example: it2en models download --dir models/ > configs/local.toml
+    """
+    with _errors_mapped(debug, quiet, verbose):
+        cfg = PipelineConfig.from_file(
+            config, translator=translator, summarizer=summarizer,
+            back_translator=back_translator, models_dir=directory, offline=offline,
+        )
+        lines = ["[models]"]
+        for role, key in (("translator", "translator"), ("summarizer", "summarizer"),
+                          ("back-translator", "back_translator")):
+            name = getattr(cfg, key)
+            folder, saved = download_model(role, name, models_dir=cfg.models_dir, offline=cfg.offline)
+            log.info("%s %s: %s", "saved" if saved else "already local", name, folder)
+            lines.append(f"{key} = {json.dumps(str(folder))}")
+        lines.append("offline = true")
+        typer.echo("\n".join(lines))
+
+
+def _run(
+    inputs: list[str],
+    config: Path | None,
+    settings: dict[str, object],
+    summarize: bool,
+    output_format: OutputFormat | None,
+    output: Path | None,
+    input_format: InputFormat,
+    encoding: str,
+    quiet: bool,
+) -> None:
+    """Read, process and write every document; exit 1 if any failed."""
+    cfg = PipelineConfig.from_file(config, **settings)
+    fmt = _choose_format(output_format, output, summarize)
+    documents = read_documents(inputs, input_format=input_format.value, encoding=encoding)
+    failed = 0
+    with _progress(enabled=not quiet and sys.stderr.isatty()) as progress:
+        pipeline = Pipeline(cfg, progress=progress)
+        with atomic_output(output) as stream:
+            records: list[dict[str, object]] = []
+            for index, outcome in enumerate(pipeline.process_many(documents, summarize=summarize)):
+                if isinstance(outcome, Failure):
+                    failed += 1
+                    typer.echo(f"it2en: error: {outcome.message()}", err=True)
+                elif fmt == "json":
+                    records.append(outcome.to_dict())
+                else:
+                    stream.write(_render(outcome, fmt, index > 0 or len(inputs) > 1))
+                    stream.flush()
+            if fmt == "json":
+                data = records[0] if len(records) == 1 and len(inputs) == 1 else records
+                stream.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    if failed:
+        log.warning("%d document(s) failed", failed)
+        raise typer.Exit(EXIT_FAILED_DOCUMENTS)
+
+
+def _render(result: Result, fmt: str, several: bool) -> str:
+    if fmt == "jsonl":
+        return json.dumps(result.to_dict(), ensure_ascii=False) + "\n"
+    if fmt == "md":
+        return ("\n" if several else "") + render_markdown(result)
+    return ("\n" if several else "") + render_text(result, header=several)
+
+
+def _choose_format(explicit: OutputFormat | None, output: Path | None, summarize: bool) -> str:
+    """Explicit flag; else the output file's suffix; else Markdown on a terminal; else
+    JSONL for summaries and plain text for translations."""
+    if explicit is not None:
+        return explicit.value
+    if output is not None and str(output) != "-":
+        return _SUFFIX_FORMATS.get(output.suffix.lower(), "jsonl" if summarize else "text")
+    if sys.stdout.isatty():
+        return "md"
+    return "jsonl" if summarize else "text"
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[ProgressCallback | None]:
+    """A progress callback drawing one tqdm bar per stage on stderr, or None."""
+    if not enabled:
+        yield None
+        return
+    from tqdm import tqdm
+
+    bars: dict[str, tqdm] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        bar = bars.get(stage)
+        if bar is None or bar.total != total or done < bar.n:
+            if bar is not None:
+                bar.close()
+            bar = bars[stage] = tqdm(total=total, desc=stage, unit="seg", leave=False, file=sys.stderr)
+        bar.update(done - bar.n)
+
+    try:
+        yield update
+    finally:
+        for bar in bars.values():
+            bar.close()
+
+
+@contextmanager
+def _errors_mapped(debug: bool, quiet: bool, verbose: bool) -> Iterator[None]:
+    """Set up logging, then turn library errors into one stderr line and an exit code."""
+    _setup_logging(debug, quiet, verbose)
+    try:
+        yield
+    except It2enError as exc:
+        if debug:
+            raise
+        typer.echo(f"it2en: error: {exc}", err=True)
+        raise typer.Exit(_EXIT_CODES.get(type(exc), EXIT_FAILED_DOCUMENTS)) from None
+    except KeyboardInterrupt:
+        typer.echo("it2en: interrupted", err=True)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    except (typer.Exit, typer.Abort):
+        raise
+    except Exception as exc:
+        if debug:
+            raise
+        typer.echo(
+            f"it2en: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
+            err=True,
+        )
+        raise typer.Exit(EXIT_FAILED_DOCUMENTS) from None
+
+
+def _setup_logging(debug: bool, quiet: bool, verbose: bool) -> None:
+    level = logging.DEBUG if debug else logging.ERROR if quiet else logging.INFO if verbose else logging.WARNING
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("it2en: %(levelname)s: %(message)s"))
+    root = logging.getLogger("pipeline")
+    for logger in (root, log):
+        logger.handlers[:] = [handler]
+        logger.setLevel(level)
+        logger.propagate = False
+    if not debug:
+        # Third-party chatter (tokenizer hints, hub notices) is not for our users.
+        warnings.filterwarnings("ignore")
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()

@@ -1,0 +1,168 @@
+"""Pipeline options: one typed object, loaded from defaults, a TOML file and flags.
+
+Precedence is decided here and nowhere else: a flag beats the config file, the config
+file beats the defaults below (``configs/default.toml`` mirrors them; a test keeps the
+two equal).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+__all__ = ["DEVICES", "PRECISIONS", "PipelineConfig", "load_config"]
+
+PRECISIONS = ("auto", "fp32", "fp16", "bf16")
+DEVICES = "auto|cpu|cuda|cuda:N"
+
+# TOML layout: section -> {key in the file: field of PipelineConfig}.
+_TOML_KEYS: dict[str, dict[str, str]] = {
+    "models": {
+        "translator": "translator",
+        "summarizer": "summarizer",
+        "back_translator": "back_translator",
+        "dir": "models_dir",
+        "offline": "offline",
+    },
+    "runtime": {"device": "device", "precision": "precision"},
+    "decoding": {
+        "num_beams": "num_beams",
+        "batch_size": "batch_size",
+        "max_batch_tokens": "max_batch_tokens",
+        "max_input_tokens": "max_input_tokens",
+        "docs_per_chunk": "docs_per_chunk",
+    },
+    "summary": {"min_sentences": "summary_min_sentences", "italian": "italian_summary"},
+}
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    """Everything that shapes a run. Invalid values raise :class:`ConfigError`."""
+
+    translator: str = "Helsinki-NLP/opus-mt-it-en"
+    """Italian→English MarianMT model: a Hugging Face hub id or a local folder."""
+    summarizer: str = "sshleifer/distilbart-cnn-12-6"
+    """English seq2seq summarizer: hub id or local folder."""
+    back_translator: str = "Helsinki-NLP/opus-mt-en-it"
+    """English→Italian MarianMT model that renders the summary in Italian."""
+    models_dir: str = "models"
+    """Local model store searched before the hub (``it2en models download`` fills it)."""
+    offline: bool = False
+    """Never touch the network; also on when ``HF_HUB_OFFLINE=1`` is set."""
+    device: str = "auto"
+    """``auto`` (CUDA when available), ``cpu``, ``cuda`` or ``cuda:N``."""
+    precision: str = "auto"
+    """``auto`` (fp32 on CPU, bf16 or fp16 on CUDA), ``fp32``, ``fp16``, ``bf16``."""
+    num_beams: int = 4
+    """Beam width for every model; 1 is greedy decoding."""
+    batch_size: int = 32
+    """Most segments (or summary windows) in one batch."""
+    max_batch_tokens: int = 4096
+    """Most padded input tokens in one batch: rows × longest row."""
+    max_input_tokens: int | None = None
+    """Longest segment sent to a translator, in tokens; default the model's own limit."""
+    docs_per_chunk: int = 64
+    """Documents pooled per chunk by ``process_many``: bounds memory on long streams."""
+    summary_min_sentences: int = 4
+    """Documents with fewer sentences keep their translation as the summary."""
+    italian_summary: bool = True
+    """Render the summary in Italian with the back-translator."""
+
+    def __post_init__(self) -> None:
+        for name in ("translator", "summarizer", "back_translator", "models_dir"):
+            if not str(getattr(self, name)).strip():
+                raise ConfigError(f"{name} must not be empty")
+        if self.precision not in PRECISIONS:
+            raise ConfigError(
+                f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}"
+            )
+        device = self.device
+        if device not in ("auto", "cpu", "cuda") and not (
+            device.startswith("cuda:") and device[5:].isdigit()
+        ):
+            raise ConfigError(f"device must be {DEVICES}, got {device!r}")
+        for name in ("num_beams", "batch_size", "max_batch_tokens", "docs_per_chunk"):
+            _require_positive(name, getattr(self, name))
+        if self.max_input_tokens is not None:
+            _require_positive("max_input_tokens", self.max_input_tokens, minimum=8)
+        _require_positive("summary_min_sentences", self.summary_min_sentences, minimum=0)
+
+    @classmethod
+    def from_file(cls, path: str | Path | None, **overrides: Any) -> PipelineConfig:
+        """Defaults, then the TOML file at ``path`` (if any), then ``overrides`` whose value
+        is not ``None`` (unset flags)."""
+        base = cls(**load_config(path)) if path is not None else cls()
+        return base.with_overrides(**overrides)
+
+    def with_overrides(self, **overrides: Any) -> PipelineConfig:
+        """A copy with every override that is not ``None`` applied."""
+        known = {f.name for f in fields(self)}
+        unknown = sorted(set(overrides) - known)
+        if unknown:
+            raise ConfigError(f"unknown option(s): {', '.join(unknown)}")
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def load_config(path: str | Path) -> dict[str, Any]:
+    """Read a TOML preset and return PipelineConfig field values.
+
+    Unknown sections or keys are errors (a typo must not be silently ignored). Model
+    values starting with ``./`` or ``../`` are taken relative to the file's folder.
+    """
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read config file ({exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML ({exc})") from None
+    values: dict[str, Any] = {}
+    for section, table in data.items():
+        keys = _TOML_KEYS.get(section)
+        if keys is None or not isinstance(table, Mapping):
+            raise ConfigError(
+                f"{path}: unknown section [{section}] (known: {', '.join(_TOML_KEYS)})"
+            )
+        for key, value in table.items():
+            if key not in keys:
+                raise ConfigError(
+                    f"{path}: unknown key {section}.{key} (known: {', '.join(keys)})"
+                )
+            values[keys[key]] = _check_type(path, f"{section}.{key}", keys[key], value)
+    for name in ("translator", "summarizer", "back_translator", "models_dir"):
+        value = values.get(name)
+        if isinstance(value, str) and value.startswith(("./", "../")):
+            values[name] = str((path.parent / value).resolve())
+    return values
+
+
+def _check_type(path: Path, key: str, field_name: str, value: Any) -> Any:
+    """Reject a value whose TOML type does not match the field's."""
+    expected = {f.name: f.type for f in fields(PipelineConfig)}[field_name]
+    if "bool" in expected:
+        ok = isinstance(value, bool)
+    elif "int" in expected:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    else:
+        ok = isinstance(value, str)
+    if not ok:
+        raise ConfigError(f"{path}: {key} must be of type {expected}, got {value!r}")
+    return value
+
+
+def _require_positive(name: str, value: int, minimum: int = 1) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise ConfigError(f"{name} must be an integer >= {minimum}, got {value!r}")

@@ -1,0 +1,85 @@
+"""Inference engines: the small interface the pipeline talks to, and its torch implementation.
+
+The pipeline needs only three things of a seq2seq model: how many tokens a text costs,
+the longest input it takes, and the outputs for one batch of texts. Anything offering them
+(another runtime, a fake in a unit test) can stand in for :class:`TorchSeq2Seq`.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from .models import LoadedModel
+
+__all__ = ["Seq2SeqEngine", "TorchSeq2Seq"]
+
+log = logging.getLogger(__name__)
+
+# Models advertise absurd limits when they have none (transformers uses 1e30).
+_NO_LIMIT = 100_000
+
+
+@runtime_checkable
+class Seq2SeqEngine(Protocol):
+    """What the pipeline needs of a text-to-text model."""
+
+    name: str
+    max_input_tokens: int
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Input tokens per text, special tokens included."""
+        ...
+
+    def generate(self, texts: Sequence[str]) -> list[str]:
+        """Outputs for one batch, in the order of ``texts``."""
+        ...
+
+
+class TorchSeq2Seq:
+    """A Hugging Face seq2seq model run with ``generate`` under ``torch.inference_mode``.
+
+    The generation config is built once from the model's own (so task defaults such as a
+    summarizer's length bounds survive) with the beam width overridden.
+    """
+
+    def __init__(self, loaded: LoadedModel, num_beams: int, max_input_tokens: int | None = None):
+        self.name = loaded.name
+        self._model = loaded.model
+        self._tokenizer = loaded.tokenizer
+        self._device = loaded.device
+        limits = [
+            getattr(self._tokenizer, "model_max_length", None),
+            getattr(self._model.config, "max_position_embeddings", None),
+            max_input_tokens,
+        ]
+        self.max_input_tokens = min(int(x) for x in limits if x and x < _NO_LIMIT)
+        config = copy.deepcopy(self._model.generation_config)
+        config.num_beams = num_beams
+        if config.num_return_sequences and config.num_return_sequences > 1:
+            config.num_return_sequences = 1
+        self._generation_config = config
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Input tokens per text, special tokens included, never truncated."""
+        encoded = self._tokenizer(list(texts), add_special_tokens=True, truncation=False)
+        return [len(ids) for ids in encoded["input_ids"]]
+
+    def generate(self, texts: Sequence[str]) -> list[str]:
+        """Decode one batch. Inputs longer than the model limit are a bug upstream."""
+        import torch
+
+        batch = self._tokenizer(
+            list(texts), return_tensors="pt", padding=True, truncation=False
+        ).to(self._device)
+        if batch["input_ids"].shape[1] > self.max_input_tokens:
+            raise ValueError(
+                f"{self.name}: input of {batch['input_ids'].shape[1]} tokens exceeds the "
+                f"limit of {self.max_input_tokens}; segments must be split first"
+            )
+        with torch.inference_mode():
+            output = self._model.generate(**batch, generation_config=self._generation_config)
+        return [text.strip() for text in self._tokenizer.batch_decode(output, skip_special_tokens=True)]

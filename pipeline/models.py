@@ -1,0 +1,181 @@
+"""Find, load and save models: one place that knows about folders, the hub and devices.
+
+Resolution order for a model name: an existing local folder; the same name in the local
+model store (``models/<org>--<name>``, filled by ``it2en models download``); the Hugging
+Face hub or its cache, with ``local_files_only`` when offline. A failure lists every
+place that was tried and how to fetch the model.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import ConfigError, ModelLoadError
+
+if TYPE_CHECKING:
+    import torch
+    from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+__all__ = [
+    "LoadedModel",
+    "download_model",
+    "is_offline",
+    "load_model",
+    "resolve_device",
+    "resolve_dtype",
+    "store_folder",
+]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """A seq2seq model and its tokenizer, on their device, ready for inference."""
+
+    name: str
+    """The name the user configured (hub id or folder)."""
+    location: str
+    """Where it was actually loaded from."""
+    model: PreTrainedModel
+    tokenizer: PreTrainedTokenizerBase
+    device: torch.device
+
+
+def is_offline(offline: bool) -> bool:
+    """True when the network must not be used: the option, or ``HF_HUB_OFFLINE``."""
+    return offline or os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes")
+
+
+def store_folder(models_dir: str | Path, name: str) -> Path:
+    """The folder of hub model ``name`` in the local store: ``org/model`` → ``org--model``."""
+    return Path(models_dir) / name.strip("/").replace("/", "--")
+
+
+def resolve_device(device: str) -> torch.device:
+    """``auto`` picks CUDA when available; an explicit CUDA device must exist."""
+    import torch
+
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    resolved = torch.device(device)
+    if resolved.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ConfigError(f"device {device!r} requested but CUDA is not available")
+        if resolved.index is not None and resolved.index >= torch.cuda.device_count():
+            raise ConfigError(
+                f"device {device!r} requested but only {torch.cuda.device_count()} "
+                "CUDA device(s) exist"
+            )
+    return resolved
+
+
+def resolve_dtype(precision: str, device: torch.device) -> torch.dtype:
+    """fp32 on CPU; on CUDA ``auto`` is bf16 where supported, else fp16."""
+    import torch
+
+    if device.type != "cuda":
+        if precision in ("fp16", "bf16"):
+            raise ConfigError(f"precision {precision} needs a CUDA device (device is {device})")
+        return torch.float32
+    if precision == "auto":
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}[precision]
+
+
+def load_model(
+    role: str,
+    name: str,
+    *,
+    models_dir: str | Path,
+    offline: bool,
+    device: torch.device,
+    dtype: torch.dtype,
+) -> LoadedModel:
+    """Load model and tokenizer for ``role`` (translator, summarizer, back-translator)."""
+    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+    offline = is_offline(offline)
+    tried: list[str] = []
+    source, local = _locate(name, models_dir, tried)
+    kwargs: dict[str, Any] = {"trust_remote_code": False}
+    if not local:
+        kwargs["local_files_only"] = offline
+        tried.append(
+            "the Hugging Face cache (offline)" if offline else "the Hugging Face hub and its cache"
+        )
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
+        model = AutoModelForSeq2SeqLM.from_pretrained(source, dtype=dtype, **kwargs)
+    except Exception as exc:  # transformers raises OSError, ValueError, HTTP errors...
+        log.debug("loading %s from %s failed", role, source, exc_info=True)
+        raise ModelLoadError(_not_found(role, name, tried, offline, exc)) from exc
+    model.to(device)
+    model.eval()
+    log.info("loaded %s %s from %s on %s (%s)", role, name, source, device, dtype)
+    return LoadedModel(name=name, location=str(source), model=model, tokenizer=tokenizer, device=device)
+
+
+def _locate(name: str, models_dir: str | Path, tried: list[str]) -> tuple[str, bool]:
+    """Where to load ``name`` from, and whether that is a local folder."""
+    path = Path(name).expanduser()
+    if path.is_dir():
+        return str(path), True
+    tried.append(f"folder {path}")
+    if name.startswith((".", "/", "~")) or path.is_absolute():
+        return str(path), True  # clearly meant as a path; loading it fails with `tried`
+    stored = store_folder(models_dir, name)
+    if stored.is_dir():
+        return str(stored), True
+    tried.append(f"folder {stored}")
+    return name, False
+
+
+def _not_found(role: str, name: str, tried: list[str], offline: bool, exc: Exception) -> str:
+    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    fetch = (
+        f"run `it2en models download` on a machine with network access and copy the folder "
+        f"into the model store, or pass --{role} PATH to a local copy"
+    )
+    if offline:
+        fetch = "offline mode is on; " + fetch
+    return (
+        f"{role} model {name!r} could not be loaded (looked in: {', '.join(tried)}): "
+        f"{reason[:200]}; {fetch}"
+    )
+
+
+def download_model(
+    role: str, name: str, *, models_dir: str | Path, offline: bool
+) -> tuple[Path, bool]:
+    """Save model ``name`` into the local store; return its folder and whether it was saved.
+
+    A name that is already a local folder is left where it is. Weights are written as
+    safetensors whatever format the source uses.
+    """
+    path = Path(name).expanduser()
+    if path.is_dir():
+        return path.resolve(), False
+    target = store_folder(models_dir, name)
+    if (target / "config.json").is_file():
+        return target.resolve(), False
+    if is_offline(offline):
+        raise ModelLoadError(
+            f"{role} model {name!r} is not in {target} and offline mode is on: "
+            "run the download on a machine with network access"
+        )
+    import torch
+
+    loaded = load_model(
+        role, name, models_dir=models_dir, offline=False, device=torch.device("cpu"),
+        dtype=torch.float32,
+    )
+    tmp = target.with_name(target.name + ".partial")
+    loaded.model.save_pretrained(tmp)
+    loaded.tokenizer.save_pretrained(tmp)
+    tmp.replace(target)
+    return target.resolve(), True

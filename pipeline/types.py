@@ -1,0 +1,139 @@
+"""Typed records that flow through the pipeline.
+
+``Document`` goes in; ``Segment`` is a piece of it with exact character offsets; ``Result``
+comes out and turns itself into the JSON record with :meth:`Result.to_dict`. All records
+are frozen: a stage makes new records instead of patching old ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+__all__ = [
+    "Document",
+    "Failure",
+    "Point",
+    "Result",
+    "Segment",
+    "SegmentKind",
+    "Summary",
+    "SummaryKind",
+]
+
+SegmentKind = Literal["text", "heading", "list_item", "quote"]
+"""The block a segment belongs to; Markdown markers stay in the gaps between segments."""
+
+SummaryKind = Literal["abstractive", "hierarchical", "translation"]
+"""How the summary was made: one summarizer pass, windows summarized and combined, or
+(for documents too short to summarize) the translation itself."""
+
+
+@dataclass(frozen=True)
+class Document:
+    """One input document.
+
+    ``origin`` says where it came from (a path, ``path:line`` for JSONL, ``<stdin>``) so
+    that errors can name it.
+    """
+
+    id: str
+    text: str
+    origin: str = ""
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A translatable span of a document: ``document.text[start:end] == text``.
+
+    Everything between two segments (spaces, line breaks, Markdown markers, code blocks)
+    is copied verbatim into the translation, which is how layout survives.
+    """
+
+    index: int
+    paragraph: int
+    start: int
+    end: int
+    text: str
+    kind: SegmentKind = "text"
+
+
+@dataclass(frozen=True)
+class Point:
+    """One sentence of the English summary, its Italian rendering, and the indices of the
+    segments it rests on."""
+
+    en: str
+    it: str | None
+    source_segments: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The bilingual summary of one document."""
+
+    en: str
+    it: str | None
+    kind: SummaryKind
+    points: tuple[Point, ...]
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A document that could not be processed; the others carry on without it."""
+
+    id: str | None
+    origin: str
+    reason: str
+
+    def message(self) -> str:
+        """One line naming the input and the problem."""
+        name = self.origin or self.id or "<input>"
+        return f"{name}: {self.reason}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record written to error logs."""
+        return {"id": self.id, "input": self.origin, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class Result:
+    """The outcome for one document: translation, and summary when one was asked for."""
+
+    id: str
+    source: str
+    segments: tuple[Segment, ...]
+    translations: tuple[str, ...]
+    translation: str
+    models: dict[str, str]
+    summary: Summary | None = None
+    origin: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON record documented in the README (one line of ``--format jsonl``)."""
+        record: dict[str, Any] = {
+            "id": self.id,
+            "source": self.source,
+            "translation": self.translation,
+            "segments": [
+                {
+                    "source": seg.text,
+                    "translation": tr,
+                    "paragraph": seg.paragraph,
+                    "kind": seg.kind,
+                    "start": seg.start,
+                    "end": seg.end,
+                }
+                for seg, tr in zip(self.segments, self.translations)
+            ],
+        }
+        if self.summary is not None:
+            record["summary"] = self.summary.en
+            record["summary_it"] = self.summary.it
+            record["summary_kind"] = self.summary.kind
+            record["points"] = [
+                {"en": p.en, "it": p.it, "source_segments": list(p.source_segments)}
+                for p in self.summary.points
+            ]
+        record["models"] = dict(self.models)
+        return record
