@@ -1,0 +1,79 @@
+"""Configuration: defaults, TOML presets, precedence and validation."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+
+import pytest
+
+from pipeline import ConfigError, PipelineConfig
+from pipeline.config import load_config
+
+CONFIGS = Path(__file__).resolve().parent.parent / "configs"
+
+
+def test_default_toml_mirrors_library_defaults():
+    assert asdict(PipelineConfig.from_file(CONFIGS / "default.toml")) == asdict(PipelineConfig())
+
+
+@pytest.mark.parametrize("preset", ["cpu.toml", "cuda.toml"])
+def test_presets_load(preset):
+    config = PipelineConfig.from_file(CONFIGS / preset)
+    assert config.device in ("cpu", "cuda")
+
+
+def test_flags_override_file_and_file_overrides_defaults(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text('[decoding]\nnum_beams = 2\nbatch_size = 8\n[models]\ntranslator = "./m"\n')
+    config = PipelineConfig.from_file(path, batch_size=3, num_beams=None)
+    assert config.num_beams == 2  # from the file: an unset flag (None) changes nothing
+    assert config.batch_size == 3  # the flag wins
+    assert config.max_batch_tokens == PipelineConfig().max_batch_tokens
+    assert config.translator == str((tmp_path / "m").resolve())  # relative to the file
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("[decoding]\nnum_beam = 2\n", "unknown key decoding.num_beam"),
+        ("[model]\ntranslator = 'x'\n", "unknown section [model]"),
+        ("[decoding]\nnum_beams = 'four'\n", "decoding.num_beams must be of type int"),
+        ("[decoding]\nnum_beams = 0\n", "num_beams must be an integer >= 1"),
+        ("[runtime]\ndevice = 'gpu'\n", "device must be auto|cpu|cuda|cuda:N"),
+        ("[runtime]\nprecision = 'int4'\n", "precision must be one of"),
+        ("not toml [", "invalid TOML"),
+    ],
+)
+def test_bad_config_files_name_the_problem(tmp_path, content, message):
+    path = tmp_path / "bad.toml"
+    path.write_text(content)
+    with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("|", r"\|")):
+        PipelineConfig.from_file(path)
+
+
+def test_missing_config_file(tmp_path):
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_config(tmp_path / "nope.toml")
+
+
+def test_half_precision_needs_cuda():
+    import torch
+
+    from pipeline.models import resolve_dtype
+
+    with pytest.raises(ConfigError, match="needs a CUDA device"):
+        resolve_dtype("fp16", torch.device("cpu"))
+    assert resolve_dtype("auto", torch.device("cpu")) == torch.float32
+
+
+def test_cuda_device_without_cuda_is_a_config_error():
+    import torch
+
+    from pipeline.models import resolve_device
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    with pytest.raises(ConfigError, match="CUDA is not available"):
+        resolve_device("cuda:0")
+    assert resolve_device("auto").type == "cpu"
