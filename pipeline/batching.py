@@ -62,7 +62,7 @@ def run_batched(
         results = generate(inputs)
         if len(results) != len(inputs):
             raise RuntimeError(f"engine returned {len(results)} outputs for {len(inputs)} inputs")
-        outputs.update(zip(inputs, results))
+        outputs.update(zip(inputs, results, strict=True))
         done += len(inputs)
         if progress is not None:
             progress(done, len(unique))

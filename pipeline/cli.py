@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -71,26 +71,33 @@ _SUFFIX_FORMATS = {".txt": "text", ".md": "md", ".json": "json", ".jsonl": "json
 # Options shared by every command that runs models, declared once.
 Inputs = Annotated[
     list[str],
-    typer.Argument(help="Italian .txt/.md files, .jsonl files of {id, text}, or - for stdin."),
+    typer.Argument(
+        metavar="INPUT...",
+        help="Italian .txt/.md files, .jsonl files of {id, text}, or - for stdin.",
+    ),
 ]
-ConfigOpt = Annotated[Optional[Path], typer.Option("--config", help="TOML preset (see configs/).")]
-TranslatorOpt = Annotated[Optional[str], typer.Option(help="Italian→English model: hub id or folder.")]
-SummarizerOpt = Annotated[Optional[str], typer.Option(help="Summarizer model: hub id or folder.")]
-BackOpt = Annotated[Optional[str], typer.Option(help="English→Italian model: hub id or folder.")]
-ModelsDirOpt = Annotated[Optional[str], typer.Option("--models-dir", help="Local model store.")]
-OfflineOpt = Annotated[Optional[bool], typer.Option("--offline", help="Never use the network.")]
-DeviceOpt = Annotated[Optional[str], typer.Option(help="auto, cpu, cuda or cuda:N.")]
-PrecisionOpt = Annotated[Optional[str], typer.Option(help="auto, fp32, fp16 or bf16 (half: CUDA only).")]
-BeamsOpt = Annotated[Optional[int], typer.Option("--num-beams", help="Beam width (1 = greedy).")]
-BatchOpt = Annotated[Optional[int], typer.Option("--batch-size", help="Most segments per batch.")]
+ConfigOpt = Annotated[Path | None, typer.Option("--config", help="TOML preset (see configs/).")]
+TranslatorOpt = Annotated[str | None, typer.Option(help="Italian→English model: hub id or folder.")]
+SummarizerOpt = Annotated[str | None, typer.Option(help="Summarizer model: hub id or folder.")]
+BackOpt = Annotated[str | None, typer.Option(help="English→Italian model: hub id or folder.")]
+ModelsDirOpt = Annotated[str | None, typer.Option("--models-dir", help="Local model store.")]
+OfflineOpt = Annotated[bool | None, typer.Option("--offline", help="Never use the network.")]
+DeviceOpt = Annotated[str | None, typer.Option(help="auto, cpu, cuda or cuda:N.")]
+PrecisionOpt = Annotated[str | None, typer.Option(help="auto, fp32, fp16 or bf16 (half: CUDA only).")]
+BeamsOpt = Annotated[int | None, typer.Option("--num-beams", help="Beam width (1 = greedy).")]
+BatchOpt = Annotated[int | None, typer.Option("--batch-size", help="Most segments per batch.")]
 TokensOpt = Annotated[
-    Optional[int], typer.Option("--max-batch-tokens", help="Most padded input tokens per batch.")
+    int | None, typer.Option("--max-batch-tokens", help="Most padded input tokens per batch.")
 ]
 FormatOpt = Annotated[
-    Optional[OutputFormat],
-    typer.Option("--format", "-f", help="Output format [default: md on a terminal, else by -o suffix or jsonl/text]."),
+    OutputFormat | None,
+    typer.Option(
+        "--format",
+        "-f",
+        help="Output format [default: by -o suffix; md on a terminal; else jsonl/text].",
+    ),
 ]
-OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="Output file (default stdout).")]
+OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Output file (default stdout).")]
 InputFormatOpt = Annotated[InputFormat, typer.Option("--input-format", help="How to read INPUT.")]
 EncodingOpt = Annotated[str, typer.Option(help="Encoding of text inputs.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")]
@@ -138,8 +145,13 @@ def translate(
     Example: it2en translate notizia.txt -o notizia.en.txt
     """
     settings = dict(
-        translator=translator, models_dir=models_dir, offline=offline, device=device,
-        precision=precision, num_beams=num_beams, batch_size=batch_size,
+        translator=translator,
+        models_dir=models_dir,
+        offline=offline,
+        device=device,
+        precision=precision,
+        num_beams=num_beams,
+        batch_size=batch_size,
         max_batch_tokens=max_batch_tokens,
     )
     with _errors_mapped(debug, quiet, verbose):
@@ -161,7 +173,7 @@ def summarize(
     batch_size: BatchOpt = None,
     max_batch_tokens: TokensOpt = None,
     italian_summary: Annotated[
-        Optional[bool],
+        bool | None,
         typer.Option("--italian-summary/--no-italian-summary", help="Render the summary in Italian too."),
     ] = None,
     output_format: FormatOpt = None,
@@ -178,9 +190,16 @@ def summarize(
     Example: it2en summarize notizia.txt --format json -o notizia.json
     """
     settings = dict(
-        translator=translator, summarizer=summarizer, back_translator=back_translator,
-        models_dir=models_dir, offline=offline, device=device, precision=precision,
-        num_beams=num_beams, batch_size=batch_size, max_batch_tokens=max_batch_tokens,
+        translator=translator,
+        summarizer=summarizer,
+        back_translator=back_translator,
+        models_dir=models_dir,
+        offline=offline,
+        device=device,
+        precision=precision,
+        num_beams=num_beams,
+        batch_size=batch_size,
+        max_batch_tokens=max_batch_tokens,
         italian_summary=italian_summary,
     )
     with _errors_mapped(debug, quiet, verbose):
@@ -190,7 +209,7 @@ def summarize(
 @models_app.command("download")
 def models_download(
     directory: Annotated[
-        Optional[str], typer.Option("--dir", help="Model store to fill [default: config's, models/].")
+        str | None, typer.Option("--dir", help="Model store to fill [default: config's, models/].")
     ] = None,
     config: ConfigOpt = None,
     translator: TranslatorOpt = None,
@@ -208,12 +227,19 @@ def models_download(
     """
     with _errors_mapped(debug, quiet, verbose):
         cfg = PipelineConfig.from_file(
-            config, translator=translator, summarizer=summarizer,
-            back_translator=back_translator, models_dir=directory, offline=offline,
+            config,
+            translator=translator,
+            summarizer=summarizer,
+            back_translator=back_translator,
+            models_dir=directory,
+            offline=offline,
         )
         lines = ["[models]"]
-        for role, key in (("translator", "translator"), ("summarizer", "summarizer"),
-                          ("back-translator", "back_translator")):
+        for role, key in (
+            ("translator", "translator"),
+            ("summarizer", "summarizer"),
+            ("back-translator", "back_translator"),
+        ):
             name = getattr(cfg, key)
             folder, saved = download_model(role, name, models_dir=cfg.models_dir, offline=cfg.offline)
             log.info("%s %s: %s", "saved" if saved else "already local", name, folder)
@@ -309,7 +335,11 @@ def _errors_mapped(debug: bool, quiet: bool, verbose: bool) -> Iterator[None]:
     """Set up logging, then turn library errors into one stderr line and an exit code."""
     _setup_logging(debug, quiet, verbose)
     try:
-        yield
+        with warnings.catch_warnings():
+            if not debug:
+                # Third-party hints (tokenizer extras, deprecations) are not for our users.
+                warnings.simplefilter("ignore")
+            yield
     except It2enError as exc:
         if debug:
             raise
@@ -331,7 +361,12 @@ def _errors_mapped(debug: bool, quiet: bool, verbose: bool) -> Iterator[None]:
 
 
 def _setup_logging(debug: bool, quiet: bool, verbose: bool) -> None:
-    level = logging.DEBUG if debug else logging.ERROR if quiet else logging.INFO if verbose else logging.WARNING
+    if debug:
+        level = logging.DEBUG
+    elif quiet:
+        level = logging.ERROR
+    else:
+        level = logging.INFO if verbose else logging.WARNING
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("it2en: %(levelname)s: %(message)s"))
     root = logging.getLogger("pipeline")
@@ -340,8 +375,6 @@ def _setup_logging(debug: bool, quiet: bool, verbose: bool) -> None:
         logger.setLevel(level)
         logger.propagate = False
     if not debug:
-        # Third-party chatter (tokenizer hints, hub notices) is not for our users.
-        warnings.filterwarnings("ignore")
         from transformers.utils import logging as hf_logging
 
         hf_logging.set_verbosity_error()

@@ -84,9 +84,7 @@ class PipelineConfig:
             if not str(getattr(self, name)).strip():
                 raise ConfigError(f"{name} must not be empty")
         if self.precision not in PRECISIONS:
-            raise ConfigError(
-                f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}"
-            )
+            raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
         device = self.device
         if device not in ("auto", "cpu", "cuda") and not (
             device.startswith("cuda:") and device[5:].isdigit()
@@ -133,14 +131,10 @@ def load_config(path: str | Path) -> dict[str, Any]:
     for section, table in data.items():
         keys = _TOML_KEYS.get(section)
         if keys is None or not isinstance(table, Mapping):
-            raise ConfigError(
-                f"{path}: unknown section [{section}] (known: {', '.join(_TOML_KEYS)})"
-            )
+            raise ConfigError(f"{path}: unknown section [{section}] (known: {', '.join(_TOML_KEYS)})")
         for key, value in table.items():
             if key not in keys:
-                raise ConfigError(
-                    f"{path}: unknown key {section}.{key} (known: {', '.join(keys)})"
-                )
+                raise ConfigError(f"{path}: unknown key {section}.{key} (known: {', '.join(keys)})")
             values[keys[key]] = _check_type(path, f"{section}.{key}", keys[key], value)
     for name in ("translator", "summarizer", "back_translator", "models_dir"):
         value = values.get(name)

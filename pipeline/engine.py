@@ -72,9 +72,9 @@ class TorchSeq2Seq:
         """Decode one batch. Inputs longer than the model limit are a bug upstream."""
         import torch
 
-        batch = self._tokenizer(
-            list(texts), return_tensors="pt", padding=True, truncation=False
-        ).to(self._device)
+        batch = self._tokenizer(list(texts), return_tensors="pt", padding=True, truncation=False).to(
+            self._device
+        )
         if batch["input_ids"].shape[1] > self.max_input_tokens:
             raise ValueError(
                 f"{self.name}: input of {batch['input_ids'].shape[1]} tokens exceeds the "

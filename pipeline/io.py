@@ -83,9 +83,7 @@ def _read_text(stream: BinaryIO, origin: str, is_stdin: bool, encoding: str) -> 
     return Document(id=doc_id, text=text, origin=origin)
 
 
-def _read_jsonl(
-    stream: BinaryIO, origin: str, stem: str, encoding: str
-) -> Iterator[Document | Failure]:
+def _read_jsonl(stream: BinaryIO, origin: str, stem: str, encoding: str) -> Iterator[Document | Failure]:
     for number, raw in enumerate(stream, start=1):
         where = f"{origin}:{number}"
         if not raw.strip():

@@ -68,8 +68,7 @@ def resolve_device(device: str) -> torch.device:
             raise ConfigError(f"device {device!r} requested but CUDA is not available")
         if resolved.index is not None and resolved.index >= torch.cuda.device_count():
             raise ConfigError(
-                f"device {device!r} requested but only {torch.cuda.device_count()} "
-                "CUDA device(s) exist"
+                f"device {device!r} requested but only {torch.cuda.device_count()} CUDA device(s) exist"
             )
     return resolved
 
@@ -105,9 +104,7 @@ def load_model(
     kwargs: dict[str, Any] = {"trust_remote_code": False}
     if not local:
         kwargs["local_files_only"] = offline
-        tried.append(
-            "the Hugging Face cache (offline)" if offline else "the Hugging Face hub and its cache"
-        )
+        tried.append("the Hugging Face cache (offline)" if offline else "the Hugging Face hub and its cache")
     try:
         tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
         model = AutoModelForSeq2SeqLM.from_pretrained(source, dtype=dtype, **kwargs)
@@ -144,14 +141,11 @@ def _not_found(role: str, name: str, tried: list[str], offline: bool, exc: Excep
     if offline:
         fetch = "offline mode is on; " + fetch
     return (
-        f"{role} model {name!r} could not be loaded (looked in: {', '.join(tried)}): "
-        f"{reason[:200]}; {fetch}"
+        f"{role} model {name!r} could not be loaded (looked in: {', '.join(tried)}): {reason[:200]}; {fetch}"
     )
 
 
-def download_model(
-    role: str, name: str, *, models_dir: str | Path, offline: bool
-) -> tuple[Path, bool]:
+def download_model(role: str, name: str, *, models_dir: str | Path, offline: bool) -> tuple[Path, bool]:
     """Save model ``name`` into the local store; return its folder and whether it was saved.
 
     A name that is already a local folder is left where it is. Weights are written as
@@ -171,7 +165,11 @@ def download_model(
     import torch
 
     loaded = load_model(
-        role, name, models_dir=models_dir, offline=False, device=torch.device("cpu"),
+        role,
+        name,
+        models_dir=models_dir,
+        offline=False,
+        device=torch.device("cpu"),
         dtype=torch.float32,
     )
     tmp = target.with_name(target.name + ".partial")

@@ -77,8 +77,12 @@ class Pipeline:
             }[role]
             device, dtype = self._device_and_dtype
             loaded = load_model(
-                role, name, models_dir=self.config.models_dir, offline=self.config.offline,
-                device=device, dtype=dtype,  # type: ignore[arg-type]
+                role,
+                name,
+                models_dir=self.config.models_dir,
+                offline=self.config.offline,
+                device=device,
+                dtype=dtype,  # type: ignore[arg-type]
             )
             limit = self.config.max_input_tokens if role != "summarizer" else None
             self._engines[role] = TorchSeq2Seq(loaded, self.config.num_beams, limit)
@@ -117,9 +121,7 @@ class Pipeline:
 
     # -- stages -------------------------------------------------------------------------
 
-    def _run_chunk(
-        self, chunk: list[Document | Failure], *, summarize: bool
-    ) -> list[Result | Failure]:
+    def _run_chunk(self, chunk: list[Document | Failure], *, summarize: bool) -> list[Result | Failure]:
         """Process a chunk; if a model error hits a pooled batch, retry document by
         document so one bad document costs only its own result."""
         try:
@@ -182,8 +184,10 @@ class Pipeline:
         summarizer = self.engine("summarizer") if long_docs else None
         made = (
             summarize_many(
-                [translations[i] for i in long_docs], summarizer,  # type: ignore[arg-type]
-                max_tokens=self.config.max_batch_tokens, max_size=self.config.batch_size,
+                [translations[i] for i in long_docs],
+                summarizer,  # type: ignore[arg-type]
+                max_tokens=self.config.max_batch_tokens,
+                max_size=self.config.batch_size,
                 progress=self._stage_progress("summarize"),
             )
             if summarizer
@@ -200,15 +204,13 @@ class Pipeline:
             point_segments, outputs = self._translate_texts(
                 "back-translate", self.engine("back-translator"), dict(enumerate(flat)), "en"
             )
-            rendered = iter(
-                reassemble(flat[k], point_segments[k], outputs[k]) for k in range(len(flat))
-            )
+            rendered = iter(reassemble(flat[k], point_segments[k], outputs[k]) for k in range(len(flat)))
             italian = {i: [next(rendered) for _ in points_en[i]] for i in long_docs}
         summaries: dict[int, Summary] = {}
         for k, i in enumerate(long_docs):
             sources = ground_points(points_en[i], translations[i])
             points = tuple(
-                Point(en, it, src) for en, it, src in zip(points_en[i], italian[i], sources)
+                Point(en, it, src) for en, it, src in zip(points_en[i], italian[i], sources, strict=True)
             )
             summaries[i] = Summary(
                 en=" ".join(points_en[i]),
@@ -222,7 +224,7 @@ class Pipeline:
             segs = segmented[i]
             points = tuple(
                 Point(en, seg.text if self.config.italian_summary else None, (seg.index,))
-                for seg, en in zip(segs, translations[i])
+                for seg, en in zip(segs, translations[i], strict=True)
             )
             summaries[i] = Summary(
                 en=" ".join(translations[i]),
@@ -244,8 +246,10 @@ class Pipeline:
         outputs = iter(
             run_batched(
                 [s.text for segs in segmented.values() for s in segs],
-                engine.count_tokens, engine.generate,
-                max_tokens=self.config.max_batch_tokens, max_size=self.config.batch_size,
+                engine.count_tokens,
+                engine.generate,
+                max_tokens=self.config.max_batch_tokens,
+                max_size=self.config.batch_size,
                 progress=self._stage_progress(stage),
             )
         )
@@ -269,7 +273,7 @@ def reassemble(
     segments (spaces, line breaks, Markdown markers, code) copied verbatim."""
     parts: list[str] = []
     position = start
-    for segment, output in zip(segments, outputs):
+    for segment, output in zip(segments, outputs, strict=True):
         parts.append(text[position : segment.start])
         parts.append(output)
         position = segment.end

@@ -18,13 +18,11 @@ __all__ = ["paragraphs", "render_markdown", "render_text"]
 def paragraphs(result: Result) -> list[tuple[str, str]]:
     """``(Italian, English)`` per paragraph, line breaks inside a paragraph kept."""
     pairs: list[tuple[str, str]] = []
-    indexed = list(zip(result.segments, result.translations))
+    indexed = list(zip(result.segments, result.translations, strict=True))
     for _, group in groupby(indexed, key=lambda pair: pair[0].paragraph):
         items = list(group)
         start, end = items[0][0].start, items[-1][0].end
-        english = reassemble(
-            result.source, [seg for seg, _ in items], [tr for _, tr in items], start, end
-        )
+        english = reassemble(result.source, [seg for seg, _ in items], [tr for _, tr in items], start, end)
         pairs.append((result.source[start:end], english))
     return pairs
 

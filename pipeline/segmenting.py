@@ -70,7 +70,7 @@ def segment_document(
             spans.append((line.start + s, line.start + e, line))
     counts = count_tokens([text[s:e] for s, e, _ in spans]) if spans else []
     segments: list[Segment] = []
-    for (start, end, line), count in zip(spans, counts):
+    for (start, end, line), count in zip(spans, counts, strict=True):
         pieces = (
             [(start, end)]
             if count <= max_tokens
@@ -173,7 +173,8 @@ def split_long(text: str, count_tokens: TokenCounter, max_tokens: int) -> list[t
     words = [(m.start(), m.end()) for m in _WORD.finditer(text)]
     units: list[tuple[int, int]] = []
     costs: list[int] = []
-    for (s, e), count in zip(words, count_tokens([text[s:e] for s, e in words]) if words else []):
+    word_counts = count_tokens([text[s:e] for s, e in words]) if words else []
+    for (s, e), count in zip(words, word_counts, strict=True):
         if count <= max_tokens:
             units.append((s, e))
             costs.append(count - overhead)
@@ -212,7 +213,7 @@ def split_long(text: str, count_tokens: TokenCounter, max_tokens: int) -> list[t
     # Counting parts and adding them up is exact for SentencePiece and close for byte-level
     # BPE; check the real counts and cut again wherever the sum was optimistic.
     out: list[tuple[int, int]] = []
-    for (s, e), count in zip(windows, count_tokens([text[s:e] for s, e in windows])):
+    for (s, e), count in zip(windows, count_tokens([text[s:e] for s, e in windows]), strict=True):
         out.extend([(s, e)] if count <= max_tokens else _fit(text, s, e, count_tokens, max_tokens))
     return out
 

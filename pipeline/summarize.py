@@ -20,10 +20,12 @@ __all__ = ["DocumentSummary", "ground_points", "pack_windows", "summarize_many"]
 _MAX_ROUNDS = 6
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _STOPWORDS = frozenset(
-    """the and for that with this from have has had was were are been will would which
-    who whom whose what when where while their there they them then than its his her
-    our your not but also into over under about after before said says more most other
-    some such only very can could should may might must one two any all each""".split()
+    """
+    the and for that with this from have has had was were are been will would which who whom
+    whose what when where while their there they them then than its his her our your not but
+    also into over under about after before said says more most other some such only very can
+    could should may might must one two any all each
+    """.split()
 )
 
 
@@ -35,14 +37,12 @@ class DocumentSummary:
     hierarchical: bool
 
 
-def pack_windows(
-    sentences: Sequence[str], engine: Seq2SeqEngine, limit: int | None = None
-) -> list[str]:
+def pack_windows(sentences: Sequence[str], engine: Seq2SeqEngine, limit: int | None = None) -> list[str]:
     """Join consecutive sentences into windows of at most ``limit`` tokens (default: the
     engine's input limit). A sentence too long alone is split by :func:`split_long`."""
     limit = limit or engine.max_input_tokens
     units: list[str] = []
-    for sentence, count in zip(sentences, engine.count_tokens(sentences) if sentences else []):
+    for sentence, count in zip(sentences, engine.count_tokens(sentences) if sentences else [], strict=True):
         if count <= limit:
             units.append(sentence)
         else:
@@ -51,7 +51,7 @@ def pack_windows(
     windows: list[str] = []
     current: list[str] = []
     used = overhead
-    for unit, count in zip(units, engine.count_tokens(units) if units else []):
+    for unit, count in zip(units, engine.count_tokens(units) if units else [], strict=True):
         cost = count - overhead + 1  # +1 for the joining space
         if current and used + cost > limit:
             windows.append(" ".join(current))
@@ -84,8 +84,12 @@ def summarize_many(
         flat = [w for i in windows for w in windows[i]]
         outputs = iter(
             run_batched(
-                flat, engine.count_tokens, engine.generate,
-                max_tokens=max_tokens, max_size=max_size, progress=progress,
+                flat,
+                engine.count_tokens,
+                engine.generate,
+                max_tokens=max_tokens,
+                max_size=max_size,
+                progress=progress,
             )
         )
         for i, doc_windows in windows.items():

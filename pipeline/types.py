@@ -124,7 +124,7 @@ class Result:
                     "start": seg.start,
                     "end": seg.end,
                 }
-                for seg, tr in zip(self.segments, self.translations)
+                for seg, tr in zip(self.segments, self.translations, strict=True)
             ],
         }
         if self.summary is not None:

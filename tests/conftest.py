@@ -45,11 +45,21 @@ def tiny_models() -> Path:
 def model_flags(tiny_models: Path) -> list[str]:
     """CLI flags that select the tiny models on the CPU."""
     return [
-        "--translator", str(tiny_models / "translator"),
-        "--summarizer", str(tiny_models / "summarizer"),
-        "--back-translator", str(tiny_models / "back-translator"),
-        "--device", "cpu",
+        "--translator",
+        str(tiny_models / "translator"),
+        "--summarizer",
+        str(tiny_models / "summarizer"),
+        "--back-translator",
+        str(tiny_models / "back-translator"),
+        "--device",
+        "cpu",
     ]
+
+
+@pytest.fixture(scope="session")
+def translate_flags(tiny_models: Path) -> list[str]:
+    """CLI flags for ``it2en translate``, which takes only the translator."""
+    return ["--translator", str(tiny_models / "translator"), "--device", "cpu"]
 
 
 class FakeEngine:

@@ -53,8 +53,12 @@ def test_run_batched_restores_order_and_generates_each_text_once():
 def test_run_batched_reports_progress_in_unique_texts():
     seen = []
     run_batched(
-        ["a", "b", "a", "c"], lambda ts: [1] * len(ts), lambda ts: list(ts),
-        max_tokens=2, max_size=2, progress=lambda done, total: seen.append((done, total)),
+        ["a", "b", "a", "c"],
+        lambda ts: [1] * len(ts),
+        lambda ts: list(ts),
+        max_tokens=2,
+        max_size=2,
+        progress=lambda done, total: seen.append((done, total)),
     )
     assert seen == [(2, 3), (3, 3)]
 

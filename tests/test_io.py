@@ -26,7 +26,7 @@ def test_decode_rejects_binary_and_honours_boms_and_other_encodings():
 
 def test_read_text_files_and_stdin(tmp_path):
     (tmp_path / "a.txt").write_text("Uno.", encoding="utf-8")
-    docs = list(read_documents([str(tmp_path / "a.txt"), "-"], stdin=io.BytesIO("Due.".encode())))
+    docs = list(read_documents([str(tmp_path / "a.txt"), "-"], stdin=io.BytesIO(b"Due.")))
     assert docs[0] == Document("a", "Uno.", str(tmp_path / "a.txt"))
     assert docs[1].text == "Due." and docs[1].origin == "<stdin>" and len(docs[1].id) == 12
 

@@ -20,25 +20,40 @@ def sentences(text: str) -> list[str]:
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("Il Sig. Rossi è arrivato. La Dott.ssa Bianchi no.",
-         ["Il Sig. Rossi è arrivato.", "La Dott.ssa Bianchi no."]),
-        ("La società Alfa S.p.A. ha chiuso il bilancio. Gli utili crescono.",
-         ["La società Alfa S.p.A. ha chiuso il bilancio.", "Gli utili crescono."]),
-        ("Secondo l'art. 3 del contratto si lavora da casa. Bene.",
-         ["Secondo l'art. 3 del contratto si lavora da casa.", "Bene."]),
-        ("Servono penne, matite ecc. per la scuola. Grazie.",
-         ["Servono penne, matite ecc. per la scuola.", "Grazie."]),
-        ("Alcuni animali, p.es. i gatti, dormono molto. Altri no.",
-         ["Alcuni animali, p.es. i gatti, dormono molto.", "Altri no."]),
+        (
+            "Il Sig. Rossi è arrivato. La Dott.ssa Bianchi no.",
+            ["Il Sig. Rossi è arrivato.", "La Dott.ssa Bianchi no."],
+        ),
+        (
+            "La società Alfa S.p.A. ha chiuso il bilancio. Gli utili crescono.",
+            ["La società Alfa S.p.A. ha chiuso il bilancio.", "Gli utili crescono."],
+        ),
+        (
+            "Secondo l'art. 3 del contratto si lavora da casa. Bene.",
+            ["Secondo l'art. 3 del contratto si lavora da casa.", "Bene."],
+        ),
+        (
+            "Servono penne, matite ecc. per la scuola. Grazie.",
+            ["Servono penne, matite ecc. per la scuola.", "Grazie."],
+        ),
+        (
+            "Alcuni animali, p.es. i gatti, dormono molto. Altri no.",
+            ["Alcuni animali, p.es. i gatti, dormono molto.", "Altri no."],
+        ),
         ("La crescita è del 4,7 per cento. Buono.", ["La crescita è del 4,7 per cento.", "Buono."]),
-        ("La riunione è fissata il 15.03.2026 alle ore 18.30 in sede. Tutti presenti.",
-         ["La riunione è fissata il 15.03.2026 alle ore 18.30 in sede.", "Tutti presenti."]),
-        ("Vedi https://example.com/a.b?c=1 per i dettagli. Poi torna.",
-         ["Vedi https://example.com/a.b?c=1 per i dettagli.", "Poi torna."]),
-        ("«Come stai?» chiese Maria. Poi se ne andò.",
-         ["«Come stai?» chiese Maria.", "Poi se ne andò."]),
-        ("Il prof. Bianchi e il dott. Verdi sono arrivati. Ottimo!",
-         ["Il prof. Bianchi e il dott. Verdi sono arrivati.", "Ottimo!"]),
+        (
+            "La riunione è fissata il 15.03.2026 alle ore 18.30 in sede. Tutti presenti.",
+            ["La riunione è fissata il 15.03.2026 alle ore 18.30 in sede.", "Tutti presenti."],
+        ),
+        (
+            "Vedi https://example.com/a.b?c=1 per i dettagli. Poi torna.",
+            ["Vedi https://example.com/a.b?c=1 per i dettagli.", "Poi torna."],
+        ),
+        ("«Come stai?» chiese Maria. Poi se ne andò.", ["«Come stai?» chiese Maria.", "Poi se ne andò."]),
+        (
+            "Il prof. Bianchi e il dott. Verdi sono arrivati. Ottimo!",
+            ["Il prof. Bianchi e il dott. Verdi sono arrivati.", "Ottimo!"],
+        ),
     ],
 )
 def test_italian_abbreviations_and_numbers(text, expected):
@@ -88,7 +103,9 @@ def test_markdown_markers_and_code_are_kept_out_of_segments():
     ]
     assert len({s.paragraph for s in segs}) == len(segs)
     out = reassemble(text, segs, [s.text.upper() for s in segs])
-    assert out.startswith("# TITOLO DEL GIORNO\n\nTESTO NORMALE.\n\n- PRIMO PUNTO\n- SECONDO PUNTO\n1. NUMERATO")
+    assert out.startswith(
+        "# TITOLO DEL GIORNO\n\nTESTO NORMALE.\n\n- PRIMO PUNTO\n- SECONDO PUNTO\n1. NUMERATO"
+    )
     assert "> CITAZIONE QUI" in out and "```\ncodice = 1\n```" in out and "\n---\n" in out
 
 
@@ -99,11 +116,13 @@ def test_segments_point_into_the_source():
 
 
 def test_long_sentence_prefers_clause_boundaries_and_even_windows():
-    text = ("uno due tre quattro cinque, sei sette otto nove dieci, "
-            "undici dodici tredici quattordici quindici.")
+    text = (
+        "uno due tre quattro cinque, sei sette otto nove dieci, undici dodici tredici quattordici quindici."
+    )
     spans = [text[s:e] for s, e in split_long(text, count_words, 7)]
     assert spans == [
-        "uno due tre quattro cinque,", "sei sette otto nove dieci,",
+        "uno due tre quattro cinque,",
+        "sei sette otto nove dieci,",
         "undici dodici tredici quattordici quindici.",
     ]
 

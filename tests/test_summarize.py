@@ -48,8 +48,11 @@ def test_points_are_grounded_in_overlapping_segments():
         "Works will start in September on the first tram line.",
         "The mayor promised new books for the library.",
     ]
-    points = ["The first tram line works start in September.", "Library books promised by mayor.",
-              "Nothing in common here."]
+    points = [
+        "The first tram line works start in September.",
+        "Library books promised by mayor.",
+        "Nothing in common here.",
+    ]
     assert ground_points(points, segments) == [(1,), (2,), ()]
 
 

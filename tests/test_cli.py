@@ -1,0 +1,228 @@
+"""The it2en command, end to end on the tiny models: formats, bad input, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from pipeline.cli import app
+
+DATA = Path(__file__).resolve().parent / "data"
+BREVE = (DATA / "breve.txt").read_text(encoding="utf-8")
+FIRST = "Il museo resterà aperto tutti i giorni."
+
+runner = CliRunner()
+
+
+def run(*args: str, stdin: str | None = None):
+    return runner.invoke(app, [str(a) for a in args], input=stdin)
+
+
+@pytest.mark.parametrize("command", [[], ["translate"], ["summarize"], ["models", "download"]])
+def test_help_has_an_example(command):
+    result = run(*command, "--help")
+    assert result.exit_code == 0
+    assert "Example:" in result.stdout or command == []
+
+
+def test_version():
+    result = run("--version")
+    assert result.exit_code == 0 and result.stdout.startswith("it2en ")
+
+
+def test_summarize_jsonl_record(model_flags, tmp_path):
+    doc = tmp_path / "breve.txt"
+    doc.write_text(BREVE, encoding="utf-8")
+    result = run("summarize", doc, *model_flags, "--format", "jsonl")
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    assert record["id"] == "breve"
+    assert record["source"] == BREVE and record["translation"] == BREVE
+    assert record["summary"] == FIRST and record["summary_it"] == FIRST
+    assert record["points"][0]["source_segments"] == [0]
+    assert {"segments", "models", "summary_kind"} <= set(record)
+
+
+def test_translate_text_from_stdin(translate_flags):
+    result = run("translate", "-", *translate_flags, "--format", "text", stdin=BREVE)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == BREVE
+
+
+def test_output_file_format_follows_its_suffix(model_flags, tmp_path):
+    doc = tmp_path / "breve.txt"
+    doc.write_text(BREVE, encoding="utf-8")
+    out = tmp_path / "out" / "breve.json"
+    result = run("summarize", doc, *model_flags, "-o", out, "--no-italian-summary")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    record = json.loads(out.read_text(encoding="utf-8"))
+    assert record["summary_it"] is None and record["summary"] == FIRST
+    assert [p.name for p in out.parent.iterdir()] == ["breve.json"]  # no temp files left
+
+
+def test_markdown_report_is_bilingual(model_flags, tmp_path):
+    doc = tmp_path / "breve.txt"
+    doc.write_text(BREVE, encoding="utf-8")
+    result = run("summarize", doc, *model_flags, "--format", "md")
+    assert result.exit_code == 0, result.output
+    md = result.stdout
+    assert md.startswith("# breve\n\n## Summary\n\n1. " + FIRST)
+    assert f"   - *Fonte:* {FIRST}" in md
+    assert "## Riassunto" in md and "## Translation" in md
+    assert md.count("\n> ") == 2  # each Italian paragraph quoted above its translation
+
+
+def test_bad_inputs_are_reported_and_the_others_still_written(translate_flags, tmp_path):
+    good = tmp_path / "buono.txt"
+    good.write_text("Il lunedì è chiuso.", encoding="utf-8")
+    (tmp_path / "vuoto.txt").write_text("  \n\n", encoding="utf-8")
+    (tmp_path / "binario.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    (tmp_path / "latino.txt").write_bytes("Città".encode("latin-1"))
+    jsonl = tmp_path / "docs.jsonl"
+    jsonl.write_text(
+        json.dumps({"id": "j1", "text": "Il piccolo paziente sta bene."})
+        + "\n{rotto\n"
+        + json.dumps({"id": "j3", "text": None})
+        + "\n",
+        encoding="utf-8",
+    )
+    inputs = [
+        good,
+        tmp_path / "vuoto.txt",
+        tmp_path / "binario.txt",
+        tmp_path / "latino.txt",
+        jsonl,
+        tmp_path / "manca.txt",
+    ]
+    result = run("translate", *inputs, *translate_flags, "--format", "jsonl")
+    assert result.exit_code == 1
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["id"], r["translation"]) for r in records] == [
+        ("buono", "Il lunedì è chiuso."),
+        ("j1", "Il piccolo paziente sta bene."),
+    ]
+    errors = [line for line in result.stderr.splitlines() if line.startswith("it2en: error:")]
+    assert errors == [
+        f"it2en: error: {tmp_path / 'vuoto.txt'}: document is empty",
+        f"it2en: error: {tmp_path / 'binario.txt'}: binary file (contains NUL bytes), expected text",
+        f"it2en: error: {tmp_path / 'latino.txt'}: not valid utf-8 at byte 4 "
+        "(use --encoding to read another encoding)",
+        f"it2en: error: {jsonl}:2: malformed JSON (Expecting property name enclosed in double "
+        "quotes at column 2)",
+        f'it2en: error: {jsonl}:3: "text" must be a string, got missing',
+        f"it2en: error: {tmp_path / 'manca.txt'}: cannot open (No such file or directory)",
+    ]
+    assert "Traceback" not in result.output
+
+
+def test_encoding_option_reads_other_encodings(translate_flags, tmp_path):
+    doc = tmp_path / "latino.txt"
+    doc.write_bytes("Il lunedì è chiuso.".encode("latin-1"))
+    result = run("translate", doc, *translate_flags, "--encoding", "latin-1", "-f", "text")
+    assert result.exit_code == 0 and result.stdout == "Il lunedì è chiuso.\n"
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--device", "gpu"], "device must be auto|cpu|cuda|cuda:N"),
+        (["--precision", "fp16", "--device", "cpu"], "precision fp16 needs a CUDA device"),
+        (["--num-beams", "0"], "num_beams must be an integer >= 1"),
+        (["--config", "nope.toml"], "nope.toml: config file not found"),
+    ],
+)
+def test_usage_and_config_errors_exit_2(translate_flags, tmp_path, args, message):
+    doc = tmp_path / "d.txt"
+    doc.write_text("Il lunedì è chiuso.", encoding="utf-8")
+    result = run("translate", doc, *translate_flags, *args)
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"it2en: error: {message}")
+
+
+def test_unknown_flag_is_a_usage_error():
+    assert run("translate", "x.txt", "--no-such-flag").exit_code == 2
+
+
+def _env_without_hub(tmp_path: Path) -> dict[str, str]:
+    env = dict(os.environ, HF_HOME=str(tmp_path / "hf"), HF_HUB_OFFLINE="1")
+    env.pop("IT2EN_TINY_MODELS", None)
+    return env
+
+
+def test_missing_model_offline_gives_one_line_and_exit_3(tmp_path):
+    doc = tmp_path / "d.txt"
+    doc.write_text("Il lunedì è chiuso.", encoding="utf-8")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pipeline",
+            "translate",
+            str(doc),
+            "--models-dir",
+            str(tmp_path / "store"),
+            "--device",
+            "cpu",
+        ],
+        capture_output=True,
+        text=True,
+        env=_env_without_hub(tmp_path),
+        timeout=120,
+    )
+    assert proc.returncode == 3
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    line = lines[0]
+    assert line.startswith("it2en: error: translator model 'Helsinki-NLP/opus-mt-it-en' could not be loaded")
+    assert str(tmp_path / "store" / "Helsinki-NLP--opus-mt-it-en") in line
+    assert "offline" in line and "it2en models download" in line
+    assert proc.stdout == ""
+
+
+def test_models_download_offline_refuses_and_local_folders_are_kept(tiny_models, tmp_path):
+    result = run("models", "download", "--dir", tmp_path, "--offline")
+    assert result.exit_code == 3
+    assert "offline mode is on" in result.stderr
+    result = run(
+        "models",
+        "download",
+        "--dir",
+        tmp_path,
+        "--translator",
+        tiny_models / "translator",
+        "--summarizer",
+        tiny_models / "summarizer",
+        "--back-translator",
+        tiny_models / "back-translator",
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "[models]",
+        f'translator = "{tiny_models / "translator"}"',
+        f'summarizer = "{tiny_models / "summarizer"}"',
+        f'back_translator = "{tiny_models / "back-translator"}"',
+        "offline = true",
+    ]
+
+
+def test_subprocess_run_writes_results_to_stdout_and_nothing_else(model_flags, tmp_path):
+    doc = tmp_path / "breve.txt"
+    doc.write_text(BREVE, encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipeline", "summarize", str(doc), *model_flags],
+        capture_output=True,
+        text=True,
+        env=_env_without_hub(tmp_path),
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""  # quiet in pipes: no progress bars, no library chatter
+    assert json.loads(proc.stdout)["summary"] == FIRST  # JSONL is the default in a pipe

@@ -1,0 +1,176 @@
+"""End to end through the library on the tiny models, loaded with from_pretrained.
+
+The tiny translators copy their input and the tiny summarizer returns the first sentence
+of its input, so every expected output below is a known function of the input.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline import Failure, Pipeline, PipelineConfig, Result
+
+DATA = Path(__file__).resolve().parent / "data"
+CORPUS = Path(__file__).resolve().parent.parent / "scripts" / "data" / "corpus_it.txt"
+
+
+def make_pipeline(tiny_models: Path, **overrides) -> Pipeline:
+    config = PipelineConfig(
+        translator=str(tiny_models / "translator"),
+        summarizer=str(tiny_models / "summarizer"),
+        back_translator=str(tiny_models / "back-translator"),
+        device="cpu",
+        **overrides,
+    )
+    return Pipeline(config)
+
+
+@pytest.fixture(scope="module")
+def pipe(tiny_models) -> Pipeline:
+    return make_pipeline(tiny_models)
+
+
+def test_translate_keeps_order_and_copies_each_text(pipe):
+    texts = [
+        "Il sindaco ha promesso nuovi libri.",
+        "Il piccolo paziente sta bene.",
+        "Il museo resterà aperto tutti i giorni.",
+    ]
+    assert pipe.translate(texts) == texts
+    assert pipe.translate(list(reversed(texts))) == list(reversed(texts))
+
+
+def test_every_segment_is_translated_in_order_and_nothing_is_dropped(pipe):
+    text = CORPUS.read_text(encoding="utf-8")
+    result = pipe.process(text, summarize=False)
+    assert [s.text for s in result.segments] == list(result.translations)
+    assert " ".join(s.text for s in result.segments).split() == text.split()
+    assert result.translation == text  # layout (paragraphs, line breaks) is kept exactly
+    assert len({s.paragraph for s in result.segments}) == text.count("\n\n") + 1
+
+
+@pytest.mark.parametrize("batch_size, max_batch_tokens", [(1, 4096), (3, 64), (64, 100_000)])
+def test_output_does_not_depend_on_batching(tiny_models, batch_size, max_batch_tokens):
+    text = CORPUS.read_text(encoding="utf-8")
+    reference = make_pipeline(tiny_models, num_beams=1).process(text, summarize=False)
+    other = make_pipeline(
+        tiny_models, num_beams=1, batch_size=batch_size, max_batch_tokens=max_batch_tokens
+    ).process(text, summarize=False)
+    assert other.translations == reference.translations
+    assert other.translation == text
+
+
+def test_long_line_without_punctuation_is_split_and_fully_translated(pipe):
+    words = CORPUS.read_text(encoding="utf-8").replace(".", "").replace(",", "").split()
+    line = " ".join((words * 3)[:2500])
+    result = pipe.process(line, summarize=False)
+    engine = pipe.engine("translator")
+    assert len(result.segments) > 50
+    assert all(c <= engine.max_input_tokens for c in engine.count_tokens([s.text for s in result.segments]))
+    assert " ".join(s.text for s in result.segments).split() == line.split()
+    copied = sum(s.text == t for s, t in zip(result.segments, result.translations, strict=True))
+    assert copied / len(result.segments) > 0.95  # a tiny model's copies are not all perfect
+    assert len(result.translation.split()) > 0.95 * 2500
+
+
+def test_markdown_structure_is_kept(pipe):
+    text = (DATA / "struttura.md").read_text(encoding="utf-8")
+    result = pipe.process(text, summarize=False)
+    assert result.translation == text
+    kinds = {s.kind for s in result.segments}
+    assert kinds == {"heading", "text", "list_item", "quote"}
+    assert not any("codice" in s.text or s.text.startswith(("#", "-", ">")) for s in result.segments)
+
+
+def test_summary_of_a_document_is_its_first_sentence_with_grounded_points(pipe):
+    text = (DATA / "breve.txt").read_text(encoding="utf-8")
+    record = pipe.process(text, id="breve").to_dict()
+    first = "Il museo resterà aperto tutti i giorni."
+    assert record["id"] == "breve"
+    assert record["summary"] == first
+    assert record["summary_kind"] == "abstractive"
+    assert record["summary_it"] == first  # the back-translator copies too
+    assert record["points"] == [{"en": first, "it": first, "source_segments": [0]}]
+    assert record["segments"][0] == {
+        "source": first,
+        "translation": first,
+        "paragraph": 0,
+        "kind": "text",
+        "start": 0,
+        "end": len(first),
+    }
+    assert set(record["models"]) == {"translator", "summarizer", "back_translator"}
+
+
+def test_long_document_is_summarized_in_windows(tiny_models):
+    sentences = (DATA / "breve.txt").read_text(encoding="utf-8").split(". ")
+    text = ". ".join(sentences * 6)
+    pipe = make_pipeline(tiny_models)
+    result = pipe.process(text)
+    assert (
+        pipe.engine("summarizer").count_tokens([result.translation])[0]
+        > pipe.engine("summarizer").max_input_tokens
+    )
+    assert result.summary.kind == "hierarchical"
+    assert result.summary.en == "Il museo resterà aperto tutti i giorni."
+
+
+def test_short_document_keeps_its_translation_as_summary(tiny_models):
+    pipe = make_pipeline(tiny_models, italian_summary=False)
+    record = pipe.process("Il sindaco ha promesso nuovi libri. Il piccolo paziente sta bene.").to_dict()
+    assert record["summary_kind"] == "translation"
+    assert record["summary"] == record["translation"]
+    assert record["summary_it"] is None
+    assert [p["source_segments"] for p in record["points"]] == [[0], [1]]
+    assert "back_translator" not in record["models"]
+
+
+def test_process_many_keeps_input_order_and_isolates_bad_documents(tiny_models):
+    pipe = make_pipeline(tiny_models, docs_per_chunk=2)
+    docs = [
+        ("a", "Il piccolo paziente sta bene."),
+        ("vuoto", "   \n"),
+        "Il lunedì è chiuso.",
+        ("b", "Il sindaco ha promesso nuovi libri."),
+    ]
+    out = list(pipe.process_many(docs, summarize=False))
+    assert isinstance(out[1], Failure) and out[1].reason == "document is empty"
+    assert [o.id for o in out] == ["a", "vuoto", out[2].id, "b"]
+    assert [o.translation for o in out if isinstance(o, Result)] == [
+        "Il piccolo paziente sta bene.",
+        "Il lunedì è chiuso.",
+        "Il sindaco ha promesso nuovi libri.",
+    ]
+
+
+def test_an_engine_error_costs_only_the_document_that_caused_it(tiny_models):
+    pipe = make_pipeline(tiny_models)
+    real = pipe.engine("translator")
+
+    class Exploding:
+        name, max_input_tokens = real.name, real.max_input_tokens
+        count_tokens = staticmethod(real.count_tokens)
+
+        @staticmethod
+        def generate(texts):
+            if any("BOOM" in t for t in texts):
+                raise RuntimeError("kernel exploded")
+            return real.generate(texts)
+
+    pipe._engines["translator"] = Exploding()
+    out = list(pipe.process_many([("ok", "Il lunedì è chiuso."), ("bad", "BOOM qui.")], summarize=False))
+    assert out[0].translation == "Il lunedì è chiuso."
+    assert isinstance(out[1], Failure) and "kernel exploded" in out[1].reason
+
+
+def test_from_config_reads_a_preset(tiny_models, tmp_path):
+    preset = tmp_path / "tiny.toml"
+    preset.write_text(
+        f'[models]\ntranslator = "{tiny_models / "translator"}"\n'
+        f'[runtime]\ndevice = "cpu"\n[decoding]\nnum_beams = 2\n'
+    )
+    pipe = Pipeline.from_config(preset, batch_size=4)
+    assert pipe.config.num_beams == 2 and pipe.config.batch_size == 4
+    assert pipe.translate(["Il lunedì è chiuso."]) == ["Il lunedì è chiuso."]
