@@ -263,34 +263,44 @@ def _run(
     cfg = PipelineConfig.from_file(config, **settings)
     fmt = _choose_format(output_format, output, summarize)
     documents = read_documents(inputs, input_format=input_format.value, encoding=encoding)
-    failed = 0
+    # Several documents (more than one input, or any JSONL) get headers and a JSON array.
+    several = (
+        len(inputs) > 1
+        or input_format == InputFormat.jsonl
+        or any(i.lower().endswith(".jsonl") for i in inputs)
+    )
+    failures: list[Failure] = []
     with _progress(enabled=not quiet and sys.stderr.isatty()) as progress:
         pipeline = Pipeline(cfg, progress=progress)
         with atomic_output(output) as stream:
             records: list[dict[str, object]] = []
-            for index, outcome in enumerate(pipeline.process_many(documents, summarize=summarize)):
+            written = 0
+            for outcome in pipeline.process_many(documents, summarize=summarize):
                 if isinstance(outcome, Failure):
-                    failed += 1
+                    failures.append(outcome)
                     typer.echo(f"it2en: error: {outcome.message()}", err=True)
                 elif fmt == "json":
                     records.append(outcome.to_dict())
                 else:
-                    stream.write(_render(outcome, fmt, index > 0 or len(inputs) > 1))
+                    stream.write(_render(outcome, fmt, several, first=written == 0))
                     stream.flush()
+                    written += 1
             if fmt == "json":
-                data = records[0] if len(records) == 1 and len(inputs) == 1 else records
+                data = records[0] if len(records) == 1 and not several else records
                 stream.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-    if failed:
-        log.warning("%d document(s) failed", failed)
+    if failures:
+        log.warning("%d document(s) failed", len(failures))
         raise typer.Exit(EXIT_FAILED_DOCUMENTS)
 
 
-def _render(result: Result, fmt: str, several: bool) -> str:
+def _render(result: Result, fmt: str, several: bool, first: bool) -> str:
+    """One document in ``fmt``; documents after the first are set apart by a blank line."""
     if fmt == "jsonl":
         return json.dumps(result.to_dict(), ensure_ascii=False) + "\n"
+    separator = "" if first else "\n"
     if fmt == "md":
-        return ("\n" if several else "") + render_markdown(result)
-    return ("\n" if several else "") + render_text(result, header=several)
+        return separator + render_markdown(result)
+    return separator + render_text(result, header=several)
 
 
 def _choose_format(explicit: OutputFormat | None, output: Path | None, summarize: bool) -> str:

@@ -65,7 +65,8 @@ class TorchSeq2Seq:
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         """Input tokens per text, special tokens included, never truncated."""
-        encoded = self._tokenizer(list(texts), add_special_tokens=True, truncation=False)
+        # verbose=False: counting over-long texts is the point, not a mistake to warn about.
+        encoded = self._tokenizer(list(texts), add_special_tokens=True, truncation=False, verbose=False)
         return [len(ids) for ids in encoded["input_ids"]]
 
     def generate(self, texts: Sequence[str]) -> list[str]:

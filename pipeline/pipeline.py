@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import cached_property
 from itertools import islice
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .batching import ProgressFn, run_batched
 from .config import PipelineConfig
@@ -22,6 +23,9 @@ from .models import load_model, resolve_device, resolve_dtype
 from .segmenting import segment_document, split_sentences
 from .summarize import ground_points, summarize_many
 from .types import Document, Failure, Point, Result, Segment, Summary
+
+if TYPE_CHECKING:
+    import torch
 
 __all__ = ["DocumentInput", "Pipeline", "ProgressCallback"]
 
@@ -63,18 +67,25 @@ class Pipeline:
     # -- models -------------------------------------------------------------------------
 
     @cached_property
-    def _device_and_dtype(self) -> tuple[object, object]:
+    def _device_and_dtype(self) -> tuple[torch.device, torch.dtype]:
         device = resolve_device(self.config.device)
         return device, resolve_dtype(self.config.precision, device)
+
+    def _model_name(self, role: str) -> str:
+        """The loaded engine's name for ``role``, else the configured model (not loaded:
+        a chunk of short documents never needs the summarizer)."""
+        if role in self._engines:
+            return self._engines[role].name
+        return {
+            "translator": self.config.translator,
+            "summarizer": self.config.summarizer,
+            "back-translator": self.config.back_translator,
+        }[role]
 
     def engine(self, role: str) -> Seq2SeqEngine:
         """The engine for ``role``, loading its model on first use."""
         if role not in self._engines:
-            name = {
-                "translator": self.config.translator,
-                "summarizer": self.config.summarizer,
-                "back-translator": self.config.back_translator,
-            }[role]
+            name = self._model_name(role)
             device, dtype = self._device_and_dtype
             loaded = load_model(
                 role,
@@ -82,7 +93,7 @@ class Pipeline:
                 models_dir=self.config.models_dir,
                 offline=self.config.offline,
                 device=device,
-                dtype=dtype,  # type: ignore[arg-type]
+                dtype=dtype,
             )
             limit = self.config.max_input_tokens if role != "summarizer" else None
             self._engines[role] = TorchSeq2Seq(loaded, self.config.num_beams, limit)
@@ -91,13 +102,12 @@ class Pipeline:
     # -- public API ---------------------------------------------------------------------
 
     def translate(self, texts: Sequence[str]) -> list[str]:
-        """English translations of Italian texts, in the same order, layout kept."""
-        docs = [Document(id=str(i), text=t) for i, t in enumerate(texts)]
-        results = self._run_chunk(docs, summarize=False)
-        for outcome in results:
-            if isinstance(outcome, Failure):
-                raise It2enError(outcome.message())
-        return [r.translation for r in results]  # type: ignore[union-attr]
+        """English translations of Italian texts, in the same order, layout kept.
+
+        All texts are segmented and translated in one pooled, batched run; blank texts
+        come back unchanged.
+        """
+        return self._translate_strings("translate", self.engine("translator"), texts, "it")
 
     def process(self, text: str, id: str | None = None, *, summarize: bool = True) -> Result:
         """Translate and summarize one document; raise if it cannot be processed."""
@@ -140,99 +150,99 @@ class Pipeline:
 
     def _process(self, chunk: list[Document | Failure], summarize: bool) -> list[Result | Failure]:
         translator = self.engine("translator")
-        outcomes: list[Result | Failure | None] = []
-        texts: dict[int, str] = {}
+        texts = {
+            i: item.text for i, item in enumerate(chunk) if isinstance(item, Document) and item.text.strip()
+        }
+        segmented, translations = self._translate_texts("translate", translator, texts, "it")
+        english = {i: reassemble(texts[i], segmented[i], translations[i]) for i in texts}
+        summaries = self._summaries(texts, segmented, translations, english) if summarize else {}
+        roles = ["translator"]
+        if summarize:
+            roles += ["summarizer", "back-translator"] if self.config.italian_summary else ["summarizer"]
+        models = {role.replace("-", "_"): self._model_name(role) for role in roles}
+        outcomes: list[Result | Failure] = []
         for i, item in enumerate(chunk):
             if isinstance(item, Failure):
                 outcomes.append(item)
-            elif not item.text.strip():
+            elif i not in texts:
                 outcomes.append(Failure(item.id, item.origin, "document is empty"))
             else:
-                texts[i] = item.text
-                outcomes.append(None)
-        segmented, per_doc = self._translate_texts("translate", translator, texts, "it")
-        summaries = self._summaries(chunk, segmented, per_doc) if summarize else {}
-        models = {"translator": translator.name}
-        if summarize:
-            models["summarizer"] = self.engine("summarizer").name
-            if self.config.italian_summary:
-                models["back_translator"] = self.engine("back-translator").name
-        for i, segs in segmented.items():
-            doc = chunk[i]
-            assert isinstance(doc, Document)
-            outcomes[i] = Result(
-                id=doc.id,
-                source=doc.text,
-                segments=tuple(segs),
-                translations=tuple(per_doc[i]),
-                translation=reassemble(doc.text, segs, per_doc[i]),
-                models=models,
-                summary=summaries.get(i),
-                origin=doc.origin,
-            )
-        return [o for o in outcomes if o is not None]
+                outcomes.append(
+                    Result(
+                        id=item.id,
+                        source=item.text,
+                        segments=tuple(segmented[i]),
+                        translations=tuple(translations[i]),
+                        translation=english[i],
+                        models=models,
+                        summary=summaries.get(i),
+                        origin=item.origin,
+                    )
+                )
+        return outcomes
 
     def _summaries(
         self,
-        chunk: list[Document | Failure],
+        texts: dict[int, str],
         segmented: dict[int, list[Segment]],
         translations: dict[int, list[str]],
+        english: dict[int, str],
     ) -> dict[int, Summary]:
-        """English summary, grounded points and Italian rendering for each document."""
-        short = {i for i, segs in segmented.items() if len(segs) < self.config.summary_min_sentences}
-        long_docs = [i for i in segmented if i not in short]
-        summarizer = self.engine("summarizer") if long_docs else None
-        made = (
-            summarize_many(
-                [translations[i] for i in long_docs],
-                summarizer,  # type: ignore[arg-type]
-                max_tokens=self.config.max_batch_tokens,
-                max_size=self.config.batch_size,
-                progress=self._stage_progress("summarize"),
-            )
-            if summarizer
-            else []
-        )
-        english = {i: made[k].text for k, i in enumerate(long_docs)}
-        points_en: dict[int, list[str]] = {}
-        for i in long_docs:
-            spans = split_sentences(english[i], "en")
-            points_en[i] = [english[i][s:e] for s, e in spans] or [english[i]]
-        italian: dict[int, list[str | None]] = {i: [None] * len(p) for i, p in points_en.items()}
-        if self.config.italian_summary and long_docs:
-            flat = [p for i in long_docs for p in points_en[i]]
-            point_segments, outputs = self._translate_texts(
-                "back-translate", self.engine("back-translator"), dict(enumerate(flat)), "en"
-            )
-            rendered = iter(reassemble(flat[k], point_segments[k], outputs[k]) for k in range(len(flat)))
-            italian = {i: [next(rendered) for _ in points_en[i]] for i in long_docs}
+        """The bilingual summary of each document, keyed like ``texts``.
+
+        Documents with fewer than ``summary_min_sentences`` segments keep their
+        translation as the summary; the others are summarized together in batches.
+        """
+        italian = self.config.italian_summary
         summaries: dict[int, Summary] = {}
-        for k, i in enumerate(long_docs):
-            sources = ground_points(points_en[i], translations[i])
+        to_summarize: list[int] = []
+        for i, segs in segmented.items():
+            if len(segs) >= self.config.summary_min_sentences:
+                to_summarize.append(i)
+                continue
             points = tuple(
-                Point(en, it, src) for en, it, src in zip(points_en[i], italian[i], sources, strict=True)
-            )
-            summaries[i] = Summary(
-                en=" ".join(points_en[i]),
-                it=" ".join(p for p in italian[i] if p) if self.config.italian_summary else None,
-                kind="hierarchical" if made[k].hierarchical else "abstractive",
-                points=points,
-            )
-        for i in short:
-            doc = chunk[i]
-            assert isinstance(doc, Document)
-            segs = segmented[i]
-            points = tuple(
-                Point(en, seg.text if self.config.italian_summary else None, (seg.index,))
+                Point(en, seg.text if italian else None, (seg.index,))
                 for seg, en in zip(segs, translations[i], strict=True)
             )
+            it = texts[i].strip() if italian else None
+            summaries[i] = Summary(en=english[i].strip(), it=it, kind="translation", points=points)
+        if not to_summarize:
+            return summaries
+        made = summarize_many(
+            [translations[i] for i in to_summarize],
+            self.engine("summarizer"),
+            max_tokens=self.config.max_batch_tokens,
+            max_size=self.config.batch_size,
+            progress=self._stage_progress("summarize"),
+        )
+        points_en = [[d.text[s:e] for s, e in split_sentences(d.text, "en")] or [d.text] for d in made]
+        flat = [p for points in points_en for p in points]
+        rendered = iter(
+            self._translate_strings("back-translate", self.engine("back-translator"), flat, "en")
+            if italian
+            else [None] * len(flat)
+        )
+        for i, doc_summary, points in zip(to_summarize, made, points_en, strict=True):
+            points_it = [next(rendered) for _ in points]
+            grounded = ground_points(points, translations[i])
             summaries[i] = Summary(
-                en=" ".join(translations[i]),
-                it=" ".join(s.text for s in segs) if self.config.italian_summary else None,
-                kind="translation",
-                points=points,
+                en=" ".join(points),
+                it=" ".join(p for p in points_it if p) if italian else None,
+                kind="hierarchical" if doc_summary.hierarchical else "abstractive",
+                points=tuple(Point(*fields) for fields in zip(points, points_it, grounded, strict=True)),
             )
         return summaries
+
+    def _translate_strings(
+        self, stage: str, engine: Seq2SeqEngine, texts: Sequence[str], language: str
+    ) -> list[str]:
+        """Translations of whole texts (segmented, pooled, reassembled); blank ones unchanged."""
+        todo = {i: text for i, text in enumerate(texts) if text.strip()}
+        segmented, outputs = self._translate_texts(stage, engine, todo, language)
+        translated = list(texts)
+        for i, text in todo.items():
+            translated[i] = reassemble(text, segmented[i], outputs[i])
+        return translated
 
     def _translate_texts(
         self, stage: str, engine: Seq2SeqEngine, texts: dict[int, str], language: str

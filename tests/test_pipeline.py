@@ -159,7 +159,7 @@ def test_an_engine_error_costs_only_the_document_that_caused_it(tiny_models):
                 raise RuntimeError("kernel exploded")
             return real.generate(texts)
 
-    pipe._engines["translator"] = Exploding()
+    pipe = Pipeline(pipe.config, engines={"translator": Exploding()})
     out = list(pipe.process_many([("ok", "Il lunedì è chiuso."), ("bad", "BOOM qui.")], summarize=False))
     assert out[0].translation == "Il lunedì è chiuso."
     assert isinstance(out[1], Failure) and "kernel exploded" in out[1].reason
