@@ -14,9 +14,10 @@ import sys
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import fields
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -66,6 +67,7 @@ class InputFormat(str, Enum):
     jsonl = "jsonl"
 
 
+_CONFIG_FIELDS = frozenset(f.name for f in fields(PipelineConfig))
 _SUFFIX_FORMATS = {".txt": "text", ".md": "md", ".json": "json", ".jsonl": "jsonl"}
 
 # Options shared by every command that runs models, declared once.
@@ -144,18 +146,8 @@ def translate(
 
     Example: it2en translate notizia.txt -o notizia.en.txt
     """
-    settings = dict(
-        translator=translator,
-        models_dir=models_dir,
-        offline=offline,
-        device=device,
-        precision=precision,
-        num_beams=num_beams,
-        batch_size=batch_size,
-        max_batch_tokens=max_batch_tokens,
-    )
     with _errors_mapped(debug, quiet, verbose):
-        _run(inputs, config, settings, False, output_format, output, input_format, encoding, quiet)
+        _run(locals(), summarize=False)
 
 
 @app.command()
@@ -189,21 +181,8 @@ def summarize(
 
     Example: it2en summarize notizia.txt --format json -o notizia.json
     """
-    settings = dict(
-        translator=translator,
-        summarizer=summarizer,
-        back_translator=back_translator,
-        models_dir=models_dir,
-        offline=offline,
-        device=device,
-        precision=precision,
-        num_beams=num_beams,
-        batch_size=batch_size,
-        max_batch_tokens=max_batch_tokens,
-        italian_summary=italian_summary,
-    )
     with _errors_mapped(debug, quiet, verbose):
-        _run(inputs, config, settings, True, output_format, output, input_format, encoding, quiet)
+        _run(locals(), summarize=True)
 
 
 @models_app.command("download")
@@ -248,21 +227,19 @@ def models_download(
         typer.echo("\n".join(lines))
 
 
-def _run(
-    inputs: list[str],
-    config: Path | None,
-    settings: dict[str, object],
-    summarize: bool,
-    output_format: OutputFormat | None,
-    output: Path | None,
-    input_format: InputFormat,
-    encoding: str,
-    quiet: bool,
-) -> None:
-    """Read, process and write every document; exit 1 if any failed."""
-    cfg = PipelineConfig.from_file(config, **settings)
-    fmt = _choose_format(output_format, output, summarize)
-    documents = read_documents(inputs, input_format=input_format.value, encoding=encoding)
+def _run(options: dict[str, Any], *, summarize: bool) -> None:
+    """Read, process and write every document; exit 1 if any failed.
+
+    ``options`` are the command's parameters: those named like PipelineConfig fields
+    override the config file, the rest say what to read and how to write.
+    """
+    overrides = {k: v for k, v in options.items() if k in _CONFIG_FIELDS}
+    cfg = PipelineConfig.from_file(options["config"], **overrides)
+    inputs: list[str] = options["inputs"]
+    input_format: InputFormat = options["input_format"]
+    output: Path | None = options["output"]
+    documents = read_documents(inputs, input_format=input_format.value, encoding=options["encoding"])
+    fmt = _choose_format(options["output_format"], output, summarize)
     # Several documents (more than one input, or any JSONL) get headers and a JSON array.
     several = (
         len(inputs) > 1
@@ -270,7 +247,7 @@ def _run(
         or any(i.lower().endswith(".jsonl") for i in inputs)
     )
     failures: list[Failure] = []
-    with _progress(enabled=not quiet and sys.stderr.isatty()) as progress:
+    with _progress(enabled=not options["quiet"] and sys.stderr.isatty()) as progress:
         pipeline = Pipeline(cfg, progress=progress)
         with atomic_output(output) as stream:
             records: list[dict[str, object]] = []

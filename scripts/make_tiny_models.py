@@ -36,6 +36,22 @@ SUMMARIZER_MAX_TOKENS = 128
 # Characters every tokenizer must know even if the corpus lacks them.
 EXTRA_CHARS = "àèéìòùÀÈÉÌÒÙáíóúç«»’‘“”€$%°–—…·@#&/\\|[]{}<>=+*_~^"
 SEED = 1234
+# Both architectures: small enough to train in a minute, big enough to copy exactly;
+# embeddings scaled by sqrt(d_model) (without it, positions drown the tokens and copying
+# never starts) and no dropout (the task is deterministic).
+TINY_DIMS = {
+    "d_model": 64,
+    "encoder_layers": 2,
+    "decoder_layers": 2,
+    "encoder_attention_heads": 4,
+    "decoder_attention_heads": 4,
+    "encoder_ffn_dim": 256,
+    "decoder_ffn_dim": 256,
+    "scale_embedding": True,
+    "dropout": 0.0,
+    "attention_dropout": 0.0,
+    "activation_dropout": 0.0,
+}
 
 
 def corpus_words() -> list[str]:
@@ -125,21 +141,11 @@ def build_marian(out: Path, steps: int) -> None:
     )
     config = MarianConfig(
         vocab_size=len(vocab),
-        d_model=64,
-        encoder_layers=2,
-        decoder_layers=2,
-        encoder_attention_heads=4,
-        decoder_attention_heads=4,
-        encoder_ffn_dim=256,
-        decoder_ffn_dim=256,
+        **TINY_DIMS,
         max_position_embeddings=TRANSLATOR_MAX_TOKENS * 2,
         pad_token_id=vocab["<pad>"],
         eos_token_id=0,
         decoder_start_token_id=vocab["<pad>"],
-        scale_embedding=True,
-        dropout=0.0,
-        attention_dropout=0.0,
-        activation_dropout=0.0,
     )
     model = MarianMTModel(config)
     words = corpus_words()
@@ -208,23 +214,13 @@ def build_bart(out: Path, steps: int) -> None:
     )
     config = BartConfig(
         vocab_size=len(tokenizer),
-        d_model=64,
-        encoder_layers=2,
-        decoder_layers=2,
-        encoder_attention_heads=4,
-        decoder_attention_heads=4,
-        encoder_ffn_dim=256,
-        decoder_ffn_dim=256,
+        **TINY_DIMS,
         max_position_embeddings=SUMMARIZER_MAX_TOKENS,
         pad_token_id=tokenizer.pad_token_id,
         bos_token_id=tokenizer.bos_token_id,
         eos_token_id=tokenizer.eos_token_id,
         decoder_start_token_id=tokenizer.eos_token_id,
         forced_bos_token_id=tokenizer.bos_token_id,
-        scale_embedding=True,
-        dropout=0.0,
-        attention_dropout=0.0,
-        activation_dropout=0.0,
         # Real hub BART configs carry these; CTranslate2's converter reads them.
         normalize_before=False,
         normalize_embedding=True,
