@@ -100,7 +100,8 @@ def _read_jsonl(stream: BinaryIO, origin: str, stem: str, encoding: str) -> Iter
             yield Failure(None, where, 'expected a JSON object {"id": ..., "text": ...}')
             continue
         raw_id = record.get("id")
-        doc_id = str(raw_id) if isinstance(raw_id, (str, int)) and str(raw_id) else f"{stem}-{number}"
+        usable_id = isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool) and str(raw_id)
+        doc_id = str(raw_id) if usable_id else f"{stem}-{number}"
         text = record.get("text")
         if not isinstance(text, str):
             got = "missing" if text is None else f"a {type(text).__name__}"

@@ -6,6 +6,7 @@ of its input, so every expected output below is a known function of the input.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -174,3 +175,33 @@ def test_from_config_reads_a_preset(tiny_models, tmp_path):
     pipe = Pipeline.from_config(preset, batch_size=4)
     assert pipe.config.num_beams == 2 and pipe.config.batch_size == 4
     assert pipe.translate(["Il lunedì è chiuso."]) == ["Il lunedì è chiuso."]
+
+
+def test_tiny_tokenizers_know_every_common_italian_character(pipe):
+    sample = "àèéìòù ÀÈÉÌÒÙ « » ’ “ ” € perché città"
+    for role in ("translator", "summarizer", "back-translator"):
+        tokenizer = pipe.engine(role)._tokenizer
+        ids = tokenizer(sample)["input_ids"]
+        assert tokenizer.unk_token_id not in ids, role
+
+
+def test_progress_is_reported_per_stage_only_when_asked(tiny_models):
+    seen: list[tuple[str, int, int]] = []
+    pipe = Pipeline(make_pipeline(tiny_models).config, progress=lambda *args: seen.append(args))
+    pipe.process((DATA / "breve.txt").read_text(encoding="utf-8"))
+    stages = [stage for stage, _, _ in seen]
+    assert stages[0] == "translate" and "summarize" in stages and stages[-1] == "back-translate"
+    assert all(0 < done <= total for _, done, total in seen)
+
+
+@pytest.mark.skipif(not __import__("torch").cuda.is_available(), reason="needs a CUDA device")
+@pytest.mark.parametrize("precision", ["fp32", "fp16", "bf16"])
+def test_cuda_matches_cpu(tiny_models, precision):
+    text = (DATA / "breve.txt").read_text(encoding="utf-8")
+    cpu = make_pipeline(tiny_models, num_beams=1).process(text).to_dict()
+    pipe = make_pipeline(tiny_models, num_beams=1)
+    pipe = Pipeline(replace(pipe.config, device="cuda", precision=precision))
+    gpu = pipe.process(text).to_dict()
+    assert pipe.engine("translator")._model.device.type == "cuda"
+    assert gpu["translation"] == cpu["translation"]
+    assert gpu["summary"] == cpu["summary"]
