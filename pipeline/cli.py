@@ -3,18 +3,22 @@
 This is the only module that prints, installs log handlers or shows progress bars.
 
 Exit codes: 0 success; 1 one or more documents failed (the others were still written);
-2 usage or configuration error; 3 a model could not be loaded; 130 interrupted.
+2 usage or configuration error; 3 a model could not be loaded; 4 the batch output folder
+is locked by another run; 128 + N stopped by signal N (130 for Ctrl-C, 143 for SIGTERM).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
+import threading
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import fields
+from datetime import datetime, timezone
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,6 +26,7 @@ from typing import Annotated, Any
 import typer
 
 from . import __version__
+from .batch import DEFAULT_GLOBS, BatchOptions, OutDirLocked, PlannedDocument, run_batch
 from .config import PipelineConfig
 from .errors import ConfigError, InputError, It2enError, ModelLoadError
 from .io import atomic_output, read_documents
@@ -33,11 +38,13 @@ from .types import Failure, Result
 EXIT_FAILED_DOCUMENTS = 1
 EXIT_USAGE = 2
 EXIT_MODEL = 3
-EXIT_INTERRUPTED = 130
+EXIT_LOCKED = 4
+EXIT_INTERRUPTED = 128 + signal.SIGINT
 _EXIT_CODES: dict[type[It2enError], int] = {
     ConfigError: EXIT_USAGE,
     ModelLoadError: EXIT_MODEL,
     InputError: EXIT_FAILED_DOCUMENTS,
+    OutDirLocked: EXIT_LOCKED,
 }
 
 log = logging.getLogger("it2en")
@@ -74,7 +81,7 @@ _SUFFIX_FORMATS = {".txt": "text", ".md": "md", ".json": "json", ".jsonl": "json
 Inputs = Annotated[
     list[str],
     typer.Argument(
-        metavar="INPUT...",
+        metavar="INPUT",
         help="Italian .txt/.md files, .jsonl files of {id, text}, or - for stdin.",
     ),
 ]
@@ -105,6 +112,10 @@ EncodingOpt = Annotated[str, typer.Option(help="Encoding of text inputs.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="More log detail on stderr.")]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
+ItalianOpt = Annotated[
+    bool | None,
+    typer.Option("--italian-summary/--no-italian-summary", help="Render the summary in Italian too."),
+]
 
 
 def _version(value: bool) -> None:
@@ -164,10 +175,7 @@ def summarize(
     num_beams: BeamsOpt = None,
     batch_size: BatchOpt = None,
     max_batch_tokens: TokensOpt = None,
-    italian_summary: Annotated[
-        bool | None,
-        typer.Option("--italian-summary/--no-italian-summary", help="Render the summary in Italian too."),
-    ] = None,
+    italian_summary: ItalianOpt = None,
     output_format: FormatOpt = None,
     output: OutputOpt = None,
     input_format: InputFormatOpt = InputFormat.auto,
@@ -183,6 +191,112 @@ def summarize(
     """
     with _errors_mapped(debug, quiet, verbose):
         _run(locals(), summarize=True)
+
+
+class LogFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+@app.command()
+def batch(
+    inputs: Inputs,
+    out: Annotated[Path, typer.Option("--out", help="Output folder (created if missing).")],
+    glob: Annotated[
+        list[str] | None,
+        typer.Option("--glob", help="File pattern taken from folders, repeatable [default: *.txt, *.md]."),
+    ] = None,
+    formats: Annotated[str, typer.Option(help="Files per document: json, or json,md.")] = "json",
+    translate_only: Annotated[bool, typer.Option("--translate-only", help="Translation alone.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Redo every document, even unchanged ones.")] = False,
+    docs_per_chunk: Annotated[
+        int | None, typer.Option("--chunk-docs", help="Documents held and batched together.")
+    ] = None,
+    report: Annotated[Path | None, typer.Option(help="Also write the end-of-run counts as JSON.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be processed.")] = False,
+    log_format: Annotated[LogFormat, typer.Option(help="stderr log lines as text or JSON.")] = LogFormat.text,
+    config: ConfigOpt = None,
+    translator: TranslatorOpt = None,
+    summarizer: SummarizerOpt = None,
+    back_translator: BackOpt = None,
+    models_dir: ModelsDirOpt = None,
+    offline: OfflineOpt = None,
+    device: DeviceOpt = None,
+    precision: PrecisionOpt = None,
+    num_beams: BeamsOpt = None,
+    batch_size: BatchOpt = None,
+    max_batch_tokens: TokensOpt = None,
+    italian_summary: ItalianOpt = None,
+    input_format: InputFormatOpt = InputFormat.auto,
+    encoding: EncodingOpt = "utf-8",
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Process folders, files and JSONL into OUT_DIR, only what is new or changed, for
+    cron and schedulers: resumable after a crash, locked against concurrent runs.
+
+    Example: it2en batch inbox/ --out results/ --formats json,md --offline
+    """
+    options = locals()
+    with _errors_mapped(debug, quiet, verbose, log_format.value, default_level=logging.INFO):
+        overrides = {k: v for k, v in options.items() if k in _CONFIG_FIELDS}
+        cfg = PipelineConfig.from_file(config, **overrides)
+        batch_options = BatchOptions(
+            out_dir=out,
+            formats=tuple(f.strip() for f in formats.split(",") if f.strip()),
+            summarize=not translate_only,
+            force=force,
+            globs=tuple(glob or DEFAULT_GLOBS),
+            input_format=input_format.value,
+            encoding=encoding,
+        )
+
+        def planned(item: PlannedDocument) -> None:
+            typer.echo(f"{item.reason}\t{item.name}\t{item.document.origin}")
+
+        stop = threading.Event()
+        with (
+            _progress(enabled=not quiet and sys.stderr.isatty()) as progress,
+            _stop_on_signals(stop) as caught,
+        ):
+            result = run_batch(
+                Pipeline(cfg, progress=progress),
+                inputs,
+                batch_options,
+                stop=stop,
+                dry_run=dry_run,
+                on_planned=planned,
+            )
+        log.info("%s", result.line(), extra={"fields": {"event": "batch_finished", **result.to_dict()}})
+        if report is not None:
+            with atomic_output(report) as stream:
+                stream.write(json.dumps(result.to_dict(), indent=2) + "\n")
+        if caught:
+            raise typer.Exit(128 + caught[0])
+        if result.failed:
+            raise typer.Exit(EXIT_FAILED_DOCUMENTS)
+
+
+@contextmanager
+def _stop_on_signals(stop: threading.Event) -> Iterator[list[int]]:
+    """On the first SIGINT or SIGTERM set ``stop`` (the run finishes the documents it holds
+    and exits); on a second, abort at once. Yields the list of signals caught."""
+    caught: list[int] = []
+
+    def handle(signum: int, frame: object) -> None:
+        caught.append(signum)
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+        log.warning("%s: finishing the documents in progress, then stopping", signal.Signals(signum).name)
+
+    previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield caught
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 @models_app.command("download")
@@ -255,7 +369,7 @@ def _run(options: dict[str, Any], *, summarize: bool) -> None:
             for outcome in pipeline.process_many(documents, summarize=summarize):
                 if isinstance(outcome, Failure):
                     failures.append(outcome)
-                    typer.echo(f"it2en: error: {outcome.message()}", err=True)
+                    log.error("%s", outcome.message())
                 elif fmt == "json":
                     records.append(outcome.to_dict())
                 else:
@@ -318,9 +432,11 @@ def _progress(enabled: bool) -> Iterator[ProgressCallback | None]:
 
 
 @contextmanager
-def _errors_mapped(debug: bool, quiet: bool, verbose: bool) -> Iterator[None]:
+def _errors_mapped(
+    debug: bool, quiet: bool, verbose: bool, log_format: str = "text", default_level: int = logging.WARNING
+) -> Iterator[None]:
     """Set up logging, then turn library errors into one stderr line and an exit code."""
-    _setup_logging(debug, quiet, verbose)
+    _setup_logging(debug, quiet, verbose, log_format, default_level)
     try:
         with warnings.catch_warnings():
             if not debug:
@@ -330,34 +446,51 @@ def _errors_mapped(debug: bool, quiet: bool, verbose: bool) -> Iterator[None]:
     except It2enError as exc:
         if debug:
             raise
-        typer.echo(f"it2en: error: {exc}", err=True)
+        log.error("%s", exc)
         raise typer.Exit(_EXIT_CODES.get(type(exc), EXIT_FAILED_DOCUMENTS)) from None
     except KeyboardInterrupt:
-        typer.echo("it2en: interrupted", err=True)
+        log.error("interrupted")
         raise typer.Exit(EXIT_INTERRUPTED) from None
     except (typer.Exit, typer.Abort):
         raise
     except Exception as exc:
         if debug:
             raise
-        typer.echo(
-            f"it2en: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
-            err=True,
-        )
+        log.error("internal error: %s: %s (run with --debug for the traceback)", type(exc).__name__, exc)
         raise typer.Exit(EXIT_FAILED_DOCUMENTS) from None
 
 
-def _setup_logging(debug: bool, quiet: bool, verbose: bool) -> None:
+class _TextFormatter(logging.Formatter):
+    """``it2en: error: message`` — one line per record."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"it2en: {record.levelname.lower()}: {record.getMessage()}"
+
+
+class _JsonFormatter(logging.Formatter):
+    """One JSON object per record, for schedulers and log collectors; extra ``fields``
+    given to a log call are merged in."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        data = {
+            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "message": record.getMessage(),
+        }
+        data.update(getattr(record, "fields", {}))
+        return json.dumps(data, ensure_ascii=False)
+
+
+def _setup_logging(debug: bool, quiet: bool, verbose: bool, log_format: str, default_level: int) -> None:
     if debug:
         level = logging.DEBUG
     elif quiet:
         level = logging.ERROR
     else:
-        level = logging.INFO if verbose else logging.WARNING
+        level = logging.INFO if verbose else default_level
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("it2en: %(levelname)s: %(message)s"))
-    root = logging.getLogger("pipeline")
-    for logger in (root, log):
+    handler.setFormatter(_JsonFormatter() if log_format == "json" else _TextFormatter())
+    for logger in (logging.getLogger("pipeline"), log):
         logger.handlers[:] = [handler]
         logger.setLevel(level)
         logger.propagate = False

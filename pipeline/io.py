@@ -22,9 +22,11 @@ from .errors import InputError
 from .pipeline import content_id
 from .types import Document, Failure
 
-__all__ = ["INPUT_FORMATS", "atomic_output", "decode_text", "read_documents"]
+__all__ = ["INPUT_FORMATS", "TEMP_SUFFIX", "atomic_output", "decode_text", "read_documents"]
 
 INPUT_FORMATS = ("auto", "text", "jsonl")
+TEMP_SUFFIX = ".it2en-tmp"
+"""Suffix of atomic_output's temporary files (hidden, next to their target)."""
 STDIN = "-"
 _SNIFF = 8192
 
@@ -135,6 +137,12 @@ def decode_text(data: bytes, encoding: str = "utf-8") -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextmanager
 def atomic_output(path: str | Path | None) -> Iterator[TextIO]:
     """A text stream for ``path`` that replaces the file only when the block succeeds.
@@ -147,8 +155,9 @@ def atomic_output(path: str | Path | None) -> Iterator[TextIO]:
         return
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=target.parent)
     try:
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; give what open() would
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as stream:
             yield stream
             stream.flush()

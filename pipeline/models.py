@@ -8,6 +8,7 @@ place that was tried and how to fetch the model.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ __all__ = [
     "download_model",
     "is_offline",
     "load_model",
+    "model_identity",
     "resolve_device",
     "resolve_dtype",
     "store_folder",
@@ -121,12 +123,14 @@ def _locate(name: str, models_dir: str | Path, tried: list[str]) -> tuple[str, b
     """Where to load ``name`` from, and whether that is a local folder."""
     path = Path(name).expanduser()
     if path.is_dir():
+        tried.append(f"folder {path} (exists)")
         return str(path), True
     tried.append(f"folder {path}")
     if name.startswith((".", "/", "~")) or path.is_absolute():
         return str(path), True  # clearly meant as a path; loading it fails with `tried`
     stored = store_folder(models_dir, name)
     if stored.is_dir():
+        tried.append(f"folder {stored} (exists)")
         return str(stored), True
     tried.append(f"folder {stored}")
     return name, False
@@ -143,6 +147,33 @@ def _not_found(role: str, name: str, tried: list[str], offline: bool, exc: Excep
     return (
         f"{role} model {name!r} could not be loaded (looked in: {', '.join(tried)}): {reason[:200]}; {fetch}"
     )
+
+
+def model_identity(name: str, models_dir: str | Path) -> str:
+    """A string that changes when the model behind ``name`` changes, found without loading it.
+
+    Local folders: the path and a fingerprint of the file names, sizes and modification
+    times. Hub ids: the id and the cached snapshot's commit, when one is cached.
+    """
+    path = Path(name).expanduser()
+    folder = path if path.is_dir() else store_folder(models_dir, name)
+    if folder.is_dir():
+        stats = sorted(
+            (str(f.relative_to(folder)), f.stat().st_size, f.stat().st_mtime_ns)
+            for f in folder.rglob("*")
+            if f.is_file()
+        )
+        digest = hashlib.sha256(repr(stats).encode()).hexdigest()[:16]
+        return f"{folder.resolve()}@{digest}"
+    from huggingface_hub import try_to_load_from_cache
+
+    try:
+        cached = try_to_load_from_cache(name, "config.json")
+    except Exception:  # not a valid hub id: loading will report it properly
+        return name
+    if isinstance(cached, str):
+        return f"{name}@{Path(cached).parent.name}"
+    return name
 
 
 def download_model(role: str, name: str, *, models_dir: str | Path, offline: bool) -> tuple[Path, bool]:

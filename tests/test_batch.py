@@ -1,0 +1,289 @@
+"""Batch runs on the tiny models: resume, skip, locks, signals, contained names, errors."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from pipeline import Pipeline, PipelineConfig
+from pipeline.batch import BatchOptions, run_batch, safe_name
+from pipeline.cli import app
+
+SENTENCES = [
+    "Il museo resterà aperto tutti i giorni.",
+    "I lavori partiranno a settembre.",
+    "Il sindaco ha promesso nuovi libri.",
+    "Il piccolo paziente sta bene.",
+    "Il lunedì è chiuso.",
+    "Le azzurre hanno giocato una partita straordinaria.",
+    "Gli studenti potranno scegliere tra sette tracce diverse.",
+]
+
+
+def make_inbox(folder: Path, count: int) -> Path:
+    """``count`` small Italian documents in ``folder`` (and a sub-folder), all different."""
+    for i in range(count):
+        sub = folder / ("archivio" if i % 3 == 0 else "")
+        sub.mkdir(parents=True, exist_ok=True)
+        text = " ".join(SENTENCES[(i + k) % len(SENTENCES)] for k in range(1 + i % 3))
+        (sub / f"doc{i:03d}.txt").write_text(f"{text}\n\nNumero {i}.", encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def config(tiny_models) -> PipelineConfig:
+    return PipelineConfig(
+        translator=str(tiny_models / "translator"),
+        summarizer=str(tiny_models / "summarizer"),
+        back_translator=str(tiny_models / "back-translator"),
+        device="cpu",
+        num_beams=1,
+    )
+
+
+def outputs(out: Path, suffix: str = ".json") -> dict[str, dict]:
+    return {p.name: json.loads(p.read_text(encoding="utf-8")) for p in out.glob(f"*{suffix}")}
+
+
+@pytest.mark.parametrize(
+    "doc_id, expected",
+    [
+        ("../../x", "x"),
+        ("/etc/passwd", "etc_passwd"),
+        ("a/b c", "a_b_c"),
+        ("..", "doc"),
+        (".hidden", "hidden"),
+        ("notizia-1.v2", "notizia-1.v2"),
+        ("città", "citt"),
+    ],
+)
+def test_safe_name(doc_id, expected):
+    assert safe_name(doc_id) == expected
+
+
+def test_long_ids_are_cut_but_stay_distinct():
+    a, b = safe_name("x" * 300 + "a"), safe_name("x" * 300 + "b")
+    assert a != b and len(a) < 140
+
+
+def test_second_run_skips_everything_and_changes_are_redone(config, tmp_path):
+    inbox = make_inbox(tmp_path / "in", 5)
+    out = tmp_path / "out"
+    options = BatchOptions(out_dir=out, formats=("json", "md"))
+    first = run_batch(Pipeline(config), [str(inbox)], options)
+    assert (first.processed, first.skipped, first.failed) == (5, 0, 0)
+    assert sorted(outputs(out)) == sorted(
+        ["archivio_doc000.json", "doc001.json", "doc002.json", "archivio_doc003.json", "doc004.json"]
+    )
+    assert len(list(out.glob("*.md"))) == 5
+    record = outputs(out)["doc001.json"]
+    assert record["id"] == "doc001" and record["translation"] == (inbox / "doc001.txt").read_text()
+
+    fresh = Pipeline(config)
+    second = run_batch(fresh, [str(inbox)], options)
+    assert (second.processed, second.skipped) == (0, 5)
+    assert fresh._engines == {}, "nothing to do must load no model"
+
+    (inbox / "doc002.txt").write_text("Il lunedì è chiuso.", encoding="utf-8")
+    (out / "doc004.md").unlink()
+    third = run_batch(Pipeline(config), [str(inbox)], options)
+    assert (third.processed, third.skipped) == (2, 3)
+    assert outputs(out)["doc002.json"]["translation"] == "Il lunedì è chiuso."
+
+    forced = run_batch(Pipeline(config), [str(inbox)], BatchOptions(out_dir=out, force=True))
+    assert forced.processed == 5
+    changed = run_batch(Pipeline(config.with_overrides(num_beams=2)), [str(inbox)], options)
+    assert changed.processed == 5, "new decoding settings redo every document"
+
+
+def test_ids_are_contained_and_collisions_kept_apart(config, tmp_path):
+    docs = tmp_path / "docs.jsonl"
+    ids = ["../../fuori", "/etc/assoluto", "a/b", "a_b", "A_B", "errors", "a/b"]
+    docs.write_text(
+        "".join(json.dumps({"id": i, "text": f"{SENTENCES[k]}"}) + "\n" for k, i in enumerate(ids)),
+        encoding="utf-8",
+    )
+    out = tmp_path / "deep" / "out"
+    report = run_batch(Pipeline(config), [str(docs)], BatchOptions(out_dir=out, summarize=False))
+    assert report.processed == len(ids)
+    written = outputs(out)
+    assert len(written) == len(ids)
+    assert sorted(r["id"] for r in written.values()) == sorted(ids)
+    assert {r["translation"] for r in written.values()} == set(SENTENCES[: len(ids)])
+    assert not any(tmp_path.glob("fuori*")) and not (tmp_path / "deep" / "fuori.json").exists()
+    assert "fuori.json" in written and "etc_assoluto.json" in written
+    assert (out / "errors.jsonl").read_text() == ""  # the file of errors, not a document's
+    again = run_batch(Pipeline(config), [str(docs)], BatchOptions(out_dir=out, summarize=False))
+    assert again.skipped == len(ids), "names are stable across runs"
+
+
+def test_failures_go_to_errors_jsonl_and_the_rest_is_written(config, tmp_path):
+    inbox = make_inbox(tmp_path / "in", 2)
+    (inbox / "vuoto.txt").write_text(" \n", encoding="utf-8")
+    (inbox / "rotto.txt").write_bytes(b"ok \xff\xfe")
+    docs = tmp_path / "docs.jsonl"
+    docs.write_text('{"id": "j1", "text": "Il lunedì è chiuso."}\n{"id": 2\n{"id": "j3"}\n')
+    report = run_batch(Pipeline(config), [str(inbox), str(docs)], BatchOptions(out_dir=tmp_path / "out"))
+    assert (report.processed, report.failed) == (3, 4)
+    errors = [json.loads(line) for line in (tmp_path / "out" / "errors.jsonl").read_text().splitlines()]
+    by_input = {e["input"]: e for e in errors}
+    assert by_input[str(inbox / "rotto.txt")]["reason"].startswith("not valid utf-8 at byte 3")
+    assert by_input[str(inbox / "vuoto.txt")] | {"time": None} == {
+        "id": "vuoto",
+        "input": str(inbox / "vuoto.txt"),
+        "reason": "document is empty",
+        "time": None,
+    }
+    assert by_input[f"{docs}:2"]["reason"].startswith("malformed JSON")
+    assert by_input[f"{docs}:3"]["id"] == "j3"
+    assert all(e["time"] for e in errors)
+    # Failed documents are retried on the next run; errors.jsonl describes that run only.
+    (inbox / "vuoto.txt").write_text("Il piccolo paziente sta bene.", encoding="utf-8")
+    again = run_batch(Pipeline(config), [str(inbox), str(docs)], BatchOptions(out_dir=tmp_path / "out"))
+    assert (again.processed, again.skipped, again.failed) == (1, 3, 3)
+
+
+def test_dry_run_lists_and_writes_nothing(config, tmp_path):
+    inbox = make_inbox(tmp_path / "in", 3)
+    planned = []
+    report = run_batch(
+        Pipeline(config),
+        [str(inbox)],
+        BatchOptions(out_dir=tmp_path / "out"),
+        dry_run=True,
+        on_planned=planned.append,
+    )
+    assert report.processed == 3 and [p.reason for p in planned] == ["new"] * 3
+    assert not (tmp_path / "out").exists()
+
+
+def cli_env() -> dict[str, str]:
+    return dict(os.environ, PYTHONUNBUFFERED="1")
+
+
+def batch_cmd(tiny_models: Path, *args: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "pipeline",
+        "batch",
+        *args,
+        "--translator",
+        str(tiny_models / "translator"),
+        "--summarizer",
+        str(tiny_models / "summarizer"),
+        "--back-translator",
+        str(tiny_models / "back-translator"),
+        "--device",
+        "cpu",
+        "--num-beams",
+        "1",
+    ]
+
+
+def manifest_lines(out: Path) -> int:
+    path = out / ".it2en" / "manifest.jsonl"
+    return len(path.read_text().splitlines()) if path.exists() else 0
+
+
+def wait_for(condition, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def assert_complete(out: Path, count: int) -> None:
+    records = outputs(out)
+    assert len(records) == count
+    assert sorted(r["id"] for r in records.values()) == sorted(
+        f"archivio/doc{i:03d}" if i % 3 == 0 else f"doc{i:03d}" for i in range(count)
+    )
+    assert not [p for p in out.iterdir() if p.name.startswith(".") and p.name != ".it2en"]
+
+
+def test_sigkill_mid_run_then_rerun_finishes_without_redoing(tiny_models, tmp_path):
+    inbox = make_inbox(tmp_path / "in", 24)
+    out = tmp_path / "out"
+    cmd = batch_cmd(tiny_models, str(inbox), "--out", str(out), "--chunk-docs", "1", "--formats", "json,md")
+    proc = subprocess.Popen(cmd, env=cli_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: manifest_lines(out) >= 4)
+    finally:
+        proc.kill()
+        proc.wait()
+    done = manifest_lines(out)
+    assert 4 <= done < 24
+    for path in out.glob("*.json"):
+        json.loads(path.read_text(encoding="utf-8"))  # complete files only, never partial
+    rerun = subprocess.run(
+        [*cmd, "--report", str(tmp_path / "report.json")], env=cli_env(), capture_output=True, text=True
+    )
+    assert rerun.returncode == 0, rerun.stderr
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["processed"] == 24 - done and report["skipped"] == done
+    assert_complete(out, 24)
+    assert manifest_lines(out) == 24  # compacted: one line per document
+
+
+def test_sigterm_stops_cleanly_with_its_exit_code(tiny_models, tmp_path):
+    inbox = make_inbox(tmp_path / "in", 24)
+    out = tmp_path / "out"
+    cmd = batch_cmd(tiny_models, str(inbox), "--out", str(out), "--chunk-docs", "1")
+    proc = subprocess.Popen(cmd, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_for(lambda: manifest_lines(out) >= 2)
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 128 + signal.SIGTERM
+    assert "SIGTERM: finishing the documents in progress" in stderr
+    assert "batch (interrupted):" in stderr and "Traceback" not in stderr
+    done = manifest_lines(out)
+    assert done < 24 and len(outputs(out)) == done
+    rerun = subprocess.run(cmd, env=cli_env(), capture_output=True, text=True)
+    assert rerun.returncode == 0
+    assert f"{24 - done} processed, {done} skipped, 0 failed" in rerun.stderr
+    assert_complete(out, 24)
+
+
+def test_a_second_run_on_a_locked_folder_exits_4_touching_nothing(tiny_models, tmp_path):
+    inbox = make_inbox(tmp_path / "in", 2)
+    out = tmp_path / "out"
+    (out / ".it2en").mkdir(parents=True)
+    with open(out / ".it2en" / "lock", "w") as holder:
+        fcntl.flock(holder, fcntl.LOCK_EX)
+        holder.write("4242")
+        holder.flush()
+        before = sorted(p.name for p in out.rglob("*"))
+        cmd = batch_cmd(tiny_models, str(inbox), "--out", str(out))
+        proc = subprocess.run(cmd, env=cli_env(), capture_output=True, text=True)
+        assert proc.returncode == 4
+        assert proc.stderr.strip() == f"it2en: error: {out} is in use by another it2en batch run (pid 4242)"
+        assert sorted(p.name for p in out.rglob("*")) == before
+
+
+def test_cli_exit_codes_report_and_json_logs(model_flags, tmp_path):
+    inbox = make_inbox(tmp_path / "in", 2)
+    runner = CliRunner()
+    args = ["batch", str(inbox), "--out", str(tmp_path / "out"), *model_flags, "--num-beams", "1"]
+    ok = runner.invoke(app, [*args, "--report", str(tmp_path / "r.json"), "--log-format", "json"])
+    assert ok.exit_code == 0, ok.output
+    last = json.loads(ok.stderr.strip().splitlines()[-1])
+    assert last["event"] == "batch_finished" and last["processed"] == 2
+    assert json.loads((tmp_path / "r.json").read_text())["processed"] == 2
+    (inbox / "vuoto.txt").write_text("")
+    failed = runner.invoke(app, args)
+    assert failed.exit_code == 1
+    assert "1 failed" in failed.stderr.splitlines()[-1]
+    dry = runner.invoke(app, [*args, "--dry-run"])
+    assert dry.exit_code == 0 and dry.stdout == f"new\tvuoto\t{inbox / 'vuoto.txt'}\n"
+    bad = runner.invoke(app, [*args, "--formats", "md"])
+    assert bad.exit_code == 2
