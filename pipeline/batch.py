@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from .config import PipelineConfig
 from .errors import ConfigError, It2enError
@@ -160,28 +160,49 @@ def discover_inputs(inputs: Sequence[str], globs: Sequence[str]) -> Iterator[tup
                     yield str(file), file.relative_to(path).with_suffix("").as_posix()
 
 
+class _Done(NamedTuple):
+    """What a skip decision needs of a finished document, kept small: a run over a
+    100,000-document JSONL holds one of these per document, never the documents."""
+
+    name: str
+    input_hash: str
+    settings: str
+    outputs: tuple[str, ...]
+    line: int
+
+
 class _Manifest:
     """Journal of finished documents: one JSON line each, appended and fsynced.
 
-    The last line of a killed run may be cut short; it is ignored on load. Later lines win.
+    The last line of a killed run may be cut short; it is ignored on load. Later lines
+    win; :meth:`compact` rewrites the file with the winning lines only, streaming it.
     """
 
     def __init__(self, path: Path):
         self.path = path
-        self.entries: dict[str, dict[str, Any]] = {}
+        self.done: dict[str, _Done] = {}
+        self._interned: dict[str, str] = {}
+        self._lines = 0
         if path.exists():
             with path.open(encoding="utf-8") as stream:
                 for line in stream:
+                    self._lines += 1
                     try:
-                        entry = json.loads(line)
-                        self.entries[entry["key"]] = entry
+                        self._index(json.loads(line))
                     except (json.JSONDecodeError, KeyError, TypeError):
                         log.warning("ignoring a damaged manifest line in %s", path)
         self._stream: IO[str] | None = None
 
-    def owner_of(self) -> dict[str, str]:
+    def _index(self, entry: dict[str, Any]) -> None:
+        settings = json.dumps(entry["settings"], sort_keys=True)
+        settings = self._interned.setdefault(settings, settings)
+        outputs = tuple(self._interned.setdefault(o, o) for o in entry["outputs"])
+        self.done[entry["key"]] = _Done(entry["name"], entry["input_hash"], settings, outputs, self._lines)
+
+
+    def owners(self) -> dict[str, str]:
         """Output name (case-folded) → document key, for every recorded document."""
-        return {e["name"].casefold(): k for k, e in self.entries.items()}
+        return {d.name.casefold(): key for key, d in self.done.items()}
 
     def append(self, entry: dict[str, Any]) -> None:
         if self._stream is None:
@@ -189,14 +210,19 @@ class _Manifest:
         self._stream.write(json.dumps(entry, ensure_ascii=False) + "\n")
         self._stream.flush()
         os.fsync(self._stream.fileno())
-        self.entries[entry["key"]] = entry
+        self._lines += 1
+        self._index(entry)
 
     def compact(self) -> None:
-        """Rewrite the journal with one line per document (atomically)."""
+        """Rewrite the journal keeping each document's last line (atomically)."""
         self.close()
-        with atomic_output(self.path) as stream:
-            for entry in self.entries.values():
-                stream.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        if not self.path.exists():
+            return
+        keep = {d.line for d in self.done.values()}
+        with self.path.open(encoding="utf-8") as source, atomic_output(self.path) as target:
+            for number, line in enumerate(source, start=1):
+                if number in keep:
+                    target.write(line)
 
     def close(self) -> None:
         if self._stream is not None:
@@ -261,9 +287,9 @@ class _Planner:
     def __init__(self, manifest: _Manifest, out_dir: Path, settings: dict[str, Any], force: bool):
         self.manifest = manifest
         self.out_dir = out_dir
-        self.settings = settings
+        self.settings_key = json.dumps(settings, sort_keys=True)
         self.force = force
-        self.owners = manifest.owner_of()
+        self.owners = manifest.owners()
         self.seen_keys: set[str] = set()
 
     def plan(self, doc: Document, key: str) -> PlannedDocument | None:
@@ -272,14 +298,14 @@ class _Planner:
             key = f"{key}@{doc.origin}"
         self.seen_keys.add(key)
         input_hash = _digest(doc.text)
-        entry = self.manifest.entries.get(key)
-        if entry is not None:
-            unchanged = entry["input_hash"] == input_hash and entry["settings"] == self.settings
-            complete = all((self.out_dir / f).is_file() for f in entry["outputs"])
+        done = self.manifest.done.get(key)
+        if done is not None:
+            unchanged = done.input_hash == input_hash and done.settings == self.settings_key
+            complete = all((self.out_dir / f).is_file() for f in done.outputs)
             if unchanged and complete and not self.force:
                 return None
             reason = "forced" if self.force else "changed"
-            return PlannedDocument(doc, key, entry["name"], input_hash, reason)
+            return PlannedDocument(doc, key, done.name, input_hash, reason)
         name = safe_name(doc.id)
         owner = self.owners.get(name.casefold())
         if name.casefold() in _RESERVED or (owner is not None and owner != key):
