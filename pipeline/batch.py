@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import IO, Any, NamedTuple
 
 from .config import PipelineConfig
+from .ct2 import resolve_backend
 from .errors import ConfigError, It2enError
 from .io import TEMP_SUFFIX, atomic_output, read_documents
 from .models import model_identity
@@ -199,7 +200,6 @@ class _Manifest:
         outputs = tuple(self._interned.setdefault(o, o) for o in entry["outputs"])
         self.done[entry["key"]] = _Done(entry["name"], entry["input_hash"], settings, outputs, self._lines)
 
-
     def owners(self) -> dict[str, str]:
         """Output name (case-folded) → document key, for every recorded document."""
         return {d.name.casefold(): key for key, d in self.done.items()}
@@ -272,6 +272,8 @@ def settings_fingerprint(config: PipelineConfig, options: BatchOptions) -> dict[
     return {
         "models": {role: model_identity(name, config.models_dir) for role, name in roles.items()},
         "summarize": options.summarize,
+        "backend": resolve_backend(config.backend),
+        "precision": config.precision,
         "formats": sorted(options.formats),
         "num_beams": config.num_beams,
         "max_input_tokens": config.max_input_tokens,

@@ -6,12 +6,20 @@ drive it with plain Python functions and check order, budget and deduplication e
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 
-__all__ = ["ProgressFn", "plan_batches", "run_batched"]
+__all__ = ["BatchTooLarge", "ProgressFn", "plan_batches", "run_batched"]
+
+log = logging.getLogger(__name__)
 
 ProgressFn = Callable[[int, int], None]
 """Called as ``progress(done, total)`` after each batch, in texts."""
+
+
+class BatchTooLarge(RuntimeError):
+    """Raised by an engine when a batch does not fit in device memory; the batch is then
+    split in two and retried, down to single texts."""
 
 
 def plan_batches(lengths: Sequence[int], max_tokens: int, max_size: int) -> list[list[int]]:
@@ -59,11 +67,23 @@ def run_batched(
     done = 0
     for batch in plan_batches(lengths, max_tokens, max_size):
         inputs = [unique[i] for i in batch]
-        results = generate(inputs)
-        if len(results) != len(inputs):
-            raise RuntimeError(f"engine returned {len(results)} outputs for {len(inputs)} inputs")
-        outputs.update(zip(inputs, results, strict=True))
+        outputs.update(zip(inputs, _generate_halving(generate, inputs), strict=True))
         done += len(inputs)
         if progress is not None:
             progress(done, len(unique))
     return [outputs[text] for text in texts]
+
+
+def _generate_halving(generate: Callable[[Sequence[str]], list[str]], inputs: list[str]) -> list[str]:
+    """``generate(inputs)``; on :class:`BatchTooLarge`, each half on its own."""
+    try:
+        results = generate(inputs)
+    except BatchTooLarge:
+        if len(inputs) == 1:
+            raise
+        half = len(inputs) // 2
+        log.warning("a batch of %d did not fit in memory; retrying it in halves", len(inputs))
+        return _generate_halving(generate, inputs[:half]) + _generate_halving(generate, inputs[half:])
+    if len(results) != len(inputs):
+        raise RuntimeError(f"engine returned {len(results)} outputs for {len(inputs)} inputs")
+    return results

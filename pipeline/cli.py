@@ -92,7 +92,10 @@ BackOpt = Annotated[str | None, typer.Option(help="English→Italian model: hub 
 ModelsDirOpt = Annotated[str | None, typer.Option("--models-dir", help="Local model store.")]
 OfflineOpt = Annotated[bool | None, typer.Option("--offline", help="Never use the network.")]
 DeviceOpt = Annotated[str | None, typer.Option(help="auto, cpu, cuda or cuda:N.")]
-PrecisionOpt = Annotated[str | None, typer.Option(help="auto, fp32, fp16 or bf16 (half: CUDA only).")]
+PrecisionOpt = Annotated[str | None, typer.Option(help="auto, fp32, fp16, bf16 (half: CUDA only) or int8.")]
+BackendOpt = Annotated[
+    str | None, typer.Option(help="Inference engine: auto (ctranslate2 when installed), torch, ctranslate2.")
+]
 BeamsOpt = Annotated[int | None, typer.Option("--num-beams", help="Beam width (1 = greedy).")]
 BatchOpt = Annotated[int | None, typer.Option("--batch-size", help="Most segments per batch.")]
 TokensOpt = Annotated[
@@ -142,6 +145,7 @@ def translate(
     offline: OfflineOpt = None,
     device: DeviceOpt = None,
     precision: PrecisionOpt = None,
+    backend: BackendOpt = None,
     num_beams: BeamsOpt = None,
     batch_size: BatchOpt = None,
     max_batch_tokens: TokensOpt = None,
@@ -172,6 +176,7 @@ def summarize(
     offline: OfflineOpt = None,
     device: DeviceOpt = None,
     precision: PrecisionOpt = None,
+    backend: BackendOpt = None,
     num_beams: BeamsOpt = None,
     batch_size: BatchOpt = None,
     max_batch_tokens: TokensOpt = None,
@@ -223,6 +228,7 @@ def batch(
     offline: OfflineOpt = None,
     device: DeviceOpt = None,
     precision: PrecisionOpt = None,
+    backend: BackendOpt = None,
     num_beams: BeamsOpt = None,
     batch_size: BatchOpt = None,
     max_batch_tokens: TokensOpt = None,

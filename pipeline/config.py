@@ -20,9 +20,10 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-__all__ = ["DEVICES", "PRECISIONS", "PipelineConfig", "load_config"]
+__all__ = ["BACKENDS", "DEVICES", "PRECISIONS", "PipelineConfig", "load_config"]
 
-PRECISIONS = ("auto", "fp32", "fp16", "bf16")
+PRECISIONS = ("auto", "fp32", "fp16", "bf16", "int8")
+BACKENDS = ("auto", "torch", "ctranslate2")
 DEVICES = "auto|cpu|cuda|cuda:N"
 
 # TOML layout: section -> {key in the file: field of PipelineConfig}.
@@ -34,7 +35,7 @@ _TOML_KEYS: dict[str, dict[str, str]] = {
         "dir": "models_dir",
         "offline": "offline",
     },
-    "runtime": {"device": "device", "precision": "precision"},
+    "runtime": {"device": "device", "precision": "precision", "backend": "backend"},
     "decoding": {
         "num_beams": "num_beams",
         "batch_size": "batch_size",
@@ -63,7 +64,11 @@ class PipelineConfig:
     device: str = "auto"
     """``auto`` (CUDA when available), ``cpu``, ``cuda`` or ``cuda:N``."""
     precision: str = "auto"
-    """``auto`` (fp32 on CPU, bf16 or fp16 on CUDA), ``fp32``, ``fp16``, ``bf16``."""
+    """``auto``, ``fp32``, ``fp16``, ``bf16`` (half: CUDA only) or ``int8``. ``auto`` is int8
+    on CPU and int8_float16 on CUDA with CTranslate2; fp32 on CPU and bf16/fp16 on CUDA
+    with torch."""
+    backend: str = "auto"
+    """Inference engine: ``torch``, ``ctranslate2``, or ``auto`` (CTranslate2 when installed)."""
     num_beams: int = 4
     """Beam width for every model; 1 is greedy decoding."""
     batch_size: int = 32
@@ -85,6 +90,8 @@ class PipelineConfig:
                 raise ConfigError(f"{name} must not be empty")
         if self.precision not in PRECISIONS:
             raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
+        if self.backend not in BACKENDS:
+            raise ConfigError(f"backend must be one of {', '.join(BACKENDS)}, got {self.backend!r}")
         device = self.device
         if device not in ("auto", "cpu", "cuda") and not (
             device.startswith("cuda:") and device[5:].isdigit()

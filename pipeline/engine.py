@@ -10,12 +10,14 @@ from __future__ import annotations
 import copy
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from .batching import BatchTooLarge
 
 if TYPE_CHECKING:
     from .models import LoadedModel
 
-__all__ = ["Seq2SeqEngine", "TorchSeq2Seq"]
+__all__ = ["Seq2SeqEngine", "TorchSeq2Seq", "count_tokens"]
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,13 @@ class Seq2SeqEngine(Protocol):
         ...
 
 
+def count_tokens(tokenizer: Any, texts: Sequence[str]) -> list[int]:
+    """Input tokens per text by ``tokenizer``, special tokens included, never truncated."""
+    # verbose=False: counting over-long texts is the point, not a mistake to warn about.
+    encoded = tokenizer(list(texts), add_special_tokens=True, truncation=False, verbose=False)
+    return [len(ids) for ids in encoded["input_ids"]]
+
+
 class TorchSeq2Seq:
     """A Hugging Face seq2seq model run with ``generate`` under ``torch.inference_mode``.
 
@@ -46,9 +55,12 @@ class TorchSeq2Seq:
     summarizer's length bounds survive) with the beam width overridden.
     """
 
-    def __init__(self, loaded: LoadedModel, num_beams: int, max_input_tokens: int | None = None):
+    def __init__(
+        self, loaded: LoadedModel, num_beams: int, max_input_tokens: int | None = None, int8: bool = False
+    ):
+        """``int8``: quantize the linear layers dynamically (CPU only)."""
         self.name = loaded.name
-        self._model = loaded.model
+        self._model = _quantized(loaded.model) if int8 else loaded.model
         self._tokenizer = loaded.tokenizer
         self._device = loaded.device
         limits = [
@@ -65,9 +77,7 @@ class TorchSeq2Seq:
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         """Input tokens per text, special tokens included, never truncated."""
-        # verbose=False: counting over-long texts is the point, not a mistake to warn about.
-        encoded = self._tokenizer(list(texts), add_special_tokens=True, truncation=False, verbose=False)
-        return [len(ids) for ids in encoded["input_ids"]]
+        return count_tokens(self._tokenizer, texts)
 
     def generate(self, texts: Sequence[str]) -> list[str]:
         """Decode one batch. Inputs longer than the model limit are a bug upstream."""
@@ -81,6 +91,22 @@ class TorchSeq2Seq:
                 f"{self.name}: input of {batch['input_ids'].shape[1]} tokens exceeds the "
                 f"limit of {self.max_input_tokens}; segments must be split first"
             )
-        with torch.inference_mode():
-            output = self._model.generate(**batch, generation_config=self._generation_config)
+        try:
+            with torch.inference_mode():
+                output = self._model.generate(**batch, generation_config=self._generation_config)
+        except torch.cuda.OutOfMemoryError as exc:
+            torch.cuda.empty_cache()
+            raise BatchTooLarge(str(exc)) from exc
         return [text.strip() for text in self._tokenizer.batch_decode(output, skip_special_tokens=True)]
+
+
+def _quantized(model: Any) -> Any:
+    """The model with its linear layers quantized to int8 on the fly (torch dynamic
+    quantization: deprecated in recent torch, still the only int8 path for CPU there)."""
+    import warnings
+
+    import torch
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)

@@ -11,9 +11,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errors import ConfigError, ModelLoadError
 
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 __all__ = [
     "LoadedModel",
     "download_model",
+    "from_pretrained",
     "is_offline",
     "load_model",
     "model_identity",
@@ -33,6 +35,7 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -76,13 +79,16 @@ def resolve_device(device: str) -> torch.device:
 
 
 def resolve_dtype(precision: str, device: torch.device) -> torch.dtype:
-    """fp32 on CPU; on CUDA ``auto`` is bf16 where supported, else fp16."""
+    """Torch dtype: fp32 on CPU (int8 quantizes after loading); on CUDA ``auto`` is bf16
+    where supported, else fp16."""
     import torch
 
     if device.type != "cuda":
         if precision in ("fp16", "bf16"):
             raise ConfigError(f"precision {precision} needs a CUDA device (device is {device})")
-        return torch.float32
+        return torch.float32  # int8: loaded in fp32, then quantized by the engine
+    if precision == "int8":
+        raise ConfigError("precision int8 on CUDA needs --backend ctranslate2")
     if precision == "auto":
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
     return {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}[precision]
@@ -100,6 +106,29 @@ def load_model(
     """Load model and tokenizer for ``role`` (translator, summarizer, back-translator)."""
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
+    def load(source: str, kwargs: dict[str, Any]) -> tuple[Any, Any]:
+        tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
+        return tokenizer, AutoModelForSeq2SeqLM.from_pretrained(source, dtype=dtype, **kwargs)
+
+    loaded, source = from_pretrained(role, name, models_dir=models_dir, offline=offline, load=load)
+    tokenizer, model = loaded
+    model.to(device)
+    model.eval()
+    log.info("loaded %s %s from %s on %s (%s)", role, name, source, device, dtype)
+    return LoadedModel(name=name, location=source, model=model, tokenizer=tokenizer, device=device)
+
+
+def from_pretrained(
+    role: str,
+    name: str,
+    *,
+    models_dir: str | Path,
+    offline: bool,
+    load: Callable[[str, dict[str, Any]], T],
+) -> tuple[T, str]:
+    """Run ``load(source, kwargs)`` on the place ``name`` resolves to; return its result and
+    that place. ``kwargs`` carry ``local_files_only`` and ``trust_remote_code=False`` for
+    ``from_pretrained``. Any failure becomes one :class:`ModelLoadError` line."""
     offline = is_offline(offline)
     tried: list[str] = []
     source, local = _locate(name, models_dir, tried)
@@ -108,15 +137,10 @@ def load_model(
         kwargs["local_files_only"] = offline
         tried.append("the Hugging Face cache (offline)" if offline else "the Hugging Face hub and its cache")
     try:
-        tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
-        model = AutoModelForSeq2SeqLM.from_pretrained(source, dtype=dtype, **kwargs)
+        return load(source, kwargs), source
     except Exception as exc:  # transformers raises OSError, ValueError, HTTP errors...
         log.debug("loading %s from %s failed", role, source, exc_info=True)
         raise ModelLoadError(_not_found(role, name, tried, offline, exc)) from exc
-    model.to(device)
-    model.eval()
-    log.info("loaded %s %s from %s on %s (%s)", role, name, source, device, dtype)
-    return LoadedModel(name=name, location=str(source), model=model, tokenizer=tokenizer, device=device)
 
 
 def _locate(name: str, models_dir: str | Path, tried: list[str]) -> tuple[str, bool]:

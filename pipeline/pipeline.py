@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from .batching import ProgressFn, run_batched
 from .config import PipelineConfig
+from .ct2 import CT2Seq2Seq, resolve_backend
 from .engine import Seq2SeqEngine, TorchSeq2Seq
 from .errors import It2enError
 from .models import load_model, resolve_device, resolve_dtype
@@ -86,17 +87,21 @@ class Pipeline:
         """The engine for ``role``, loading its model on first use."""
         if role not in self._engines:
             name = self._model_name(role)
-            device, dtype = self._device_and_dtype
-            loaded = load_model(
-                role,
-                name,
-                models_dir=self.config.models_dir,
-                offline=self.config.offline,
-                device=device,
-                dtype=dtype,
-            )
             limit = self.config.max_input_tokens if role != "summarizer" else None
-            self._engines[role] = TorchSeq2Seq(loaded, self.config.num_beams, limit)
+            if resolve_backend(self.config.backend) == "ctranslate2":
+                self._engines[role] = CT2Seq2Seq(role, name, self.config, limit)
+            else:
+                device, dtype = self._device_and_dtype
+                loaded = load_model(
+                    role,
+                    name,
+                    models_dir=self.config.models_dir,
+                    offline=self.config.offline,
+                    device=device,
+                    dtype=dtype,
+                )
+                int8 = self.config.precision == "int8"
+                self._engines[role] = TorchSeq2Seq(loaded, self.config.num_beams, limit, int8=int8)
         return self._engines[role]
 
     # -- public API ---------------------------------------------------------------------

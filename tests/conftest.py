@@ -42,9 +42,17 @@ def tiny_models() -> Path:
 
 
 @pytest.fixture(scope="session")
-def model_flags(tiny_models: Path) -> list[str]:
+def model_store(tiny_models: Path) -> Path:
+    """The model store for tests (CTranslate2 conversions land here, not in ./models)."""
+    return tiny_models / "store"
+
+
+@pytest.fixture(scope="session")
+def model_flags(tiny_models: Path, model_store: Path) -> list[str]:
     """CLI flags that select the tiny models on the CPU."""
     return [
+        "--models-dir",
+        str(model_store),
         "--translator",
         str(tiny_models / "translator"),
         "--summarizer",
@@ -57,9 +65,10 @@ def model_flags(tiny_models: Path) -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def translate_flags(tiny_models: Path) -> list[str]:
+def translate_flags(tiny_models: Path, model_store: Path) -> list[str]:
     """CLI flags for ``it2en translate``, which takes only the translator."""
-    return ["--translator", str(tiny_models / "translator"), "--device", "cpu"]
+    translator = str(tiny_models / "translator")
+    return ["--translator", translator, "--device", "cpu", "--models-dir", str(model_store)]
 
 
 class FakeEngine:

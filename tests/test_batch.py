@@ -47,6 +47,7 @@ def config(tiny_models) -> PipelineConfig:
         back_translator=str(tiny_models / "back-translator"),
         device="cpu",
         num_beams=1,
+        models_dir=str(tiny_models / "store"),
     )
 
 
@@ -187,6 +188,8 @@ def batch_cmd(tiny_models: Path, *args: str) -> list[str]:
         "cpu",
         "--num-beams",
         "1",
+        "--models-dir",
+        str(tiny_models / "store"),
     ]
 
 

@@ -23,6 +23,7 @@ def make_pipeline(tiny_models: Path, **overrides) -> Pipeline:
         summarizer=str(tiny_models / "summarizer"),
         back_translator=str(tiny_models / "back-translator"),
         device="cpu",
+        models_dir=str(tiny_models / "store"),
         **overrides,
     )
     return Pipeline(config)
@@ -52,12 +53,13 @@ def test_every_segment_is_translated_in_order_and_nothing_is_dropped(pipe):
     assert len({s.paragraph for s in result.segments}) == text.count("\n\n") + 1
 
 
+@pytest.mark.parametrize("backend", ["torch", "ctranslate2"])
 @pytest.mark.parametrize("batch_size, max_batch_tokens", [(1, 4096), (3, 64), (64, 100_000)])
-def test_output_does_not_depend_on_batching(tiny_models, batch_size, max_batch_tokens):
+def test_output_does_not_depend_on_batching(tiny_models, backend, batch_size, max_batch_tokens):
     text = CORPUS.read_text(encoding="utf-8")
-    reference = make_pipeline(tiny_models, num_beams=1).process(text, summarize=False)
+    reference = make_pipeline(tiny_models, num_beams=1, backend=backend).process(text, summarize=False)
     other = make_pipeline(
-        tiny_models, num_beams=1, batch_size=batch_size, max_batch_tokens=max_batch_tokens
+        tiny_models, num_beams=1, batch_size=batch_size, max_batch_tokens=max_batch_tokens, backend=backend
     ).process(text, summarize=False)
     assert other.translations == reference.translations
     assert other.translation == text
@@ -169,7 +171,7 @@ def test_an_engine_error_costs_only_the_document_that_caused_it(tiny_models):
 def test_from_config_reads_a_preset(tiny_models, tmp_path):
     preset = tmp_path / "tiny.toml"
     preset.write_text(
-        f'[models]\ntranslator = "{tiny_models / "translator"}"\n'
+        f'[models]\ntranslator = "{tiny_models / "translator"}"\ndir = "{tiny_models / "store"}"\n'
         f'[runtime]\ndevice = "cpu"\n[decoding]\nnum_beams = 2\n'
     )
     pipe = Pipeline.from_config(preset, batch_size=4)

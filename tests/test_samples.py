@@ -26,6 +26,7 @@ def test_sample_keeps_every_word_and_line(tiny_models, path):
             back_translator=str(tiny_models / "back-translator"),
             device="cpu",
             num_beams=1,
+            models_dir=str(tiny_models / "store"),
         )
     )
     text = path.read_text(encoding="utf-8")

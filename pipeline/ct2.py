@@ -1,0 +1,188 @@
+"""The CTranslate2 engine: the same models, converted once, run by a faster runtime.
+
+The configured Hugging Face model is converted on first use and cached under
+``<models_dir>/ct2/<name>-<quantization>-<fingerprint>``; the fingerprint follows the
+source model (folder contents or hub snapshot), so a changed model is converted again and
+an unchanged one never is. Tokenization stays with the Hugging Face tokenizer, so both
+engines see the same tokens and segment the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .batching import BatchTooLarge
+from .engine import count_tokens
+from .errors import ConfigError, ModelLoadError
+from .models import from_pretrained, is_offline, model_identity, resolve_device, store_folder
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from .config import PipelineConfig
+
+__all__ = ["CT2Seq2Seq", "available", "compute_type", "resolve_backend"]
+
+log = logging.getLogger(__name__)
+
+
+def available() -> bool:
+    """Whether the ctranslate2 package can be imported."""
+    import importlib.util
+
+    return importlib.util.find_spec("ctranslate2") is not None
+
+
+def resolve_backend(backend: str) -> str:
+    """``auto`` is CTranslate2 when it is installed (faster on CPU and CUDA), else torch."""
+    if backend == "auto":
+        return "ctranslate2" if available() else "torch"
+    if backend == "ctranslate2" and not available():
+        raise ConfigError("backend ctranslate2 needs the ctranslate2 package: pip install ctranslate2")
+    return backend
+
+
+def compute_type(precision: str, device: str) -> str:
+    """CTranslate2 compute type for a precision setting on ``device`` (``cpu``/``cuda``)."""
+    if device == "cpu":
+        if precision in ("fp16", "bf16"):
+            raise ConfigError(f"precision {precision} needs a CUDA device (device is cpu)")
+        return "float32" if precision == "fp32" else "int8"
+    return {"auto": "int8_float16", "int8": "int8_float16", "fp16": "float16", "bf16": "bfloat16"}.get(
+        precision, "float32"
+    )
+
+
+class CT2Seq2Seq:
+    """A converted seq2seq model run with ``ctranslate2.Translator.translate_batch``.
+
+    Decoding settings come from the model's own generation config (beam width overridden),
+    as with the torch engine.
+    """
+
+    def __init__(self, role: str, name: str, config: PipelineConfig, max_input_tokens: int | None):
+        import ctranslate2
+        import torch
+        from transformers import AutoTokenizer, GenerationConfig
+
+        def load(source: str, kwargs: dict[str, Any]) -> tuple[Any, Any]:
+            return AutoTokenizer.from_pretrained(source, **kwargs), GenerationConfig.from_pretrained(
+                source, **kwargs
+            )
+
+        (self._tokenizer, generation), source = from_pretrained(
+            role, name, models_dir=config.models_dir, offline=config.offline, load=load
+        )
+        resolved = resolve_device(config.device)
+        device, index = resolved.type, resolved.index or 0
+        kind = compute_type(config.precision, device)
+        folder = _converted(role, name, source, config, "int8" if kind.startswith("int8") else kind)
+        threads = torch.get_num_threads() if device == "cpu" else 1
+        self._translator = ctranslate2.Translator(
+            str(folder), device=device, device_index=index, compute_type=kind, intra_threads=threads
+        )
+        self.name = name
+        limits = [
+            getattr(self._tokenizer, "model_max_length", None),
+            _max_positions(source),
+            max_input_tokens,
+        ]
+        self.max_input_tokens = min(int(x) for x in limits if x and x < 100_000)
+        max_length = generation.max_length or 512
+        self._options = {
+            "beam_size": config.num_beams,
+            "max_decoding_length": max_length,
+            "min_decoding_length": generation.min_length or 0,
+            "length_penalty": generation.length_penalty if generation.length_penalty is not None else 1.0,
+            "no_repeat_ngram_size": generation.no_repeat_ngram_size or 0,
+            "repetition_penalty": generation.repetition_penalty or 1.0,
+            "max_batch_size": 0,
+        }
+        log.info("loaded %s %s from %s with CTranslate2 on %s (%s)", role, name, folder, device, kind)
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Input tokens per text, special tokens included, never truncated."""
+        return count_tokens(self._tokenizer, texts)
+
+    def generate(self, texts: Sequence[str]) -> list[str]:
+        """Decode one batch."""
+        tokenizer = self._tokenizer
+        encoded = tokenizer(list(texts), add_special_tokens=True, truncation=False, verbose=False)
+        tokens = [tokenizer.convert_ids_to_tokens(ids) for ids in encoded["input_ids"]]
+        if max(len(t) for t in tokens) > self.max_input_tokens:
+            raise ValueError(f"{self.name}: input exceeds {self.max_input_tokens} tokens; split it first")
+        try:
+            results = self._translator.translate_batch(tokens, **self._options)
+        except RuntimeError as exc:
+            if "out of memory" in str(exc).lower():
+                raise BatchTooLarge(str(exc)) from exc
+            raise
+        ids = [tokenizer.convert_tokens_to_ids(r.hypotheses[0]) for r in results]
+        return [text.strip() for text in tokenizer.batch_decode(ids, skip_special_tokens=True)]
+
+
+def safe_slug(text: str) -> str:
+    """A short file-name-safe form of a model name."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._")[-60:] or "model"
+
+
+def _max_positions(source: str) -> int | None:
+    try:
+        from transformers import AutoConfig
+
+        return getattr(AutoConfig.from_pretrained(source), "max_position_embeddings", None)
+    except Exception:  # the tokenizer's limit still applies
+        return None
+
+
+def _converted(role: str, name: str, source: str, config: PipelineConfig, quantization: str) -> Path:
+    """The cached conversion of ``source``, converting it on first use (atomically)."""
+    from ctranslate2.converters import TransformersConverter
+
+    identity = model_identity(name, config.models_dir)
+    fingerprint = hashlib.sha256(identity.encode()).hexdigest()[:12]
+    path = Path(name).expanduser()
+    slug = path.name if path.is_dir() else store_folder("", name).name
+    target = Path(config.models_dir) / "ct2" / f"{safe_slug(slug)}-{quantization}-{fingerprint}"
+    if (target / "model.bin").is_file():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    log.info("converting %s %s for CTranslate2 (%s) into %s", role, name, quantization, target)
+    work = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    try:
+        with _offline(is_offline(config.offline)):
+            TransformersConverter(source).convert(str(work / "model"), quantization=quantization, force=True)
+        os.replace(work / "model", target)
+    except Exception as exc:
+        log.debug("converting %s failed", source, exc_info=True)
+        raise ModelLoadError(
+            f"{role} model {name!r} could not be converted for CTranslate2 ({type(exc).__name__}: "
+            f"{str(exc).strip().splitlines()[0] if str(exc).strip() else ''}); use --backend torch"
+        ) from exc
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return target
+
+
+@contextmanager
+def _offline(offline: bool) -> Iterator[None]:
+    """The converter calls from_pretrained without local_files_only: say it through the env."""
+    previous = os.environ.get("HF_HUB_OFFLINE")
+    if offline:
+        os.environ["HF_HUB_OFFLINE"] = "1"
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("HF_HUB_OFFLINE", None)
+        else:
+            os.environ["HF_HUB_OFFLINE"] = previous

@@ -1,0 +1,98 @@
+"""The two engines behind one interface: same outputs, cached conversion, memory fallback."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipeline import ConfigError, Pipeline, PipelineConfig
+from pipeline.batching import BatchTooLarge, run_batched
+from pipeline.ct2 import compute_type, resolve_backend
+
+CORPUS = Path(__file__).resolve().parent.parent / "scripts" / "data" / "corpus_it.txt"
+BREVE = Path(__file__).resolve().parent / "data" / "breve.txt"
+
+
+def pipeline(tiny_models: Path, **overrides) -> Pipeline:
+    settings = {
+        "translator": str(tiny_models / "translator"),
+        "summarizer": str(tiny_models / "summarizer"),
+        "back_translator": str(tiny_models / "back-translator"),
+        "device": "cpu",
+        "num_beams": 1,
+        "models_dir": str(tiny_models / "store"),
+    }
+    return Pipeline(PipelineConfig(**{**settings, **overrides}))
+
+
+def test_ctranslate2_int8_and_torch_fp32_give_the_same_text(tiny_models):
+    text = CORPUS.read_text(encoding="utf-8")
+    torch_run = pipeline(tiny_models, backend="torch").process(text)
+    ct2_run = pipeline(tiny_models, backend="ctranslate2").process(text)
+    assert ct2_run.segments == torch_run.segments  # one segmentation for both engines
+    assert ct2_run.translations == torch_run.translations
+    breve = BREVE.read_text(encoding="utf-8")
+    assert (
+        pipeline(tiny_models, backend="ctranslate2").process(breve).to_dict()
+        == pipeline(tiny_models, backend="torch").process(breve).to_dict()
+    )
+
+
+def test_torch_dynamic_int8_differs_only_where_quantization_tips_a_choice(tiny_models):
+    text = CORPUS.read_text(encoding="utf-8")
+    exact = pipeline(tiny_models, backend="torch").process(text, summarize=False)
+    int8 = pipeline(tiny_models, backend="torch", precision="int8").process(text, summarize=False)
+    same = sum(a == b for a, b in zip(exact.translations, int8.translations, strict=True))
+    # int8 rounding may flip a near-tie between two tokens in a few segments, no more.
+    assert same >= 0.95 * len(exact.translations)
+
+
+def test_conversion_is_cached_and_redone_when_the_model_changes(tiny_models, tmp_path):
+    model = tmp_path / "translator"
+    shutil.copytree(tiny_models / "translator", model)
+    config = dict(translator=str(model), models_dir=str(tmp_path / "store"), backend="ctranslate2")
+    pipeline(tiny_models, **config).translate(["Il lunedì è chiuso."])
+    converted = list((tmp_path / "store" / "ct2").iterdir())
+    assert len(converted) == 1 and converted[0].name.startswith("translator-int8-")
+    stamp = (converted[0] / "model.bin").stat().st_mtime_ns
+    pipeline(tiny_models, **config).translate(["Il lunedì è chiuso."])
+    assert (converted[0] / "model.bin").stat().st_mtime_ns == stamp, "reused, not converted again"
+    (model / "generation_config.json").write_text((model / "generation_config.json").read_text() + "\n")
+    pipeline(tiny_models, **config).translate(["Il lunedì è chiuso."])
+    assert len(list((tmp_path / "store" / "ct2").iterdir())) == 2
+
+
+def test_backend_and_compute_type_choices():
+    assert resolve_backend("torch") == "torch"
+    assert resolve_backend("auto") in ("ctranslate2", "torch")
+    assert compute_type("auto", "cpu") == "int8" and compute_type("fp32", "cpu") == "float32"
+    assert compute_type("auto", "cuda") == "int8_float16" and compute_type("fp16", "cuda") == "float16"
+    with pytest.raises(ConfigError, match="needs a CUDA device"):
+        compute_type("bf16", "cpu")
+    with pytest.raises(ConfigError, match="backend must be one of"):
+        PipelineConfig(backend="onnx")
+
+
+def test_a_batch_too_large_for_memory_is_halved_until_it_fits():
+    batches = []
+
+    def generate(texts):
+        if len(texts) > 2:
+            raise BatchTooLarge("out of memory")
+        batches.append(list(texts))
+        return [t.upper() for t in texts]
+
+    texts = [f"frase {i}" for i in range(7)]
+    out = run_batched(texts, lambda ts: [2] * len(ts), generate, max_tokens=100, max_size=7)
+    assert out == [t.upper() for t in texts]
+    assert all(len(b) <= 2 for b in batches) and sum(map(len, batches)) == 7
+
+
+def test_a_single_text_too_large_still_fails():
+    def generate(texts):
+        raise BatchTooLarge("out of memory")
+
+    with pytest.raises(BatchTooLarge):
+        run_batched(["a", "b"], lambda ts: [1, 1], generate, max_tokens=10, max_size=2)
