@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .batching import BatchTooLarge
-from .engine import count_tokens
+from .engine import ForcedLength, count_tokens
 from .errors import ConfigError, ModelLoadError
 from .models import from_pretrained, is_offline, model_identity, resolve_device, store_folder
 
@@ -69,7 +69,16 @@ class CT2Seq2Seq:
     as with the torch engine.
     """
 
-    def __init__(self, role: str, name: str, config: PipelineConfig, max_input_tokens: int | None):
+    def __init__(
+        self,
+        role: str,
+        name: str,
+        config: PipelineConfig,
+        max_input_tokens: int | None,
+        forced_length: ForcedLength | None = None,
+    ):
+        """``forced_length``: see :data:`pipeline.engine.ForcedLength`."""
+        self._forced_length = forced_length
         import ctranslate2
         import torch
         from transformers import AutoTokenizer, GenerationConfig
@@ -120,8 +129,12 @@ class CT2Seq2Seq:
         tokens = [tokenizer.convert_ids_to_tokens(ids) for ids in encoded["input_ids"]]
         if max(len(t) for t in tokens) > self.max_input_tokens:
             raise ValueError(f"{self.name}: input exceeds {self.max_input_tokens} tokens; split it first")
+        options = self._options
+        if self._forced_length is not None:
+            length = self._forced_length(max(len(t) for t in tokens))
+            options = {**options, "min_decoding_length": length, "max_decoding_length": length}
         try:
-            results = self._translator.translate_batch(tokens, **self._options)
+            results = self._translator.translate_batch(tokens, **options)
         except RuntimeError as exc:
             if "out of memory" in str(exc).lower():
                 raise BatchTooLarge(str(exc)) from exc

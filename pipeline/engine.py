@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from .batching import BatchTooLarge
@@ -17,9 +17,13 @@ from .batching import BatchTooLarge
 if TYPE_CHECKING:
     from .models import LoadedModel
 
-__all__ = ["Seq2SeqEngine", "TorchSeq2Seq", "count_tokens"]
+__all__ = ["ForcedLength", "Seq2SeqEngine", "TorchSeq2Seq", "count_tokens"]
 
 log = logging.getLogger(__name__)
+
+ForcedLength = Callable[[int], int]
+"""Benchmarks only: output tokens to force for a batch whose longest input has N tokens.
+Random-weight models never choose a sensible end, so speed runs fix lengths this way."""
 
 # Models advertise absurd limits when they have none (transformers uses 1e30).
 _NO_LIMIT = 100_000
@@ -56,10 +60,17 @@ class TorchSeq2Seq:
     """
 
     def __init__(
-        self, loaded: LoadedModel, num_beams: int, max_input_tokens: int | None = None, int8: bool = False
+        self,
+        loaded: LoadedModel,
+        num_beams: int,
+        max_input_tokens: int | None = None,
+        int8: bool = False,
+        forced_length: ForcedLength | None = None,
     ):
-        """``int8``: quantize the linear layers dynamically (CPU only)."""
+        """``int8``: quantize the linear layers dynamically (CPU only). ``forced_length``:
+        see :data:`ForcedLength`."""
         self.name = loaded.name
+        self._forced_length = forced_length
         self._model = _quantized(loaded.model) if int8 else loaded.model
         self._tokenizer = loaded.tokenizer
         self._device = loaded.device
@@ -91,9 +102,15 @@ class TorchSeq2Seq:
                 f"{self.name}: input of {batch['input_ids'].shape[1]} tokens exceeds the "
                 f"limit of {self.max_input_tokens}; segments must be split first"
             )
+        config = self._generation_config
+        if self._forced_length is not None:
+            config = copy.copy(config)
+            # Lengths count the decoder start token; min/max_length avoid the warning that
+            # max_new_tokens draws next to the model's own max_length.
+            config.min_length = config.max_length = self._forced_length(batch["input_ids"].shape[1]) + 1
         try:
             with torch.inference_mode():
-                output = self._model.generate(**batch, generation_config=self._generation_config)
+                output = self._model.generate(**batch, generation_config=config)
         except torch.cuda.OutOfMemoryError as exc:
             torch.cuda.empty_cache()
             raise BatchTooLarge(str(exc)) from exc

@@ -1,0 +1,502 @@
+#!/usr/bin/env python3
+"""Speed and memory of it2en's inference paths against plain transformers, in one run.
+
+Models: full-size random-weight models built from the real architectures' configs
+(opus-mt-it-en: d_model 512, 6+6 layers, vocab 80,035; distilbart-cnn-12-6: d_model 1024,
+12+6 layers, vocab 50,264), with SentencePiece/BPE tokenizers trained on the project's
+Italian text and padded to the real vocabulary sizes; random weights run at the speed of
+real ones. Or real model folders with ``--translator`` / ``--summarizer``.
+
+Workload: news-like Italian sentences drawn from ``scripts/data/corpus_it.txt`` with a fixed
+seed (no duplicates; a second workload with some, to show deduplication), and documents of
+about 700 tokens for summaries. Random weights never emit a sensible end of sentence, so
+every method is forced to the same output lengths: 1.1 x the longest source in the batch
+for translations, 90 tokens for summaries.
+
+Each method runs in its own subprocess (clean peak RSS). Usage::
+
+    python scripts/bench.py --quick                   # a subset, under 5 minutes on 2 cores
+    python scripts/bench.py --json bench.json         # the full table
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from make_tiny_models import CORPUS, corpus_lines  # noqa: E402
+
+MARIAN = {  # Helsinki-NLP/opus-mt-it-en
+    "vocab_size": 80035,
+    "d_model": 512,
+    "encoder_layers": 6,
+    "decoder_layers": 6,
+    "encoder_attention_heads": 8,
+    "decoder_attention_heads": 8,
+    "encoder_ffn_dim": 2048,
+    "decoder_ffn_dim": 2048,
+    "max_position_embeddings": 512,
+    "scale_embedding": True,
+    "activation_function": "swish",
+    "static_position_embeddings": True,
+}
+DISTILBART = {  # sshleifer/distilbart-cnn-12-6
+    "vocab_size": 50264,
+    "d_model": 1024,
+    "encoder_layers": 12,
+    "decoder_layers": 6,
+    "encoder_attention_heads": 16,
+    "decoder_attention_heads": 16,
+    "encoder_ffn_dim": 4096,
+    "decoder_ffn_dim": 4096,
+    "max_position_embeddings": 1024,
+    "activation_function": "gelu",
+    "normalize_before": False,
+    "normalize_embedding": True,
+    "add_final_layer_norm": False,
+}
+BEAMS = 4
+LENGTH_RATIO = 1.1
+SUMMARY_TOKENS = 90
+BATCH = 32
+
+
+def translation_length(longest: int) -> int:
+    return max(1, math.ceil(LENGTH_RATIO * longest))
+
+
+def summary_length(_: int) -> int:
+    return SUMMARY_TOKENS
+
+
+# -- models ------------------------------------------------------------------------------
+
+
+def build_marian(out: Path) -> None:
+    import sentencepiece as spm
+    import torch
+    from transformers import GenerationConfig, MarianConfig, MarianMTModel, MarianTokenizer
+
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter(corpus_lines()),
+        model_prefix=str(out / "sp"),
+        vocab_size=1000,
+        hard_vocab_limit=False,
+        character_coverage=1.0,
+        bos_id=-1,
+        eos_id=-1,
+        pad_id=-1,
+        unk_id=0,
+        minloglevel=2,
+        num_threads=1,
+    )
+    processor = spm.SentencePieceProcessor(model_file=str(out / "sp.model"))
+    vocab = {"</s>": 0, "<unk>": 1}
+    for i in range(processor.get_piece_size()):
+        vocab.setdefault(processor.id_to_piece(i), len(vocab))
+    while len(vocab) < MARIAN["vocab_size"] - 1:  # pad to the real size with word pieces
+        vocab[f"▁w{len(vocab)}"] = len(vocab)
+    vocab["<pad>"] = len(vocab)
+    (out / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+    tokenizer = MarianTokenizer(str(out / "sp.model"), str(out / "sp.model"), str(out / "vocab.json"))
+    torch.manual_seed(0)
+    pad = vocab["<pad>"]
+    model = MarianMTModel(
+        MarianConfig(**MARIAN, pad_token_id=pad, eos_token_id=0, decoder_start_token_id=pad)
+    )
+    model.generation_config = GenerationConfig(
+        decoder_start_token_id=pad,
+        eos_token_id=0,
+        pad_token_id=pad,
+        max_length=512,
+        num_beams=BEAMS,
+        bad_words_ids=[[pad]],
+    )
+    model.save_pretrained(out)
+    tokenizer.save_pretrained(out)
+
+
+def build_bart(out: Path) -> None:
+    import torch
+    from tokenizers import ByteLevelBPETokenizer
+    from transformers import BartConfig, BartForConditionalGeneration, BartTokenizer, GenerationConfig
+
+    bpe = ByteLevelBPETokenizer()
+    bpe.train_from_iterator(
+        corpus_lines(),
+        vocab_size=1200,
+        special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"],
+        show_progress=False,
+    )
+    bpe.save_model(str(out))
+    vocab = json.loads((out / "vocab.json").read_text(encoding="utf-8"))
+    while len(vocab) < DISTILBART["vocab_size"]:
+        vocab[f"Ġw{len(vocab)}"] = len(vocab)
+    (out / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+    tokenizer = BartTokenizer(vocab=str(out / "vocab.json"), merges=str(out / "merges.txt"))
+    torch.manual_seed(0)
+    model = BartForConditionalGeneration(
+        BartConfig(
+            **DISTILBART,
+            pad_token_id=1,
+            bos_token_id=0,
+            eos_token_id=2,
+            decoder_start_token_id=2,
+            forced_bos_token_id=0,
+        )
+    )
+    # distilbart-cnn-12-6's own decoding settings, minus the lengths (forced here).
+    model.generation_config = GenerationConfig(
+        decoder_start_token_id=2,
+        bos_token_id=0,
+        eos_token_id=2,
+        pad_token_id=1,
+        forced_bos_token_id=0,
+        forced_eos_token_id=2,
+        num_beams=BEAMS,
+        length_penalty=2.0,
+        no_repeat_ngram_size=3,
+        max_length=142,
+        min_length=56,
+    )
+    model.save_pretrained(out)
+    tokenizer.save_pretrained(out)
+
+
+# -- workloads ---------------------------------------------------------------------------
+
+
+def sentences(count: int, seed: int, duplicates: float = 0.0) -> list[str]:
+    """News-like sentences: runs of 7-17 corpus words (about 33 tokens), capitalised and ended;
+    ``duplicates`` is the share of repeats of earlier sentences."""
+    rng = random.Random(seed)
+    words = CORPUS.read_text(encoding="utf-8").split()
+    out: list[str] = []
+    seen: set[str] = set()
+    while len(out) < count:
+        if out and rng.random() < duplicates:
+            out.append(rng.choice(out))
+            continue
+        n = rng.randint(7, 17)
+        start = rng.randrange(len(words) - n)
+        text = " ".join(words[start : start + n]).rstrip(".,;:") + "."
+        text = text[0].upper() + text[1:]
+        if text not in seen:
+            seen.add(text)
+            out.append(text)
+    return out
+
+
+def documents(count: int, tokens: int, seed: int, tokenizer: Any) -> list[list[str]]:
+    """``count`` documents of about ``tokens`` tokens, each a list of sentences."""
+    rng = random.Random(seed)
+    pool = [s.strip() + "." for s in CORPUS.read_text(encoding="utf-8").split(". ") if s.strip()]
+    docs = []
+    for _ in range(count):
+        doc: list[str] = []
+        while sum(len(tokenizer(s)["input_ids"]) for s in doc) < tokens - 40:
+            doc.append(rng.choice(pool))
+        docs.append(doc)
+    return docs
+
+
+# -- methods (each runs in a child process) ------------------------------------------------
+
+
+def _hf(folder: str) -> tuple[Any, Any]:
+    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+    model = AutoModelForSeq2SeqLM.from_pretrained(folder).eval()
+    return model, AutoTokenizer.from_pretrained(folder)
+
+
+def _hf_generate(model: Any, tokenizer: Any, texts: list[str], length: int) -> list[str]:
+    import copy
+
+    import torch
+
+    config = copy.copy(model.generation_config)
+    config.num_beams = BEAMS
+    config.min_length = config.max_length = length + 1
+    batch = tokenizer(texts, return_tensors="pt", padding=True)
+    with torch.inference_mode():
+        out = model.generate(**batch, generation_config=config)
+    return tokenizer.batch_decode(out, skip_special_tokens=True)
+
+
+def _batches(texts: list[str], lengths: list[int], sort: bool) -> list[list[int]]:
+    order = sorted(range(len(texts)), key=lambda i: -lengths[i]) if sort else list(range(len(texts)))
+    return [order[i : i + BATCH] for i in range(0, len(order), BATCH)]
+
+
+def method_hf(args: dict[str, Any]) -> dict[str, Any]:
+    """transformers: one at a time (batch 1), or batches of 32 in input or sorted order."""
+    model, tokenizer = _hf(args["model"])
+    texts = args["texts"]
+    lengths = [len(tokenizer(t)["input_ids"]) for t in texts]
+    force = summary_length if args["task"] == "summary" else translation_length
+    start = time.perf_counter()
+    produced = 0
+    if args["mode"] == "single":
+        groups = [[i] for i in range(len(texts))]
+    else:
+        groups = _batches(texts, lengths, sort=args["mode"] == "sorted")
+    for group in groups:
+        length = force(max(lengths[i] for i in group))
+        _hf_generate(model, tokenizer, [texts[i] for i in group], length)
+        produced += length * len(group)
+    return {"seconds": time.perf_counter() - start, "target_tokens": produced}
+
+
+def method_it2en(args: dict[str, Any]) -> dict[str, Any]:
+    """it2en's own path: Pipeline.translate, or summarize_many for summaries."""
+    from pipeline import Pipeline, PipelineConfig
+    from pipeline.ct2 import CT2Seq2Seq
+    from pipeline.engine import TorchSeq2Seq
+    from pipeline.models import load_model
+    from pipeline.summarize import summarize_many
+
+    config = PipelineConfig(
+        translator=args["model"],
+        summarizer=args["model"],
+        device="cpu",
+        num_beams=BEAMS,
+        backend=args["backend"],
+        precision=args.get("precision", "auto"),
+        batch_size=BATCH,
+        max_batch_tokens=100_000,
+        models_dir=args["store"],
+    )
+    summary = args["task"] == "summary"
+    force = summary_length if summary else translation_length
+    role = "summarizer" if summary else "translator"
+    if args["backend"] == "ctranslate2":
+        engine = CT2Seq2Seq(role, args["model"], config, None, forced_length=force)
+    else:
+        import torch
+
+        loaded = load_model(
+            role,
+            args["model"],
+            models_dir=args["store"],
+            offline=True,
+            device=torch.device("cpu"),
+            dtype=torch.float32,
+        )
+        engine = TorchSeq2Seq(loaded, BEAMS, None, int8=config.precision == "int8", forced_length=force)
+    start = time.perf_counter()
+    if summary:
+        summarize_many(args["texts"], engine, max_tokens=100_000, max_size=BATCH)
+    else:
+        Pipeline(config, engines={"translator": engine}).translate(args["texts"])
+    return {"seconds": time.perf_counter() - start}
+
+
+def method_ct2_raw(args: dict[str, Any]) -> dict[str, Any]:
+    """CTranslate2 int8 straight on token lists, sorted batches of 32: the floor for it2en."""
+    import ctranslate2
+    import torch
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(args["model"])
+    translator = ctranslate2.Translator(
+        args["converted"], device="cpu", compute_type="int8", intra_threads=torch.get_num_threads()
+    )
+    texts = args["texts"]
+    tokens = [tokenizer.convert_ids_to_tokens(tokenizer(t)["input_ids"]) for t in texts]
+    start = time.perf_counter()
+    for group in _batches(texts, [len(t) for t in tokens], sort=True):
+        length = translation_length(max(len(tokens[i]) for i in group))
+        results = translator.translate_batch(
+            [tokens[i] for i in group],
+            beam_size=BEAMS,
+            min_decoding_length=length,
+            max_decoding_length=length,
+            max_batch_size=0,
+        )
+        tokenizer.batch_decode([tokenizer.convert_tokens_to_ids(r.hypotheses[0]) for r in results])
+    return {"seconds": time.perf_counter() - start}
+
+
+METHODS = {"hf": method_hf, "it2en": method_it2en, "ct2_raw": method_ct2_raw}
+
+
+def child(spec_path: str) -> None:
+    spec = json.loads(Path(spec_path).read_text(encoding="utf-8"))
+    import torch
+
+    torch.set_num_threads(spec.get("threads") or torch.get_num_threads())
+    result = METHODS[spec["method"]](spec)
+    result["peak_rss_mb"] = peak_rss_mb()
+    print(json.dumps(result))
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory. VmHWM starts afresh at exec; ru_maxrss would
+    also count the parent's memory inherited through fork."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run(work: Path, name: str, spec: dict[str, Any]) -> dict[str, Any]:
+    path = work / f"{name}.json"
+    path.write_text(json.dumps(spec), encoding="utf-8")
+    print(f"  running {name} ...", file=sys.stderr, flush=True)
+    proc = subprocess.run([sys.executable, __file__, "--child", str(path)], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"{name} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+# -- main --------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a subset that runs in under 5 minutes")
+    parser.add_argument("--sentences", type=int, help="translation workload size [400; quick 64]")
+    parser.add_argument("--documents", type=int, help="summary workload size [8; quick 2]")
+    parser.add_argument("--translator", type=Path, help="a real Marian model folder")
+    parser.add_argument("--summarizer", type=Path, help="a real BART model folder")
+    parser.add_argument("--json", type=Path, help="write the results here")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child)
+        return
+    import torch
+    from transformers import AutoConfig, AutoTokenizer
+
+    work = Path(tempfile.mkdtemp(prefix="it2en-bench-"))
+    store = work / "store"
+    translator = args.translator or work / "opus-mt-it-en-random"
+    summarizer = args.summarizer or work / "distilbart-cnn-12-6-random"
+    for folder, build in ((translator, build_marian), (summarizer, build_bart)):
+        if not folder.exists():
+            print(f"building {folder.name} ...", file=sys.stderr, flush=True)
+            folder.mkdir(parents=True)
+            build(folder)
+    n_sent = args.sentences or (48 if args.quick else 400)
+    n_docs = args.documents or (2 if args.quick else 8)
+    texts = sentences(n_sent, seed=1)
+    with_dups = sentences(n_sent, seed=2, duplicates=0.3)
+    tok = AutoTokenizer.from_pretrained(translator)
+    mean_tokens = sum(len(tok(t)["input_ids"]) for t in texts) / len(texts)
+    docs = documents(n_docs, 700, seed=3, tokenizer=AutoTokenizer.from_pretrained(summarizer))
+
+    from ctranslate2.converters import TransformersConverter
+
+    converted = store / "raw-ct2-int8"
+    TransformersConverter(str(translator)).convert(str(converted), quantization="int8", force=True)
+
+    common = {"store": str(store), "threads": torch.get_num_threads()}
+    tr = {**common, "task": "translation", "model": str(translator), "texts": texts}
+    rows: dict[str, dict[str, Any]] = {}
+    naive_texts = texts[: max(6, n_sent // 8)] if args.quick else texts
+    rows["transformers, one sentence at a time (naive)"] = {
+        **run(work, "naive", {**tr, "method": "hf", "mode": "single", "texts": naive_texts}),
+        "n": len(naive_texts),
+    }
+    if not args.quick:
+        rows["transformers, batches of 32 in input order"] = run(
+            work, "input", {**tr, "method": "hf", "mode": "input"}
+        )
+    rows["transformers, length-sorted batches of 32"] = run(
+        work, "sorted", {**tr, "method": "hf", "mode": "sorted"}
+    )
+    rows["it2en torch backend"] = run(work, "it2en-torch", {**tr, "method": "it2en", "backend": "torch"})
+    if not args.quick:
+        rows["it2en torch backend, int8"] = run(
+            work, "it2en-torch-int8", {**tr, "method": "it2en", "backend": "torch", "precision": "int8"}
+        )
+    rows["it2en default (CTranslate2 int8)"] = run(
+        work, "it2en-ct2", {**tr, "method": "it2en", "backend": "ctranslate2"}
+    )
+    rows["raw CTranslate2 int8, sorted batches of 32"] = run(
+        work, "ct2-raw", {**tr, "method": "ct2_raw", "converted": str(converted)}
+    )
+    dedup = run(
+        work, "it2en-ct2-dups", {**tr, "method": "it2en", "backend": "ctranslate2", "texts": with_dups}
+    )
+    unique_share = len(set(with_dups)) / len(with_dups)
+
+    sm = {**common, "task": "summary", "model": str(summarizer), "texts": [" ".join(d) for d in docs]}
+    sum_naive = run(work, "sum-naive", {**sm, "method": "hf", "mode": "single"})
+    sum_it2en = run(work, "sum-it2en", {**sm, "method": "it2en", "backend": "ctranslate2", "texts": docs})
+
+    for row in rows.values():
+        row["sentences_per_s"] = row.get("n", n_sent) / row["seconds"]
+    naive = rows["transformers, one sentence at a time (naive)"]["sentences_per_s"]
+    print(
+        f"\nmachine: {torch.get_num_threads()} threads, torch {torch.__version__}; beam {BEAMS}; "
+        f"{n_sent} sentences (mean {mean_tokens:.1f} source tokens), outputs forced to "
+        f"{LENGTH_RATIO}x source\n"
+    )
+    print("| method | sentences/s | x naive | peak RSS MB |\n|---|---|---|---|")
+    for name, row in rows.items():
+        rate = row["sentences_per_s"]
+        print(f"| {name} | {rate:.2f} | {rate / naive:.1f} | {row['peak_rss_mb']:.0f} |")
+    dedup_rate = n_sent / dedup["seconds"]
+    ct2_rate = rows["it2en default (CTranslate2 int8)"]["sentences_per_s"]
+    print(
+        f"\ndeduplication: {unique_share:.0%} distinct sentences -> {dedup_rate:.2f} sentences/s "
+        f"({dedup_rate / ct2_rate:.2f}x the all-distinct workload)"
+    )
+    per_doc_naive = sum_naive["seconds"] / n_docs
+    per_doc_it2en = sum_it2en["seconds"] / n_docs
+    print(
+        f"summaries ({n_docs} documents of ~700 tokens -> {SUMMARY_TOKENS}): transformers one at a time "
+        f"{per_doc_naive:.2f} s/doc, it2en {per_doc_it2en:.2f} s/doc ({per_doc_naive / per_doc_it2en:.1f}x), "
+        f"peak RSS {sum_naive['peak_rss_mb']:.0f} / {sum_it2en['peak_rss_mb']:.0f} MB"
+    )
+    raw = rows["raw CTranslate2 int8, sorted batches of 32"]["seconds"]
+    results = {
+        "speedup_translation": ct2_rate / naive,
+        "speedup_summarization": per_doc_naive / per_doc_it2en,
+        "overhead_vs_raw_ct2": rows["it2en default (CTranslate2 int8)"]["seconds"] / raw - 1,
+        "dedup_speedup": dedup_rate / ct2_rate,
+        "peak_rss_mb": {name: row["peak_rss_mb"] for name, row in rows.items()}
+        | {"summaries, transformers": sum_naive["peak_rss_mb"], "summaries, it2en": sum_it2en["peak_rss_mb"]},
+        "model_dims": {
+            name: {k: getattr(cfg, k) for k in ("d_model", "encoder_layers", "decoder_layers", "vocab_size")}
+            for name, cfg in (
+                ("translator", AutoConfig.from_pretrained(translator)),
+                ("summarizer", AutoConfig.from_pretrained(summarizer)),
+            )
+        },
+        "workload": {
+            "sentences": n_sent,
+            "mean_source_tokens": mean_tokens,
+            "documents": n_docs,
+            "beams": BEAMS,
+            "length_ratio": LENGTH_RATIO,
+            "summary_tokens": SUMMARY_TOKENS,
+            "quick": args.quick,
+        },
+        "rows": rows,
+    }
+    print(f"overhead vs raw CTranslate2: {results['overhead_vs_raw_ct2']:+.1%}")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
