@@ -289,6 +289,7 @@ class _Planner:
     def __init__(self, manifest: _Manifest, out_dir: Path, settings: dict[str, Any], force: bool):
         self.manifest = manifest
         self.out_dir = out_dir
+        self.settings = settings
         self.settings_key = json.dumps(settings, sort_keys=True)
         self.force = force
         self.owners = manifest.owners()
@@ -347,55 +348,75 @@ def run_batch(
             report.processed += 1
             if on_planned is not None:
                 on_planned(planned)
-        report.elapsed_s = time.monotonic() - started
-        return report
-    state_dir.mkdir(parents=True, exist_ok=True)
-    with _Lock(state_dir):
-        # Temporary files of a run that was killed mid-write: no one else can be writing.
-        for stale in (*out_dir.glob(f".*{TEMP_SUFFIX}"), *state_dir.glob(f".*{TEMP_SUFFIX}")):
-            stale.unlink(missing_ok=True)
-        manifest = _Manifest(state_dir / "manifest.jsonl")
-        planner = _Planner(manifest, out_dir, settings, options.force)
-        with (out_dir / "errors.jsonl").open("w", encoding="utf-8") as errors:
-            pending: deque[PlannedDocument] = deque()
-
-            def to_process() -> Iterator[Document]:
-                for item in _documents(inputs, options, report, errors):
-                    if stop is not None and stop.is_set():
-                        report.interrupted = True
-                        return
-                    planned = planner.plan(*item)
-                    if planned is None:
-                        report.skipped += 1
-                        continue
-                    pending.append(planned)
-                    yield planned.document
-
+    else:
+        state_dir.mkdir(parents=True, exist_ok=True)
+        with _Lock(state_dir):
+            # Temporary files of a run killed mid-write: with the lock, no one else writes.
+            for stale in (*out_dir.glob(f".*{TEMP_SUFFIX}"), *state_dir.glob(f".*{TEMP_SUFFIX}")):
+                stale.unlink(missing_ok=True)
+            manifest = _Manifest(state_dir / "manifest.jsonl")
             try:
-                for outcome in pipeline.process_many(to_process(), summarize=options.summarize):
-                    planned = pending.popleft()
-                    if isinstance(outcome, Failure):
-                        _record_failure(errors, outcome, report)
-                        continue
-                    outputs = _write_outputs(out_dir, planned.name, outcome, options.formats)
-                    manifest.append(
-                        {
-                            "key": planned.key,
-                            "id": planned.document.id,
-                            "name": planned.name,
-                            "input": planned.document.origin,
-                            "input_hash": planned.input_hash,
-                            "settings": settings,
-                            "outputs": outputs,
-                            "finished": _now(),
-                        }
-                    )
-                    report.processed += 1
+                _process(
+                    pipeline,
+                    inputs,
+                    options,
+                    _Planner(manifest, out_dir, settings, options.force),
+                    manifest,
+                    report,
+                    stop,
+                )
             finally:
                 manifest.close()
-        manifest.compact()
+            manifest.compact()
     report.elapsed_s = time.monotonic() - started
     return report
+
+
+def _process(
+    pipeline: Pipeline,
+    inputs: Sequence[str],
+    options: BatchOptions,
+    planner: _Planner,
+    manifest: _Manifest,
+    report: BatchReport,
+    stop: threading.Event | None,
+) -> None:
+    """Run the planned documents through the pipeline; write and record each result."""
+    out_dir = Path(options.out_dir)
+    with (out_dir / "errors.jsonl").open("w", encoding="utf-8") as errors:
+        pending: deque[PlannedDocument] = deque()
+
+        def to_process() -> Iterator[Document]:
+            for item in _documents(inputs, options, report, errors):
+                if stop is not None and stop.is_set():
+                    report.interrupted = True
+                    return
+                planned = planner.plan(*item)
+                if planned is None:
+                    report.skipped += 1
+                    continue
+                pending.append(planned)
+                yield planned.document
+
+        for outcome in pipeline.process_many(to_process(), summarize=options.summarize):
+            planned = pending.popleft()
+            if isinstance(outcome, Failure):
+                _record_failure(errors, outcome, report)
+                continue
+            outputs = _write_outputs(out_dir, planned.name, outcome, options.formats)
+            manifest.append(
+                {
+                    "key": planned.key,
+                    "id": planned.document.id,
+                    "name": planned.name,
+                    "input": planned.document.origin,
+                    "input_hash": planned.input_hash,
+                    "settings": planner.settings,
+                    "outputs": outputs,
+                    "finished": _now(),
+                }
+            )
+            report.processed += 1
 
 
 def _documents(

@@ -80,10 +80,7 @@ _SUFFIX_FORMATS = {".txt": "text", ".md": "md", ".json": "json", ".jsonl": "json
 # Options shared by every command that runs models, declared once.
 Inputs = Annotated[
     list[str],
-    typer.Argument(
-        metavar="INPUT",
-        help="Italian .txt/.md files, .jsonl files of {id, text}, or - for stdin.",
-    ),
+    typer.Argument(help="Italian .txt/.md files, .jsonl files of {id, text}, or - for stdin."),
 ]
 ConfigOpt = Annotated[Path | None, typer.Option("--config", help="TOML preset (see configs/).")]
 TranslatorOpt = Annotated[str | None, typer.Option(help="Italian→English model: hub id or folder.")]
@@ -281,6 +278,74 @@ def batch(
         if caught:
             raise typer.Exit(128 + caught[0])
         if result.failed:
+            raise typer.Exit(EXIT_FAILED_DOCUMENTS)
+
+
+@app.command("ray")
+def ray_command(
+    input: Annotated[
+        str, typer.Argument(help="A JSONL file, or a folder of JSONL/text files; s3:// and gs:// too.")
+    ],
+    output_dir: Annotated[Path, typer.Argument(help="Folder for the JSONL shards.")],
+    address: Annotated[
+        str | None, typer.Option(help="Ray cluster address [default: start a local Ray].")
+    ] = None,
+    workers: Annotated[int, typer.Option(help="Worker actors, each with its own models.")] = 1,
+    gpus_per_worker: Annotated[float, typer.Option(help="GPU share per worker (0 on CPU clusters).")] = 0.0,
+    docs_per_batch: Annotated[int, typer.Option(help="Documents handed to a worker at once.")] = 64,
+    translate_only: Annotated[bool, typer.Option("--translate-only", help="Translation alone.")] = False,
+    config: ConfigOpt = None,
+    translator: TranslatorOpt = None,
+    summarizer: SummarizerOpt = None,
+    back_translator: BackOpt = None,
+    models_dir: ModelsDirOpt = None,
+    offline: OfflineOpt = None,
+    device: DeviceOpt = None,
+    precision: PrecisionOpt = None,
+    backend: BackendOpt = None,
+    num_beams: BeamsOpt = None,
+    batch_size: BatchOpt = None,
+    max_batch_tokens: TokensOpt = None,
+    italian_summary: ItalianOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Translate and summarize a corpus on a Ray cluster (or a local Ray): part-*.jsonl
+    shards hold the records of summarize --format jsonl, errors-*.jsonl the failures.
+
+    Example: it2en ray s3://bucket/corpus/ results/ --address auto --workers 8 --gpus-per-worker 0.5
+    """
+    options = locals()
+    with _errors_mapped(debug, quiet, verbose, default_level=logging.INFO):
+        from .distributed import DistributedOptions, run_distributed
+
+        if not verbose and not debug:
+            for name in ("ray", "ray.data"):  # their per-stage INFO lines
+                logging.getLogger(name).setLevel(logging.WARNING)
+
+        overrides = {k: v for k, v in options.items() if k in _CONFIG_FIELDS}
+        cfg = PipelineConfig.from_file(config, **overrides)
+        report = run_distributed(
+            [input],
+            output_dir,
+            cfg,
+            DistributedOptions(
+                address=address,
+                workers=workers,
+                gpus_per_worker=gpus_per_worker,
+                docs_per_batch=docs_per_batch,
+                summarize=not translate_only,
+            ),
+        )
+        log.info(
+            "ray: %d processed, %d failed, %d shard(s) in %s",
+            report.processed,
+            report.failed,
+            report.shards,
+            output_dir,
+        )
+        if report.failed:
             raise typer.Exit(EXIT_FAILED_DOCUMENTS)
 
 

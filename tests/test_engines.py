@@ -111,8 +111,14 @@ def test_forced_length_fixes_the_number_of_output_tokens(tiny_models, backend):
     else:
         import torch
 
-        loaded = load_model("translator", config.translator, models_dir=config.models_dir, offline=True,
-                            device=torch.device("cpu"), dtype=torch.float32)
+        loaded = load_model(
+            "translator",
+            config.translator,
+            models_dir=config.models_dir,
+            offline=True,
+            device=torch.device("cpu"),
+            dtype=torch.float32,
+        )
         engine = TorchSeq2Seq(loaded, 1, forced_length=lambda n: 9)
     outputs = engine.generate(["Il lunedì è chiuso.", "Il piccolo paziente sta bene, dice il medico."])
     tokenizer = engine._tokenizer

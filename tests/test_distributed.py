@@ -1,0 +1,88 @@
+"""The Ray Data runner on a local Ray started by the test, with the tiny models."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from pipeline import Pipeline, PipelineConfig
+from pipeline.cli import app
+
+ray = pytest.importorskip("ray", reason="the ray extra is not installed")
+
+from pipeline.distributed import DistributedOptions, run_distributed  # noqa: E402
+
+DOCS = [
+    ("a", "Il museo resterà aperto tutti i giorni. I lavori partiranno a settembre."),
+    ("b", "Il sindaco ha promesso nuovi libri."),
+    (
+        "c",
+        "Il piccolo paziente sta bene. Il lunedì è chiuso. Le azzurre hanno giocato una partita "
+        "straordinaria. Gli studenti potranno scegliere tra sette tracce diverse.",
+    ),
+    ("d", "   "),
+]
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
+    yield
+    ray.shutdown()
+
+
+def shards(folder: Path, prefix: str) -> list[dict]:
+    return [
+        json.loads(line)
+        for path in sorted(folder.glob(f"{prefix}-*.jsonl"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+    ]
+
+
+def test_records_equal_the_single_machine_pipeline(local_ray, tiny_models, tmp_path):
+    config = PipelineConfig(
+        translator=str(tiny_models / "translator"),
+        summarizer=str(tiny_models / "summarizer"),
+        back_translator=str(tiny_models / "back-translator"),
+        device="cpu",
+        models_dir=str(tiny_models / "store"),
+    )
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    lines = [json.dumps({"id": i, "text": t}, ensure_ascii=False) for i, t in DOCS]
+    (corpus / "docs.jsonl").write_text("\n".join([*lines, "{rotto", '{"id": "e"}']) + "\n", encoding="utf-8")
+    (corpus / "nota.txt").write_text("Il lunedì è chiuso.", encoding="utf-8")
+    (corpus / "binario.md").write_bytes(b"\x00\x01")
+    out = tmp_path / "out"
+    report = run_distributed(
+        [str(corpus)], out, config, DistributedOptions(workers=1, docs_per_batch=2, records_per_shard=2)
+    )
+    records = shards(out, "part")
+    expected = [
+        r.to_dict() for r in Pipeline(config).process_many([*DOCS[:3], ("nota", "Il lunedì è chiuso.")])
+    ]
+    by_id = {r["id"]: r for r in records}
+    assert sorted(by_id) == ["a", "b", "c", "nota"]
+    for record in expected:
+        assert by_id[record["id"]] == record
+    assert [r["id"] for r in records] == ["a", "b", "c", "nota"]  # input order kept
+    assert report.processed == 4 and report.shards == 2
+    errors = shards(out, "errors")
+    reasons = sorted(e["reason"] for e in errors)
+    assert len(errors) == report.failed == 4
+    assert any(r.startswith("malformed JSON") for r in reasons)
+    assert '"text" must be a string, got missing' in reasons
+    assert "document is empty" in reasons
+    assert any(r.startswith("binary file") for r in reasons)
+
+
+def test_without_ray_the_command_says_how_to_install_it(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "ray", None)
+    (tmp_path / "d.jsonl").write_text('{"id": "a", "text": "Ciao."}\n')
+    result = CliRunner().invoke(app, ["ray", str(tmp_path / "d.jsonl"), str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "it2en: error: it2en ray needs Ray Data: pip install 'it2en[ray]'"
