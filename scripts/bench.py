@@ -37,7 +37,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from make_tiny_models import CORPUS, corpus_lines  # noqa: E402
+from make_tiny_models import CORPUS, bart_tokenizer, marian_tokenizer  # noqa: E402
 
 MARIAN = {  # Helsinki-NLP/opus-mt-it-en
     "vocab_size": 80035,
@@ -86,37 +86,14 @@ def summary_length(_: int) -> int:
 
 
 def build_marian(out: Path) -> None:
-    import sentencepiece as spm
     import torch
-    from transformers import GenerationConfig, MarianConfig, MarianMTModel, MarianTokenizer
+    from transformers import GenerationConfig, MarianConfig, MarianMTModel
 
-    spm.SentencePieceTrainer.train(
-        sentence_iterator=iter(corpus_lines()),
-        model_prefix=str(out / "sp"),
-        vocab_size=1000,
-        hard_vocab_limit=False,
-        character_coverage=1.0,
-        bos_id=-1,
-        eos_id=-1,
-        pad_id=-1,
-        unk_id=0,
-        minloglevel=2,
-        num_threads=1,
-    )
-    processor = spm.SentencePieceProcessor(model_file=str(out / "sp.model"))
-    vocab = {"</s>": 0, "<unk>": 1}
-    for i in range(processor.get_piece_size()):
-        vocab.setdefault(processor.id_to_piece(i), len(vocab))
-    while len(vocab) < MARIAN["vocab_size"] - 1:  # pad to the real size with word pieces
-        vocab[f"▁w{len(vocab)}"] = len(vocab)
-    vocab["<pad>"] = len(vocab)
-    (out / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
-    tokenizer = MarianTokenizer(str(out / "sp.model"), str(out / "sp.model"), str(out / "vocab.json"))
+    tokenizer = marian_tokenizer(out, 512, vocab_size=MARIAN["vocab_size"])
     torch.manual_seed(0)
-    pad = vocab["<pad>"]
-    model = MarianMTModel(
-        MarianConfig(**MARIAN, pad_token_id=pad, eos_token_id=0, decoder_start_token_id=pad)
-    )
+    pad = tokenizer.pad_token_id
+    config = MarianConfig(**MARIAN, pad_token_id=pad, eos_token_id=0, decoder_start_token_id=pad)
+    model = MarianMTModel(config)
     model.generation_config = GenerationConfig(
         decoder_start_token_id=pad,
         eos_token_id=0,
@@ -131,22 +108,9 @@ def build_marian(out: Path) -> None:
 
 def build_bart(out: Path) -> None:
     import torch
-    from tokenizers import ByteLevelBPETokenizer
-    from transformers import BartConfig, BartForConditionalGeneration, BartTokenizer, GenerationConfig
+    from transformers import BartConfig, BartForConditionalGeneration, GenerationConfig
 
-    bpe = ByteLevelBPETokenizer()
-    bpe.train_from_iterator(
-        corpus_lines(),
-        vocab_size=1200,
-        special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"],
-        show_progress=False,
-    )
-    bpe.save_model(str(out))
-    vocab = json.loads((out / "vocab.json").read_text(encoding="utf-8"))
-    while len(vocab) < DISTILBART["vocab_size"]:
-        vocab[f"Ġw{len(vocab)}"] = len(vocab)
-    (out / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
-    tokenizer = BartTokenizer(vocab=str(out / "vocab.json"), merges=str(out / "merges.txt"))
+    tokenizer = bart_tokenizer(out, 1024, vocab_size=DISTILBART["vocab_size"])
     torch.manual_seed(0)
     model = BartForConditionalGeneration(
         BartConfig(

@@ -29,6 +29,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 CORPUS = Path(__file__).resolve().parent / "data" / "corpus_it.txt"
 TRANSLATOR_MAX_TOKENS = 32
@@ -76,6 +77,64 @@ def random_sentence(rng: random.Random, words: list[str]) -> str:
     return body[0].upper() + body[1:] + "."
 
 
+def marian_tokenizer(work: Path, model_max_length: int, vocab_size: int | None = None) -> Any:
+    """A MarianTokenizer whose SentencePiece model is trained on the corpus (files in
+    ``work``). ``vocab_size`` pads the vocabulary with filler pieces to a real model's size,
+    for full-size benchmark models."""
+    import sentencepiece as spm
+    from transformers import MarianTokenizer
+
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter(corpus_lines()),
+        model_prefix=str(work / "sp"),
+        vocab_size=1000,
+        hard_vocab_limit=False,
+        character_coverage=1.0,
+        model_type="unigram",
+        bos_id=-1,
+        eos_id=-1,
+        pad_id=-1,
+        unk_id=0,
+        minloglevel=2,
+        num_threads=1,
+    )
+    processor = spm.SentencePieceProcessor(model_file=str(work / "sp.model"))
+    vocab = {"</s>": 0, "<unk>": 1}
+    for i in range(processor.get_piece_size()):
+        vocab.setdefault(processor.id_to_piece(i), len(vocab))
+    while vocab_size is not None and len(vocab) < vocab_size - 1:
+        vocab[f"▁w{len(vocab)}"] = len(vocab)
+    vocab["<pad>"] = len(vocab)
+    (work / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+    model = str(work / "sp.model")
+    return MarianTokenizer(model, model, str(work / "vocab.json"), model_max_length=model_max_length)
+
+
+def bart_tokenizer(work: Path, model_max_length: int, vocab_size: int | None = None) -> Any:
+    """A BartTokenizer with byte-level BPE trained on the corpus (files in ``work``);
+    ``vocab_size`` pads the vocabulary with filler tokens, as for :func:`marian_tokenizer`."""
+    from tokenizers import ByteLevelBPETokenizer
+    from transformers import BartTokenizer
+
+    bpe = ByteLevelBPETokenizer()
+    bpe.train_from_iterator(
+        corpus_lines(),
+        vocab_size=1200,
+        min_frequency=1,
+        special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"],
+        show_progress=False,
+    )
+    bpe.save_model(str(work))
+    if vocab_size is not None:
+        vocab = json.loads((work / "vocab.json").read_text(encoding="utf-8"))
+        while len(vocab) < vocab_size:
+            vocab[f"Ġw{len(vocab)}"] = len(vocab)
+        (work / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+    return BartTokenizer(
+        vocab=str(work / "vocab.json"), merges=str(work / "merges.txt"), model_max_length=model_max_length
+    )
+
+
 def train(model, batches: Callable[[], dict], steps: int, lr: float, label: str) -> None:
     """AdamW with warm-up and cosine decay; the decay to zero is what makes copies exact."""
     import torch
@@ -106,39 +165,14 @@ def train(model, batches: Callable[[], dict], steps: int, lr: float, label: str)
 
 def build_marian(out: Path, steps: int) -> None:
     """A SentencePiece Marian trained to copy spans that fit its input limit."""
-    import sentencepiece as spm
     import torch
-    from transformers import GenerationConfig, MarianConfig, MarianMTModel, MarianTokenizer
+    from transformers import GenerationConfig, MarianConfig, MarianMTModel
 
     rng = random.Random(SEED)
     torch.manual_seed(SEED)
     work = Path(tempfile.mkdtemp(prefix="tiny-marian-"))
-    spm.SentencePieceTrainer.train(
-        sentence_iterator=iter(corpus_lines()),
-        model_prefix=str(work / "sp"),
-        vocab_size=1000,
-        hard_vocab_limit=False,
-        character_coverage=1.0,
-        model_type="unigram",
-        bos_id=-1,
-        eos_id=-1,
-        pad_id=-1,
-        unk_id=0,
-        minloglevel=2,
-        num_threads=1,
-    )
-    processor = spm.SentencePieceProcessor(model_file=str(work / "sp.model"))
-    vocab = {"</s>": 0, "<unk>": 1}
-    for i in range(processor.get_piece_size()):
-        vocab.setdefault(processor.id_to_piece(i), len(vocab))
-    vocab["<pad>"] = len(vocab)
-    (work / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
-    tokenizer = MarianTokenizer(
-        str(work / "sp.model"),
-        str(work / "sp.model"),
-        str(work / "vocab.json"),
-        model_max_length=TRANSLATOR_MAX_TOKENS,
-    )
+    tokenizer = marian_tokenizer(work, TRANSLATOR_MAX_TOKENS)
+    vocab = tokenizer.get_vocab()
     config = MarianConfig(
         vocab_size=len(vocab),
         **TINY_DIMS,
@@ -187,31 +221,16 @@ def build_marian(out: Path, steps: int) -> None:
 def build_bart(out: Path, steps: int) -> None:
     """A byte-level BPE BART trained to return the first sentence of its input."""
     import torch
-    from tokenizers import ByteLevelBPETokenizer
     from transformers import (
         BartConfig,
         BartForConditionalGeneration,
-        BartTokenizer,
         GenerationConfig,
     )
 
     rng = random.Random(SEED + 1)
     torch.manual_seed(SEED + 1)
     work = Path(tempfile.mkdtemp(prefix="tiny-bart-"))
-    bpe = ByteLevelBPETokenizer()
-    bpe.train_from_iterator(
-        corpus_lines(),
-        vocab_size=1200,
-        min_frequency=1,
-        special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"],
-        show_progress=False,
-    )
-    bpe.save_model(str(work))
-    tokenizer = BartTokenizer(
-        vocab=str(work / "vocab.json"),
-        merges=str(work / "merges.txt"),
-        model_max_length=SUMMARIZER_MAX_TOKENS,
-    )
+    tokenizer = bart_tokenizer(work, SUMMARIZER_MAX_TOKENS)
     config = BartConfig(
         vocab_size=len(tokenizer),
         **TINY_DIMS,

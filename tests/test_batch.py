@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from tiny import tiny_config
 from typer.testing import CliRunner
 
 from pipeline import Pipeline, PipelineConfig
@@ -41,14 +42,7 @@ def make_inbox(folder: Path, count: int) -> Path:
 
 @pytest.fixture
 def config(tiny_models) -> PipelineConfig:
-    return PipelineConfig(
-        translator=str(tiny_models / "translator"),
-        summarizer=str(tiny_models / "summarizer"),
-        back_translator=str(tiny_models / "back-translator"),
-        device="cpu",
-        num_beams=1,
-        models_dir=str(tiny_models / "store"),
-    )
+    return tiny_config(tiny_models, num_beams=1)
 
 
 def outputs(out: Path, suffix: str = ".json") -> dict[str, dict]:
@@ -171,26 +165,8 @@ def cli_env() -> dict[str, str]:
     return dict(os.environ, PYTHONUNBUFFERED="1")
 
 
-def batch_cmd(tiny_models: Path, *args: str) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "pipeline",
-        "batch",
-        *args,
-        "--translator",
-        str(tiny_models / "translator"),
-        "--summarizer",
-        str(tiny_models / "summarizer"),
-        "--back-translator",
-        str(tiny_models / "back-translator"),
-        "--device",
-        "cpu",
-        "--num-beams",
-        "1",
-        "--models-dir",
-        str(tiny_models / "store"),
-    ]
+def batch_cmd(model_flags: list[str], *args: str) -> list[str]:
+    return [sys.executable, "-m", "pipeline", "batch", *args, *model_flags, "--num-beams", "1"]
 
 
 def manifest_lines(out: Path) -> int:
@@ -214,10 +190,10 @@ def assert_complete(out: Path, count: int) -> None:
     assert not [p for p in out.iterdir() if p.name.startswith(".") and p.name != ".it2en"]
 
 
-def test_sigkill_mid_run_then_rerun_finishes_without_redoing(tiny_models, tmp_path):
+def test_sigkill_mid_run_then_rerun_finishes_without_redoing(model_flags, tmp_path):
     inbox = make_inbox(tmp_path / "in", 24)
     out = tmp_path / "out"
-    cmd = batch_cmd(tiny_models, str(inbox), "--out", str(out), "--chunk-docs", "1", "--formats", "json,md")
+    cmd = batch_cmd(model_flags, str(inbox), "--out", str(out), "--chunk-docs", "1", "--formats", "json,md")
     proc = subprocess.Popen(cmd, env=cli_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_for(lambda: manifest_lines(out) >= 4)
@@ -238,10 +214,10 @@ def test_sigkill_mid_run_then_rerun_finishes_without_redoing(tiny_models, tmp_pa
     assert manifest_lines(out) == 24  # compacted: one line per document
 
 
-def test_sigterm_stops_cleanly_with_its_exit_code(tiny_models, tmp_path):
+def test_sigterm_stops_cleanly_with_its_exit_code(model_flags, tmp_path):
     inbox = make_inbox(tmp_path / "in", 24)
     out = tmp_path / "out"
-    cmd = batch_cmd(tiny_models, str(inbox), "--out", str(out), "--chunk-docs", "1")
+    cmd = batch_cmd(model_flags, str(inbox), "--out", str(out), "--chunk-docs", "1")
     proc = subprocess.Popen(cmd, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     wait_for(lambda: manifest_lines(out) >= 2)
     proc.send_signal(signal.SIGTERM)
@@ -257,7 +233,7 @@ def test_sigterm_stops_cleanly_with_its_exit_code(tiny_models, tmp_path):
     assert_complete(out, 24)
 
 
-def test_a_second_run_on_a_locked_folder_exits_4_touching_nothing(tiny_models, tmp_path):
+def test_a_second_run_on_a_locked_folder_exits_4_touching_nothing(model_flags, tmp_path):
     inbox = make_inbox(tmp_path / "in", 2)
     out = tmp_path / "out"
     (out / ".it2en").mkdir(parents=True)
@@ -266,7 +242,7 @@ def test_a_second_run_on_a_locked_folder_exits_4_touching_nothing(tiny_models, t
         holder.write("4242")
         holder.flush()
         before = sorted(p.name for p in out.rglob("*"))
-        cmd = batch_cmd(tiny_models, str(inbox), "--out", str(out))
+        cmd = batch_cmd(model_flags, str(inbox), "--out", str(out))
         proc = subprocess.run(cmd, env=cli_env(), capture_output=True, text=True)
         assert proc.returncode == 4
         assert proc.stderr.strip() == f"it2en: error: {out} is in use by another it2en batch run (pid 4242)"

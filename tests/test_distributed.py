@@ -7,9 +7,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from tiny import tiny_config
 from typer.testing import CliRunner
 
-from pipeline import Pipeline, PipelineConfig
+from pipeline import Pipeline
 from pipeline.cli import app
 
 ray = pytest.importorskip("ray", reason="the ray extra is not installed")
@@ -44,13 +45,7 @@ def shards(folder: Path, prefix: str) -> list[dict]:
 
 
 def test_records_equal_the_single_machine_pipeline(local_ray, tiny_models, tmp_path):
-    config = PipelineConfig(
-        translator=str(tiny_models / "translator"),
-        summarizer=str(tiny_models / "summarizer"),
-        back_translator=str(tiny_models / "back-translator"),
-        device="cpu",
-        models_dir=str(tiny_models / "store"),
-    )
+    config = tiny_config(tiny_models)
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     lines = [json.dumps({"id": i, "text": t}, ensure_ascii=False) for i, t in DOCS]

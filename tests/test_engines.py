@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from tiny import tiny_config
 
 from pipeline import ConfigError, Pipeline, PipelineConfig
 from pipeline.batching import BatchTooLarge, run_batched
@@ -16,15 +17,7 @@ BREVE = Path(__file__).resolve().parent / "data" / "breve.txt"
 
 
 def pipeline(tiny_models: Path, **overrides) -> Pipeline:
-    settings = {
-        "translator": str(tiny_models / "translator"),
-        "summarizer": str(tiny_models / "summarizer"),
-        "back_translator": str(tiny_models / "back-translator"),
-        "device": "cpu",
-        "num_beams": 1,
-        "models_dir": str(tiny_models / "store"),
-    }
-    return Pipeline(PipelineConfig(**{**settings, **overrides}))
+    return Pipeline(tiny_config(tiny_models, **{"num_beams": 1, **overrides}))
 
 
 def test_ctranslate2_int8_and_torch_fp32_give_the_same_text(tiny_models):

@@ -10,23 +10,16 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from tiny import tiny_config
 
-from pipeline import Failure, Pipeline, PipelineConfig, Result
+from pipeline import Failure, Pipeline, Result
 
 DATA = Path(__file__).resolve().parent / "data"
 CORPUS = Path(__file__).resolve().parent.parent / "scripts" / "data" / "corpus_it.txt"
 
 
 def make_pipeline(tiny_models: Path, **overrides) -> Pipeline:
-    config = PipelineConfig(
-        translator=str(tiny_models / "translator"),
-        summarizer=str(tiny_models / "summarizer"),
-        back_translator=str(tiny_models / "back-translator"),
-        device="cpu",
-        models_dir=str(tiny_models / "store"),
-        **overrides,
-    )
-    return Pipeline(config)
+    return Pipeline(tiny_config(tiny_models, **overrides))
 
 
 @pytest.fixture(scope="module")

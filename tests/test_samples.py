@@ -9,8 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tiny import tiny_config
 
-from pipeline import Pipeline, PipelineConfig
+from pipeline import Pipeline
 
 SAMPLES = Path(__file__).resolve().parent.parent.parent / "shared" / "samples"
 FILES = sorted(SAMPLES.glob("*.txt")) if SAMPLES.is_dir() else []
@@ -19,16 +20,7 @@ FILES = sorted(SAMPLES.glob("*.txt")) if SAMPLES.is_dir() else []
 @pytest.mark.skipif(not FILES, reason="../shared/samples is not present in this checkout")
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
 def test_sample_keeps_every_word_and_line(tiny_models, path):
-    pipe = Pipeline(
-        PipelineConfig(
-            translator=str(tiny_models / "translator"),
-            summarizer=str(tiny_models / "summarizer"),
-            back_translator=str(tiny_models / "back-translator"),
-            device="cpu",
-            num_beams=1,
-            models_dir=str(tiny_models / "store"),
-        )
-    )
+    pipe = Pipeline(tiny_config(tiny_models, num_beams=1))
     text = path.read_text(encoding="utf-8")
     result = pipe.process(text, id=path.stem)
     assert " ".join(s.text for s in result.segments).split() == text.split()
