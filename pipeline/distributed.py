@@ -23,7 +23,7 @@ from typing import Any
 
 from .config import PipelineConfig
 from .errors import ConfigError
-from .io import atomic_output, decode_text
+from .io import atomic_output, decode_text, parse_jsonl_line
 from .pipeline import Pipeline, content_id
 from .types import Document, Failure
 
@@ -104,21 +104,7 @@ def _row_to_document(index: int, path: str, data: Any) -> Document | Failure:
     if data is None:
         return Failure(stem, path, "no content")
     line = str(data)
-    fallback = f"{stem}-{content_id(line)}"
-    try:
-        record = json.loads(line)
-    except json.JSONDecodeError as exc:
-        return Failure(fallback, path, f"malformed JSON ({exc.msg} at column {exc.colno})")
-    if not isinstance(record, dict):
-        return Failure(fallback, path, 'expected a JSON object {"id": ..., "text": ...}')
-    raw_id = record.get("id")
-    usable = isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool) and str(raw_id)
-    doc_id = str(raw_id) if usable else fallback
-    text = record.get("text")
-    if not isinstance(text, str):
-        got = "missing" if text is None else f"a {type(text).__name__}"
-        return Failure(doc_id, path, f'"text" must be a string, got {got}')
-    return Document(id=doc_id, text=text, origin=path)
+    return parse_jsonl_line(line, path, f"{stem}-{content_id(line)}")
 
 
 def _split_inputs(inputs: Sequence[str]) -> tuple[list[str], list[str]]:

@@ -22,7 +22,14 @@ from .errors import InputError
 from .pipeline import content_id
 from .types import Document, Failure
 
-__all__ = ["INPUT_FORMATS", "TEMP_SUFFIX", "atomic_output", "decode_text", "read_documents"]
+__all__ = [
+    "INPUT_FORMATS",
+    "TEMP_SUFFIX",
+    "atomic_output",
+    "decode_text",
+    "parse_jsonl_line",
+    "read_documents",
+]
 
 INPUT_FORMATS = ("auto", "text", "jsonl")
 TEMP_SUFFIX = ".it2en-tmp"
@@ -91,25 +98,32 @@ def _read_jsonl(stream: BinaryIO, origin: str, stem: str, encoding: str) -> Iter
         if not raw.strip():
             continue
         try:
-            record = json.loads(decode_text(raw, encoding))
+            line = decode_text(raw, encoding)
         except InputError as exc:
             yield Failure(None, where, str(exc))
             continue
-        except json.JSONDecodeError as exc:
-            yield Failure(None, where, f"malformed JSON ({exc.msg} at column {exc.colno})")
-            continue
-        if not isinstance(record, dict):
-            yield Failure(None, where, 'expected a JSON object {"id": ..., "text": ...}')
-            continue
-        raw_id = record.get("id")
-        usable_id = isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool) and str(raw_id)
-        doc_id = str(raw_id) if usable_id else f"{stem}-{number}"
-        text = record.get("text")
-        if not isinstance(text, str):
-            got = "missing" if text is None else f"a {type(text).__name__}"
-            yield Failure(doc_id, where, f'"text" must be a string, got {got}')
-            continue
-        yield Document(id=doc_id, text=text, origin=where)
+        yield parse_jsonl_line(line, where, f"{stem}-{number}")
+
+
+def parse_jsonl_line(line: str, where: str, fallback_id: str) -> Document | Failure:
+    """One ``{"id": ..., "text": ...}`` line as a Document, or a Failure naming ``where``.
+
+    A missing or unusable id (not a string or integer) becomes ``fallback_id``.
+    """
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return Failure(None, where, f"malformed JSON ({exc.msg} at column {exc.colno})")
+    if not isinstance(record, dict):
+        return Failure(None, where, 'expected a JSON object {"id": ..., "text": ...}')
+    raw_id = record.get("id")
+    usable_id = isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool) and str(raw_id)
+    doc_id = str(raw_id) if usable_id else fallback_id
+    text = record.get("text")
+    if not isinstance(text, str):
+        got = "missing" if text is None else f"a {type(text).__name__}"
+        return Failure(doc_id, where, f'"text" must be a string, got {got}')
+    return Document(id=doc_id, text=text, origin=where)
 
 
 def decode_text(data: bytes, encoding: str = "utf-8") -> str:
