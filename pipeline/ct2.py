@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .batching import BatchTooLarge
-from .engine import ForcedLength, count_tokens
+from .engine import ForcedLength, count_tokens, input_limit
 from .errors import ConfigError, ModelLoadError
 from .models import from_pretrained, is_offline, model_identity, resolve_device, store_folder
 
@@ -100,12 +100,7 @@ class CT2Seq2Seq:
             str(folder), device=device, device_index=index, compute_type=kind, intra_threads=threads
         )
         self.name = name
-        limits = [
-            getattr(self._tokenizer, "model_max_length", None),
-            _max_positions(source),
-            max_input_tokens,
-        ]
-        self.max_input_tokens = min(int(x) for x in limits if x and x < 100_000)
+        self.max_input_tokens = input_limit(self._tokenizer, _max_positions(source), max_input_tokens)
         max_length = generation.max_length or 512
         self._options = {
             "beam_size": config.num_beams,

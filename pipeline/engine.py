@@ -17,7 +17,7 @@ from .batching import BatchTooLarge
 if TYPE_CHECKING:
     from .models import LoadedModel
 
-__all__ = ["ForcedLength", "Seq2SeqEngine", "TorchSeq2Seq", "count_tokens"]
+__all__ = ["ForcedLength", "Seq2SeqEngine", "TorchSeq2Seq", "count_tokens", "input_limit"]
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,13 @@ def count_tokens(tokenizer: Any, texts: Sequence[str]) -> list[int]:
     return [len(ids) for ids in encoded["input_ids"]]
 
 
+def input_limit(tokenizer: Any, max_positions: int | None, configured: int | None) -> int:
+    """The longest input a model takes: the smallest of the tokenizer's limit, the model's
+    position table and the configured cap, ignoring the huge "no limit" placeholders."""
+    limits = [getattr(tokenizer, "model_max_length", None), max_positions, configured]
+    return min(int(x) for x in limits if x and x < _NO_LIMIT)
+
+
 class TorchSeq2Seq:
     """A Hugging Face seq2seq model run with ``generate`` under ``torch.inference_mode``.
 
@@ -74,12 +81,9 @@ class TorchSeq2Seq:
         self._model = _quantized(loaded.model) if int8 else loaded.model
         self._tokenizer = loaded.tokenizer
         self._device = loaded.device
-        limits = [
-            getattr(self._tokenizer, "model_max_length", None),
-            getattr(self._model.config, "max_position_embeddings", None),
-            max_input_tokens,
-        ]
-        self.max_input_tokens = min(int(x) for x in limits if x and x < _NO_LIMIT)
+        self.max_input_tokens = input_limit(
+            self._tokenizer, getattr(self._model.config, "max_position_embeddings", None), max_input_tokens
+        )
         config = copy.deepcopy(self._model.generation_config)
         config.num_beams = num_beams
         if config.num_return_sequences and config.num_return_sequences > 1:
