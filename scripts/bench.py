@@ -22,6 +22,7 @@ Each method runs in its own subprocess (clean peak RSS). Usage::
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import random
@@ -71,6 +72,7 @@ DISTILBART = {  # sshleifer/distilbart-cnn-12-6
 BEAMS = 4
 LENGTH_RATIO = 1.1
 SUMMARY_TOKENS = 90
+SUMMARY_WORDS = 60  # about SUMMARY_TOKENS tokens of Italian-like text
 BATCH = 32
 
 
@@ -229,48 +231,125 @@ def method_hf(args: dict[str, Any]) -> dict[str, Any]:
     return {"seconds": time.perf_counter() - start, "target_tokens": produced}
 
 
-def method_it2en(args: dict[str, Any]) -> dict[str, Any]:
-    """it2en's own path: Pipeline.translate, or summarize_many for summaries."""
-    from pipeline import Pipeline, PipelineConfig
-    from pipeline.ct2 import CT2Seq2Seq
-    from pipeline.engine import TorchSeq2Seq
-    from pipeline.models import load_model
-    from pipeline.summarize import summarize_many
+def _config(args: dict[str, Any]) -> Any:
+    """it2en's settings for a method: the defaults, with the benchmark's model, beam and
+    backend (and batch limits loose enough to match the baselines' batches of 32)."""
+    from pipeline import PipelineConfig
 
-    config = PipelineConfig(
+    return PipelineConfig(
         translator=args["model"],
-        summarizer=args["model"],
+        summarizer=args.get("summarizer", args["model"]),
+        back_translator=args["model"],
         device="cpu",
         num_beams=BEAMS,
         backend=args["backend"],
         precision=args.get("precision", "auto"),
         batch_size=BATCH,
-        max_batch_tokens=100_000,
+        max_batch_tokens=args.get("max_batch_tokens", 100_000),
         models_dir=args["store"],
     )
-    summary = args["task"] == "summary"
-    force = summary_length if summary else translation_length
-    role = "summarizer" if summary else "translator"
-    if args["backend"] == "ctranslate2":
-        engine = CT2Seq2Seq(role, args["model"], config, None, forced_length=force)
-    else:
-        import torch
 
-        loaded = load_model(
-            role,
-            args["model"],
-            models_dir=args["store"],
-            offline=True,
-            device=torch.device("cpu"),
-            dtype=torch.float32,
-        )
-        engine = TorchSeq2Seq(loaded, BEAMS, None, int8=config.precision == "int8", forced_length=force)
+
+def _engine(config: Any, role: str, model: str, force: Any) -> Any:
+    """The engine it2en would build for ``role`` on ``config``, with forced lengths."""
+    limit = config.max_input_tokens if role != "summarizer" else None
+    if config.backend == "ctranslate2":
+        from pipeline.ct2 import CT2Seq2Seq
+
+        return CT2Seq2Seq(role, model, config, limit, forced_length=force)
+    import torch
+
+    from pipeline.engine import TorchSeq2Seq
+    from pipeline.models import load_model
+
+    loaded = load_model(
+        role,
+        model,
+        models_dir=config.models_dir,
+        offline=True,
+        device=torch.device("cpu"),
+        dtype=torch.float32,
+    )
+    return TorchSeq2Seq(loaded, BEAMS, limit, int8=config.precision == "int8", forced_length=force)
+
+
+def method_it2en(args: dict[str, Any]) -> dict[str, Any]:
+    """it2en's own path: Pipeline.translate, or summarize_many for summaries."""
+    from pipeline import Pipeline
+    from pipeline.summarize import summarize_many
+
+    config = _config(args)
+    summary = args["task"] == "summary"
+    role = "summarizer" if summary else "translator"
+    engine = _engine(config, role, args["model"], summary_length if summary else translation_length)
     start = time.perf_counter()
     if summary:
         summarize_many(args["texts"], engine, max_tokens=100_000, max_size=BATCH)
     else:
         Pipeline(config, engines={"translator": engine}).translate(args["texts"])
     return {"seconds": time.perf_counter() - start}
+
+
+class StandIn:
+    """An engine that does all of a real engine's work (same batches, forced lengths) but
+    hands on a stand-in text of realistic size instead of the random model's filler.
+
+    Random weights turn out filler tokens that the next model's tokenizer splits into far
+    more pieces than real English, which would make the summarizer's work explode. With a
+    stand-in, every stage downstream gets the input sizes real models would give it.
+    """
+
+    def __init__(self, engine: Any, stand_in: Any):
+        self._engine = engine
+        self._stand_in = stand_in
+        self.name = engine.name
+        self.max_input_tokens = engine.max_input_tokens
+
+    def count_tokens(self, texts: Any) -> list[int]:
+        return self._engine.count_tokens(texts)
+
+    def generate(self, texts: Any) -> list[str]:
+        self._engine.generate(texts)
+        return [self._stand_in(t) for t in texts]
+
+
+def lead(text: str, words: int = SUMMARY_WORDS) -> str:
+    """A summary stand-in: the text's leading sentences, about ``words`` words."""
+    out: list[str] = []
+    for sentence in text.split(". "):
+        out.append(sentence.rstrip("."))
+        if sum(len(s.split()) for s in out) >= words:
+            break
+    return ". ".join(out) + "."
+
+
+def method_pipeline(args: dict[str, Any]) -> dict[str, Any]:
+    """The whole job, Pipeline.process_many: translate, summarize, Italian summary, on the
+    defaults' batch limits; each stage's output replaced by a :class:`StandIn` (a copy for
+    the two translators, the lead for the summarizer)."""
+    from pipeline import Pipeline, PipelineConfig
+
+    config = dataclasses.replace(_config(args), max_batch_tokens=PipelineConfig.max_batch_tokens)
+    roles = {  # model, forced length, stand-in output
+        "translator": (config.translator, translation_length, str),
+        "summarizer": (config.summarizer, summary_length, lead),
+        "back-translator": (config.back_translator, translation_length, str),
+    }
+    engines = {
+        role: StandIn(_engine(config, role, model, force), stand_in)
+        for role, (model, force, stand_in) in roles.items()
+    }
+    start = time.perf_counter()
+    results = list(Pipeline(config, engines=engines).process_many(args["texts"]))
+    seconds = time.perf_counter() - start
+    failed = [r for r in results if not hasattr(r, "summary")]
+    if failed:
+        raise SystemExit(f"whole pipeline: {len(failed)} documents failed: {failed[0]}")
+    return {
+        "seconds": seconds,
+        "segments": sum(len(r.segments) for r in results),
+        "summary_kinds": sorted({r.summary.kind for r in results}),
+    }
 
 
 def method_ct2_raw(args: dict[str, Any]) -> dict[str, Any]:
@@ -299,7 +378,7 @@ def method_ct2_raw(args: dict[str, Any]) -> dict[str, Any]:
     return {"seconds": time.perf_counter() - start}
 
 
-METHODS = {"hf": method_hf, "it2en": method_it2en, "ct2_raw": method_ct2_raw}
+METHODS = {"hf": method_hf, "it2en": method_it2en, "ct2_raw": method_ct2_raw, "pipeline": method_pipeline}
 
 
 def child(spec_path: str) -> None:
@@ -412,6 +491,15 @@ def main() -> None:
 
     sum_naive = run(work, "sum-naive", {**sm, "method": "hf", "mode": "single"})
     sum_it2en = run(work, "sum-it2en", {**sm, "method": "it2en", "backend": "ctranslate2", "texts": docs})
+    whole = {**common, "method": "pipeline", "model": str(translator), "summarizer": str(summarizer)}
+    whole["texts"] = ["\n\n".join(" ".join(d[i : i + 4]) for i in range(0, len(d), 4)) for d in docs]
+    backends = {"it2en default (CTranslate2 int8)": "ctranslate2", "it2en torch backend": "torch"}
+    if args.quick:
+        backends.popitem()
+    pipelines = {
+        name: run(work, f"pipeline-{backend}", {**whole, "backend": backend})
+        for name, backend in backends.items()
+    }
 
     for row in rows.values():
         row["sentences_per_s"] = row.get("n", n_sent) / row["seconds"]
@@ -438,6 +526,15 @@ def main() -> None:
         f"{per_doc_naive:.2f} s/doc, it2en {per_doc_it2en:.2f} s/doc ({per_doc_naive / per_doc_it2en:.1f}x), "
         f"peak RSS {sum_naive['peak_rss_mb']:.0f} / {sum_it2en['peak_rss_mb']:.0f} MB"
     )
+    print(
+        f"\nwhole pipeline (translate, summarize, Italian summary; {n_docs} documents of ~700 tokens "
+        "in paragraphs of 4 sentences, default batch limits):"
+    )
+    for name, row in pipelines.items():
+        print(
+            f"  {name}: {row['seconds'] / n_docs:.2f} s/doc ({row['segments']} segments), "
+            f"peak RSS {row['peak_rss_mb']:.0f} MB"
+        )
     raw = rows["raw CTranslate2 int8, sorted batches of 32"]["seconds"]
     results = {
         "speedup_translation": ct2_rate / naive,
@@ -446,7 +543,11 @@ def main() -> None:
         "dedup_speedup": dedup_rate / ct2_rate,
         "conversion_peak_rss_mb": conversion["peak_rss_mb"],
         "peak_rss_mb": {name: row["peak_rss_mb"] for name, row in rows.items()}
-        | {"summaries, transformers": sum_naive["peak_rss_mb"], "summaries, it2en": sum_it2en["peak_rss_mb"]},
+        | {"summaries, transformers": sum_naive["peak_rss_mb"], "summaries, it2en": sum_it2en["peak_rss_mb"]}
+        | {f"whole pipeline, {name}": row["peak_rss_mb"] for name, row in pipelines.items()},
+        "whole_pipeline": {
+            name: {"seconds_per_document": row["seconds"] / n_docs, **row} for name, row in pipelines.items()
+        },
         "model_dims": {
             name: {k: getattr(cfg, k) for k in ("d_model", "encoder_layers", "decoder_layers", "vocab_size")}
             for name, cfg in (
