@@ -93,6 +93,9 @@ PrecisionOpt = Annotated[str | None, typer.Option(help="auto, fp32, fp16, bf16 (
 BackendOpt = Annotated[
     str | None, typer.Option(help="Inference engine: auto (ctranslate2 when installed), torch, ctranslate2.")
 ]
+ThreadsOpt = Annotated[
+    int | None, typer.Option("--threads", help="CPU threads (0: the CPUs this process may use).")
+]
 BeamsOpt = Annotated[int | None, typer.Option("--num-beams", help="Beam width (1 = greedy).")]
 BatchOpt = Annotated[int | None, typer.Option("--batch-size", help="Most segments per batch.")]
 TokensOpt = Annotated[
@@ -146,6 +149,7 @@ def translate(
     num_beams: BeamsOpt = None,
     batch_size: BatchOpt = None,
     max_batch_tokens: TokensOpt = None,
+    threads: ThreadsOpt = None,
     output_format: FormatOpt = None,
     output: OutputOpt = None,
     input_format: InputFormatOpt = InputFormat.auto,
@@ -177,6 +181,7 @@ def summarize(
     num_beams: BeamsOpt = None,
     batch_size: BatchOpt = None,
     max_batch_tokens: TokensOpt = None,
+    threads: ThreadsOpt = None,
     italian_summary: ItalianOpt = None,
     output_format: FormatOpt = None,
     output: OutputOpt = None,
@@ -229,6 +234,7 @@ def batch(
     num_beams: BeamsOpt = None,
     batch_size: BatchOpt = None,
     max_batch_tokens: TokensOpt = None,
+    threads: ThreadsOpt = None,
     italian_summary: ItalianOpt = None,
     input_format: InputFormatOpt = InputFormat.auto,
     encoding: EncodingOpt = "utf-8",
@@ -292,6 +298,7 @@ def ray_command(
     ] = None,
     workers: Annotated[int, typer.Option(help="Worker actors, each with its own models.")] = 1,
     gpus_per_worker: Annotated[float, typer.Option(help="GPU share per worker (0 on CPU clusters).")] = 0.0,
+    cpus_per_worker: Annotated[float, typer.Option(help="CPUs reserved per worker (its threads).")] = 1.0,
     docs_per_batch: Annotated[int, typer.Option(help="Documents handed to a worker at once.")] = 64,
     translate_only: Annotated[bool, typer.Option("--translate-only", help="Translation alone.")] = False,
     config: ConfigOpt = None,
@@ -306,6 +313,7 @@ def ray_command(
     num_beams: BeamsOpt = None,
     batch_size: BatchOpt = None,
     max_batch_tokens: TokensOpt = None,
+    threads: ThreadsOpt = None,
     italian_summary: ItalianOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
@@ -334,6 +342,7 @@ def ray_command(
                 address=address,
                 workers=workers,
                 gpus_per_worker=gpus_per_worker,
+                cpus_per_worker=cpus_per_worker,
                 docs_per_batch=docs_per_batch,
                 summarize=not translate_only,
             ),

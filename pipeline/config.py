@@ -35,7 +35,7 @@ _TOML_KEYS: dict[str, dict[str, str]] = {
         "dir": "models_dir",
         "offline": "offline",
     },
-    "runtime": {"device": "device", "precision": "precision", "backend": "backend"},
+    "runtime": {"device": "device", "precision": "precision", "backend": "backend", "threads": "threads"},
     "decoding": {
         "num_beams": "num_beams",
         "batch_size": "batch_size",
@@ -69,6 +69,9 @@ class PipelineConfig:
     with torch."""
     backend: str = "auto"
     """Inference engine: ``torch``, ``ctranslate2``, or ``auto`` (CTranslate2 when installed)."""
+    threads: int = 0
+    """CPU threads per model; 0 picks the CPUs this process may use (its affinity mask,
+    a container's CPU quota, ``OMP_NUM_THREADS`` when set)."""
     num_beams: int = 4
     """Beam width for every model; 1 is greedy decoding."""
     batch_size: int = 32
@@ -102,6 +105,7 @@ class PipelineConfig:
         if self.max_input_tokens is not None:
             _require_positive("max_input_tokens", self.max_input_tokens, minimum=8)
         _require_positive("summary_min_sentences", self.summary_min_sentences, minimum=0)
+        _require_positive("threads", self.threads, minimum=0)
 
     @classmethod
     def from_file(cls, path: str | Path | None, **overrides: Any) -> PipelineConfig:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from .batching import BatchTooLarge
 from .engine import ForcedLength, count_tokens, input_limit
 from .errors import ConfigError, ModelLoadError
-from .models import from_pretrained, is_offline, model_identity, resolve_device, store_folder
+from .models import cpu_threads, from_pretrained, is_offline, model_identity, resolve_device, store_folder
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -80,7 +80,6 @@ class CT2Seq2Seq:
         """``forced_length``: see :data:`pipeline.engine.ForcedLength`."""
         self._forced_length = forced_length
         import ctranslate2
-        import torch
         from transformers import AutoTokenizer, GenerationConfig
 
         def load(source: str, kwargs: dict[str, Any]) -> tuple[Any, Any]:
@@ -95,7 +94,7 @@ class CT2Seq2Seq:
         device, index = resolved.type, resolved.index or 0
         kind = compute_type(config.precision, device)
         folder = _converted(role, name, source, config, "int8" if kind.startswith("int8") else kind)
-        threads = torch.get_num_threads() if device == "cpu" else 1
+        threads = cpu_threads(config.threads) if device == "cpu" else 1
         self._translator = ctranslate2.Translator(
             str(folder), device=device, device_index=index, compute_type=kind, intra_threads=threads
         )
@@ -111,7 +110,15 @@ class CT2Seq2Seq:
             "repetition_penalty": generation.repetition_penalty or 1.0,
             "max_batch_size": 0,
         }
-        log.info("loaded %s %s from %s with CTranslate2 on %s (%s)", role, name, folder, device, kind)
+        log.info(
+            "loaded %s %s from %s with CTranslate2 on %s (%s, %d threads)",
+            role,
+            name,
+            folder,
+            device,
+            kind,
+            threads,
+        )
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         """Input tokens per text, special tokens included, never truncated."""

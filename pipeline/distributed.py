@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -45,6 +45,9 @@ class DistributedOptions:
     """Actors, each with its own copy of the models."""
     gpus_per_worker: float = 0.0
     """GPU share of each actor (0 on CPU clusters; 0.5 puts two actors on one GPU)."""
+    cpus_per_worker: float = 1.0
+    """CPUs Ray reserves for each actor; on CPU the actor runs that many threads (unless
+    the config sets ``threads``)."""
     docs_per_batch: int = 64
     """Documents handed to an actor at once (pooled into shared batches there)."""
     summarize: bool = True
@@ -56,6 +59,8 @@ class DistributedOptions:
             raise ConfigError("workers, docs-per-batch and records-per-shard must be positive")
         if self.gpus_per_worker < 0:
             raise ConfigError("gpus-per-worker must not be negative")
+        if self.cpus_per_worker <= 0:
+            raise ConfigError("cpus-per-worker must be positive")
 
 
 @dataclass
@@ -150,11 +155,14 @@ def run_distributed(
     if text:
         datasets.append(ray.data.read_binary_files(text, include_paths=True))
     dataset = datasets[0] if len(datasets) == 1 else datasets[0].union(*datasets[1:])
+    # As many threads as the CPUs Ray reserved for the actor, not the whole node's.
+    worker_config = replace(config, threads=config.threads or max(1, int(options.cpus_per_worker)))
     results = dataset.map_batches(
         _Worker,
-        fn_constructor_kwargs={"config": asdict(config), "summarize": options.summarize},
+        fn_constructor_kwargs={"config": asdict(worker_config), "summarize": options.summarize},
         batch_size=options.docs_per_batch,
         concurrency=options.workers,
+        num_cpus=options.cpus_per_worker,
         num_gpus=options.gpus_per_worker or None,
         batch_format="numpy",
         max_restarts=-1,

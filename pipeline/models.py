@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LoadedModel",
+    "cpu_threads",
     "download_model",
     "from_pretrained",
     "is_offline",
@@ -76,6 +77,40 @@ def resolve_device(device: str) -> torch.device:
                 f"device {device!r} requested but only {torch.cuda.device_count()} CUDA device(s) exist"
             )
     return resolved
+
+
+def cpu_threads(configured: int = 0, cgroup_root: Path = Path("/sys/fs/cgroup")) -> int:
+    """Threads for CPU inference: ``configured`` when positive; else ``OMP_NUM_THREADS``
+    when set; else the CPUs this process may run on, capped by a cgroup CPU quota.
+
+    Libraries default to every core of the host, which in a container limited to two
+    CPUs means many threads fighting over two, far slower than two threads.
+    """
+    if configured > 0:
+        return configured
+    env = os.environ.get("OMP_NUM_THREADS", "").strip()
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    quota = _cgroup_cpu_quota(cgroup_root)
+    return max(1, min(available, quota) if quota else available)
+
+
+def _cgroup_cpu_quota(root: Path) -> int | None:
+    """CPUs granted by a cgroup v2 ``cpu.max`` or v1 ``cfs_quota_us`` limit, rounded up;
+    None when unlimited or unknown."""
+    try:
+        v2 = root / "cpu.max"
+        if v2.is_file():
+            quota, period = v2.read_text().split()[:2]
+        else:
+            quota = (root / "cpu" / "cpu.cfs_quota_us").read_text().strip()
+            period = (root / "cpu" / "cpu.cfs_period_us").read_text().strip()
+        if quota in ("max", "-1") or int(period) <= 0:
+            return None
+        return max(1, -(-int(quota) // int(period)))
+    except (OSError, ValueError):
+        return None
 
 
 def resolve_dtype(precision: str, device: torch.device) -> torch.dtype:

@@ -20,7 +20,7 @@ from .config import PipelineConfig
 from .ct2 import CT2Seq2Seq, resolve_backend
 from .engine import Seq2SeqEngine, TorchSeq2Seq
 from .errors import It2enError
-from .models import load_model, resolve_device, resolve_dtype
+from .models import cpu_threads, load_model, resolve_device, resolve_dtype
 from .segmenting import segment_document, split_sentences
 from .summarize import ground_points, summarize_many
 from .types import Document, Failure, Point, Result, Segment, Summary
@@ -92,6 +92,11 @@ class Pipeline:
                 self._engines[role] = CT2Seq2Seq(role, name, self.config, limit)
             else:
                 device, dtype = self._device_and_dtype
+                if device.type == "cpu":
+                    import torch
+
+                    # torch's thread pool is per process: the last CPU model loaded sets it.
+                    torch.set_num_threads(cpu_threads(self.config.threads))
                 loaded = load_model(
                     role,
                     name,

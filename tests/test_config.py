@@ -77,3 +77,35 @@ def test_cuda_device_without_cuda_is_a_config_error():
     with pytest.raises(ConfigError, match="CUDA is not available"):
         resolve_device("cuda:0")
     assert resolve_device("auto").type == "cpu"
+
+
+def test_threads_default_to_the_cpus_this_process_may_use(tmp_path, monkeypatch):
+    import os
+
+    from pipeline.models import cpu_threads
+
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    allowed = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    assert cpu_threads(3) == 3  # configured wins
+    assert cpu_threads(0, cgroup_root=tmp_path) == allowed  # no cgroup files: affinity alone
+    (tmp_path / "cpu.max").write_text("max 100000\n")
+    assert cpu_threads(0, cgroup_root=tmp_path) == allowed  # unlimited quota
+    (tmp_path / "cpu.max").write_text("50000 100000\n")
+    assert cpu_threads(0, cgroup_root=tmp_path) == 1  # half a CPU rounds up to one thread
+    (tmp_path / "cpu.max").unlink()
+    (tmp_path / "cpu").mkdir()
+    (tmp_path / "cpu" / "cpu.cfs_quota_us").write_text("100000\n")  # cgroup v1: one CPU
+    (tmp_path / "cpu" / "cpu.cfs_period_us").write_text("100000\n")
+    assert cpu_threads(0, cgroup_root=tmp_path) == 1
+    (tmp_path / "cpu" / "cpu.cfs_quota_us").write_text("-1\n")
+    assert cpu_threads(0, cgroup_root=tmp_path) == allowed
+    monkeypatch.setenv("OMP_NUM_THREADS", "5")
+    assert cpu_threads(0, cgroup_root=tmp_path) == 5  # the operator's explicit setting
+
+
+def test_threads_setting_is_validated_and_read_from_toml(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text("[runtime]\nthreads = 2\n")
+    assert PipelineConfig.from_file(path).threads == 2
+    with pytest.raises(ConfigError, match="threads must be an integer >= 0"):
+        PipelineConfig(threads=-1)

@@ -81,3 +81,18 @@ def test_without_ray_the_command_says_how_to_install_it(monkeypatch, tmp_path):
     result = CliRunner().invoke(app, ["ray", str(tmp_path / "d.jsonl"), str(tmp_path / "out")])
     assert result.exit_code == 2
     assert result.stderr.strip() == "it2en: error: it2en ray needs Ray Data: pip install 'it2en[ray]'"
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"workers": 0}, "workers, docs-per-batch and records-per-shard must be positive"),
+        ({"gpus_per_worker": -1}, "gpus-per-worker must not be negative"),
+        ({"cpus_per_worker": 0}, "cpus-per-worker must be positive"),
+    ],
+)
+def test_bad_distribution_options_name_the_problem(options, message):
+    from pipeline import ConfigError
+
+    with pytest.raises(ConfigError, match=message):
+        DistributedOptions(**options)

@@ -116,3 +116,14 @@ def test_forced_length_fixes_the_number_of_output_tokens(tiny_models, backend):
     outputs = engine.generate(["Il lunedì è chiuso.", "Il piccolo paziente sta bene, dice il medico."])
     tokenizer = engine._tokenizer
     assert [len(tokenizer(o, add_special_tokens=False)["input_ids"]) for o in outputs] == [9, 9]
+
+
+def test_torch_engine_on_cpu_uses_the_configured_threads(tiny_models):
+    import torch
+
+    before = torch.get_num_threads()
+    try:
+        pipeline(tiny_models, backend="torch", threads=1).engine("translator")
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
