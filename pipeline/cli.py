@@ -97,7 +97,9 @@ ThreadsOpt = Annotated[
     int | None, typer.Option("--threads", help="CPU threads (0: the CPUs this process may use).")
 ]
 BeamsOpt = Annotated[int | None, typer.Option("--num-beams", help="Beam width (1 = greedy).")]
-BatchOpt = Annotated[int | None, typer.Option("--batch-size", help="Most segments per batch.")]
+BatchOpt = Annotated[
+    int | None, typer.Option("--batch-size", help="Most segments per batch (0: 16 on CPU, 64 on CUDA).")
+]
 TokensOpt = Annotated[
     int | None, typer.Option("--max-batch-tokens", help="Most padded input tokens per batch.")
 ]

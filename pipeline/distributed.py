@@ -161,12 +161,12 @@ def run_distributed(
         _Worker,
         fn_constructor_kwargs={"config": asdict(worker_config), "summarize": options.summarize},
         batch_size=options.docs_per_batch,
-        concurrency=options.workers,
+        # A fixed pool; Ray Data restarts dead actors and retries their batches by default
+        # (max_restarts = max_task_retries = -1 for actor pools).
+        compute=ray.data.ActorPoolStrategy(size=options.workers),
         num_cpus=options.cpus_per_worker,
         num_gpus=options.gpus_per_worker or None,
         batch_format="numpy",
-        max_restarts=-1,
-        max_task_retries=-1,
     )
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -72,6 +72,10 @@ class Pipeline:
         device = resolve_device(self.config.device)
         return device, resolve_dtype(self.config.precision, device)
 
+    @cached_property
+    def _batch_size(self) -> int:
+        return self.config.batch_size_for(resolve_device(self.config.device).type)
+
     def _model_name(self, role: str) -> str:
         """The loaded engine's name for ``role``, else the configured model (not loaded:
         a chunk of short documents never needs the summarizer)."""
@@ -222,7 +226,7 @@ class Pipeline:
             [translations[i] for i in to_summarize],
             self.engine("summarizer"),
             max_tokens=self.config.max_batch_tokens,
-            max_size=self.config.batch_size,
+            max_size=self._batch_size,
             progress=self._stage_progress("summarize"),
         )
         points_en = [[d.text[s:e] for s, e in split_sentences(d.text, "en")] or [d.text] for d in made]
@@ -269,7 +273,7 @@ class Pipeline:
                 engine.count_tokens,
                 engine.generate,
                 max_tokens=self.config.max_batch_tokens,
-                max_size=self.config.batch_size,
+                max_size=self._batch_size,
                 progress=self._stage_progress(stage),
             )
         )

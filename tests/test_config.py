@@ -109,3 +109,11 @@ def test_threads_setting_is_validated_and_read_from_toml(tmp_path):
     assert PipelineConfig.from_file(path).threads == 2
     with pytest.raises(ConfigError, match="threads must be an integer >= 0"):
         PipelineConfig(threads=-1)
+
+
+def test_batch_size_zero_picks_by_device():
+    assert PipelineConfig().batch_size_for("cpu") == 16
+    assert PipelineConfig().batch_size_for("cuda") == 64
+    assert PipelineConfig(batch_size=5).batch_size_for("cuda") == 5
+    with pytest.raises(ConfigError, match="batch_size must be an integer >= 0"):
+        PipelineConfig(batch_size=-1)
