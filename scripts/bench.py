@@ -152,7 +152,10 @@ def build_bart(out: Path) -> None:
 
 def sentences(count: int, seed: int) -> list[str]:
     """Distinct news-like sentences: runs of 7-17 corpus words (about 33 tokens),
-    capitalised and ended."""
+    capitalised and ended, each one sentence to it2en's splitter (so that every method
+    translates the same 400 units, none split into two)."""
+    from pipeline.segmenting import split_sentences
+
     rng = random.Random(seed)
     words = CORPUS.read_text(encoding="utf-8").split()
     out: list[str] = []
@@ -160,9 +163,10 @@ def sentences(count: int, seed: int) -> list[str]:
     while len(out) < count:
         n = rng.randint(7, 17)
         start = rng.randrange(len(words) - n)
-        text = " ".join(words[start : start + n]).rstrip(".,;:") + "."
+        run = [w.rstrip(".!?…;:") or w for w in words[start : start + n]]
+        text = " ".join(run).rstrip(",") + "."
         text = text[0].upper() + text[1:]
-        if text not in seen:
+        if text not in seen and len(split_sentences(text, "it")) == 1:
             seen.add(text)
             out.append(text)
     return out
