@@ -1,0 +1,57 @@
+"""The benchmark script's workload and whole-pipeline method, on the tiny models, so that
+``scripts/bench.py`` keeps working as the library changes (its speed is not tested here)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    sys.path.insert(0, str(SCRIPTS))  # bench imports its neighbour make_tiny_models
+    try:
+        spec = importlib.util.spec_from_file_location("bench", SCRIPTS / "bench.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        yield module
+    finally:
+        sys.path.remove(str(SCRIPTS))
+
+
+def test_workload_sentences_are_distinct_single_sentences(bench):
+    from pipeline.segmenting import split_sentences
+
+    texts = bench.sentences(60, seed=1)
+    assert len(set(texts)) == 60
+    assert all(len(split_sentences(t, "it")) == 1 and t.endswith(".") for t in texts)
+    assert bench.sentences(60, seed=1) == texts  # reproducible
+
+
+def test_whole_pipeline_method_runs_every_stage_on_stand_ins(bench, tiny_models, tmp_path):
+    paragraph = "Il museo resterà aperto. Il lunedì è chiuso. I lavori partiranno a settembre."
+    docs = [f"{paragraph}\n\n{paragraph}", "Piove da ieri. Il sindaco ha parlato."]
+    result = bench.method_pipeline(
+        {
+            "model": str(tiny_models / "translator"),
+            "summarizer": str(tiny_models / "summarizer"),
+            "backend": "ctranslate2",
+            "store": str(tmp_path / "store"),
+            "texts": docs,
+        }
+    )
+    assert result["segments"] == 8
+    # The long document is summarized (by the stand-in lead), the short one keeps its
+    # translation: both kinds prove every stage ran.
+    assert result["summary_kinds"] == ["abstractive", "translation"]
+
+
+def test_stand_in_lead_keeps_whole_leading_sentences(bench):
+    text = "Uno due tre quattro. Cinque sei sette. Otto nove dieci."
+    assert bench.lead(text, words=5) == "Uno due tre quattro. Cinque sei sette."
+    assert bench.lead(text, words=100) == text
