@@ -13,22 +13,18 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import cached_property
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from .batching import ProgressFn, run_batched
 from .config import PipelineConfig
 from .ct2 import CT2Seq2Seq, resolve_backend
-from .engine import Seq2SeqEngine, TorchSeq2Seq
+from .engine import ForcedLength, Seq2SeqEngine, TorchSeq2Seq
 from .errors import It2enError
 from .models import cpu_threads, load_model, resolve_device, resolve_dtype
 from .segmenting import segment_document, split_sentences
 from .summarize import ground_points, summarize_many
 from .types import Document, Failure, Point, Result, Segment, Summary
 
-if TYPE_CHECKING:
-    import torch
-
-__all__ = ["DocumentInput", "Pipeline", "ProgressCallback"]
+__all__ = ["DocumentInput", "Pipeline", "ProgressCallback", "build_engine"]
 
 log = logging.getLogger(__name__)
 
@@ -68,11 +64,6 @@ class Pipeline:
     # -- models -------------------------------------------------------------------------
 
     @cached_property
-    def _device_and_dtype(self) -> tuple[torch.device, torch.dtype]:
-        device = resolve_device(self.config.device)
-        return device, resolve_dtype(self.config.precision, device)
-
-    @cached_property
     def _batch_size(self) -> int:
         return self.config.batch_size_for(resolve_device(self.config.device).type)
 
@@ -90,27 +81,7 @@ class Pipeline:
     def engine(self, role: str) -> Seq2SeqEngine:
         """The engine for ``role``, loading its model on first use."""
         if role not in self._engines:
-            name = self._model_name(role)
-            limit = self.config.max_input_tokens if role != "summarizer" else None
-            if resolve_backend(self.config.backend) == "ctranslate2":
-                self._engines[role] = CT2Seq2Seq(role, name, self.config, limit)
-            else:
-                device, dtype = self._device_and_dtype
-                if device.type == "cpu":
-                    import torch
-
-                    # torch's thread pool is per process: the last CPU model loaded sets it.
-                    torch.set_num_threads(cpu_threads(self.config.threads))
-                loaded = load_model(
-                    role,
-                    name,
-                    models_dir=self.config.models_dir,
-                    offline=self.config.offline,
-                    device=device,
-                    dtype=dtype,
-                )
-                int8 = self.config.precision == "int8"
-                self._engines[role] = TorchSeq2Seq(loaded, self.config.num_beams, limit, int8=int8)
+            self._engines[role] = build_engine(self.config, role, self._model_name(role))
         return self._engines[role]
 
     # -- public API ---------------------------------------------------------------------
@@ -284,6 +255,33 @@ class Pipeline:
         if callback is None:
             return None
         return lambda done, total: callback(stage, done, total)
+
+
+def build_engine(
+    config: PipelineConfig, role: str, name: str, forced_length: ForcedLength | None = None
+) -> Seq2SeqEngine:
+    """The engine ``config`` asks for to run model ``name`` as ``role``: its backend,
+    device, precision, threads and input limit. ``forced_length``: benchmarks only (see
+    :data:`pipeline.engine.ForcedLength`)."""
+    limit = config.max_input_tokens if role != "summarizer" else None
+    if resolve_backend(config.backend) == "ctranslate2":
+        return CT2Seq2Seq(role, name, config, limit, forced_length=forced_length)
+    device = resolve_device(config.device)
+    if device.type == "cpu":
+        import torch
+
+        # torch's thread pool is per process: the last CPU model loaded sets it.
+        torch.set_num_threads(cpu_threads(config.threads))
+    loaded = load_model(
+        role,
+        name,
+        models_dir=config.models_dir,
+        offline=config.offline,
+        device=device,
+        dtype=resolve_dtype(config.precision, device),
+    )
+    int8 = config.precision == "int8"
+    return TorchSeq2Seq(loaded, config.num_beams, limit, int8=int8, forced_length=forced_length)
 
 
 def reassemble(

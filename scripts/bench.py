@@ -254,41 +254,20 @@ def _config(args: dict[str, Any]) -> Any:
         backend=args["backend"],
         precision=args.get("precision", "auto"),
         models_dir=args["store"],
-    )
-
-
-def _engine(config: Any, role: str, model: str, force: Any) -> Any:
-    """The engine it2en would build for ``role`` on ``config``, with forced lengths."""
-    limit = config.max_input_tokens if role != "summarizer" else None
-    if config.backend == "ctranslate2":
-        from pipeline.ct2 import CT2Seq2Seq
-
-        return CT2Seq2Seq(role, model, config, limit, forced_length=force)
-    import torch
-
-    from pipeline.engine import TorchSeq2Seq
-    from pipeline.models import load_model
-
-    loaded = load_model(
-        role,
-        model,
-        models_dir=config.models_dir,
         offline=True,
-        device=torch.device("cpu"),
-        dtype=torch.float32,
     )
-    return TorchSeq2Seq(loaded, BEAMS, limit, int8=config.precision == "int8", forced_length=force)
 
 
 def method_it2en(args: dict[str, Any]) -> dict[str, Any]:
     """it2en's own path: Pipeline.translate, or summarize_many for summaries."""
     from pipeline import Pipeline
+    from pipeline.pipeline import build_engine
     from pipeline.summarize import summarize_many
 
     config = _config(args)
     summary = args["task"] == "summary"
     role = "summarizer" if summary else "translator"
-    engine = _engine(config, role, args["model"], summary_length if summary else translation_length)
+    engine = build_engine(config, role, args["model"], summary_length if summary else translation_length)
     start = time.perf_counter()
     if summary:
         limits = {"max_tokens": config.max_batch_tokens, "max_size": config.batch_size_for("cpu")}
@@ -336,6 +315,7 @@ def method_pipeline(args: dict[str, Any]) -> dict[str, Any]:
     stage's output replaced by a :class:`StandIn` (a copy for the two translators, the lead
     for the summarizer)."""
     from pipeline import Pipeline
+    from pipeline.pipeline import build_engine
 
     config = _config(args)
     roles = {  # model, forced length, stand-in output
@@ -344,7 +324,7 @@ def method_pipeline(args: dict[str, Any]) -> dict[str, Any]:
         "back-translator": (config.back_translator, translation_length, str),
     }
     engines = {
-        role: StandIn(_engine(config, role, model, force), stand_in)
+        role: StandIn(build_engine(config, role, model, force), stand_in)
         for role, (model, force, stand_in) in roles.items()
     }
     start = time.perf_counter()

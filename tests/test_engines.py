@@ -94,25 +94,10 @@ def test_a_single_text_too_large_still_fails():
 @pytest.mark.parametrize("backend", ["torch", "ctranslate2"])
 def test_forced_length_fixes_the_number_of_output_tokens(tiny_models, backend):
     """The benchmark's knob: random weights never stop sensibly, so lengths are forced."""
-    from pipeline.ct2 import CT2Seq2Seq
-    from pipeline.engine import TorchSeq2Seq
-    from pipeline.models import load_model
+    from pipeline.pipeline import build_engine
 
     config = pipeline(tiny_models, backend=backend).config
-    if backend == "ctranslate2":
-        engine = CT2Seq2Seq("translator", config.translator, config, None, forced_length=lambda n: 9)
-    else:
-        import torch
-
-        loaded = load_model(
-            "translator",
-            config.translator,
-            models_dir=config.models_dir,
-            offline=True,
-            device=torch.device("cpu"),
-            dtype=torch.float32,
-        )
-        engine = TorchSeq2Seq(loaded, 1, forced_length=lambda n: 9)
+    engine = build_engine(config, "translator", config.translator, forced_length=lambda n: 9)
     outputs = engine.generate(["Il lunedì è chiuso.", "Il piccolo paziente sta bene, dice il medico."])
     tokenizer = engine._tokenizer
     assert [len(tokenizer(o, add_special_tokens=False)["input_ids"]) for o in outputs] == [9, 9]
