@@ -4,30 +4,30 @@ The configured Hugging Face model is converted on first use and cached under
 ``<models_dir>/ct2/<name>-<quantization>-<fingerprint>``; the fingerprint follows the
 source model (folder contents or hub snapshot), so a changed model is converted again and
 an unchanged one never is. Tokenization stays with the Hugging Face tokenizer, so both
-engines see the same tokens and segment the same way.
+engines see the same tokens and segment the same way; decoding settings are read and
+mapped by :mod:`pipeline.decoding`, so both engines search the same way.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import re
 import shutil
 import tempfile
 from collections.abc import Sequence
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .batching import BatchTooLarge
+from .decoding import CT2Search, ct2_search, read_generation_config
 from .engine import ForcedLength, count_tokens, input_limit
 from .errors import ConfigError, ModelLoadError
 from .models import cpu_threads, from_pretrained, is_offline, model_identity, resolve_device, store_folder
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from .config import PipelineConfig
 
 __all__ = ["CT2Seq2Seq", "available", "compute_type", "resolve_backend"]
@@ -66,7 +66,7 @@ class CT2Seq2Seq:
     """A converted seq2seq model run with ``ctranslate2.Translator.translate_batch``.
 
     Decoding settings come from the model's own generation config (beam width overridden),
-    as with the torch engine.
+    read and searched as the torch engine does (see :mod:`pipeline.decoding`).
     """
 
     def __init__(
@@ -80,14 +80,14 @@ class CT2Seq2Seq:
         """``forced_length``: see :data:`pipeline.engine.ForcedLength`."""
         self._forced_length = forced_length
         import ctranslate2
-        from transformers import AutoTokenizer, GenerationConfig
+        from transformers import AutoConfig, AutoTokenizer
 
-        def load(source: str, kwargs: dict[str, Any]) -> tuple[Any, Any]:
-            return AutoTokenizer.from_pretrained(source, **kwargs), GenerationConfig.from_pretrained(
-                source, **kwargs
-            )
+        def load(source: str, kwargs: dict[str, Any]) -> tuple[Any, Any, int | None]:
+            positions = getattr(AutoConfig.from_pretrained(source, **kwargs), "max_position_embeddings", None)
+            tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
+            return tokenizer, read_generation_config(source, kwargs), positions
 
-        (self._tokenizer, generation), source = from_pretrained(
+        (self._tokenizer, generation, positions), source = from_pretrained(
             role, name, models_dir=config.models_dir, offline=config.offline, load=load
         )
         resolved = resolve_device(config.device)
@@ -99,17 +99,14 @@ class CT2Seq2Seq:
             str(folder), device=device, device_index=index, compute_type=kind, intra_threads=threads
         )
         self.name = name
-        self.max_input_tokens = input_limit(self._tokenizer, _max_positions(source), max_input_tokens)
-        max_length = generation.max_length or 512
-        self._options = {
-            "beam_size": config.num_beams,
-            "max_decoding_length": max_length,
-            "min_decoding_length": generation.min_length or 0,
-            "length_penalty": generation.length_penalty if generation.length_penalty is not None else 1.0,
-            "no_repeat_ngram_size": generation.no_repeat_ngram_size or 0,
-            "repetition_penalty": generation.repetition_penalty or 1.0,
-            "max_batch_size": 0,
-        }
+        self.max_input_tokens = input_limit(self._tokenizer, positions, max_input_tokens)
+        self._search = ct2_search(
+            generation,
+            config.num_beams,
+            self._tokenizer.convert_ids_to_tokens,
+            _target_vocabulary(folder),
+            name=name,
+        )
         log.info(
             "loaded %s %s from %s with CTranslate2 on %s (%s, %d threads)",
             role,
@@ -126,23 +123,40 @@ class CT2Seq2Seq:
 
     def generate(self, texts: Sequence[str]) -> list[str]:
         """Decode one batch."""
+        tokens = self.generate_tokens(texts)
+        return [text.strip() for text in self._tokenizer.batch_decode(tokens, skip_special_tokens=True)]
+
+    def generate_tokens(self, texts: Sequence[str]) -> list[list[int]]:
+        """The output token ids for one batch, without a forced first token or the end
+        token, as :meth:`pipeline.engine.TorchSeq2Seq.generate_tokens`."""
         tokenizer = self._tokenizer
         encoded = tokenizer(list(texts), add_special_tokens=True, truncation=False, verbose=False)
         tokens = [tokenizer.convert_ids_to_tokens(ids) for ids in encoded["input_ids"]]
         if max(len(t) for t in tokens) > self.max_input_tokens:
             raise ValueError(f"{self.name}: input exceeds {self.max_input_tokens} tokens; split it first")
-        options = self._options
+        search: CT2Search = self._search
         if self._forced_length is not None:
-            length = self._forced_length(max(len(t) for t in tokens))
-            options = {**options, "min_decoding_length": length, "max_decoding_length": length}
+            search = search.forced_length(self._forced_length(max(len(t) for t in tokens)))
         try:
-            results = self._translator.translate_batch(tokens, **options)
+            results = self._translator.translate_batch(
+                tokens, search.target_prefix(len(tokens)), **search.options
+            )
         except RuntimeError as exc:
             if "out of memory" in str(exc).lower():
                 raise BatchTooLarge(str(exc)) from exc
             raise
-        ids = [tokenizer.convert_tokens_to_ids(r.hypotheses[0]) for r in results]
-        return [text.strip() for text in tokenizer.batch_decode(ids, skip_special_tokens=True)]
+        return [tokenizer.convert_tokens_to_ids(search.best(r.hypotheses, r.scores)) for r in results]
+
+
+def _target_vocabulary(folder: Path) -> set[str]:
+    """The tokens a converted model can generate (its target or shared vocabulary)."""
+    for name in ("target_vocabulary.json", "shared_vocabulary.json"):
+        if (folder / name).is_file():
+            return set(json.loads((folder / name).read_text(encoding="utf-8")))
+    for name in ("target_vocabulary.txt", "shared_vocabulary.txt"):
+        if (folder / name).is_file():
+            return set((folder / name).read_text(encoding="utf-8").splitlines())
+    raise ModelLoadError(f"{folder}: converted model has no target vocabulary file")
 
 
 def safe_slug(text: str) -> str:
@@ -150,13 +164,15 @@ def safe_slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._")[-60:] or "model"
 
 
-def _max_positions(source: str) -> int | None:
-    try:
-        from transformers import AutoConfig
+def _local(source: str, offline: bool) -> str:
+    """The folder to convert: ``source`` itself, or, for a hub id when offline, its cached
+    snapshot (the converter's own loading would otherwise try the network: huggingface_hub
+    reads ``HF_HUB_OFFLINE`` once, at import)."""
+    if Path(source).is_dir() or not is_offline(offline):
+        return source
+    from huggingface_hub import snapshot_download
 
-        return getattr(AutoConfig.from_pretrained(source), "max_position_embeddings", None)
-    except Exception:  # the tokenizer's limit still applies
-        return None
+    return snapshot_download(source, local_files_only=True)
 
 
 def _converted(role: str, name: str, source: str, config: PipelineConfig, quantization: str) -> Path:
@@ -174,8 +190,9 @@ def _converted(role: str, name: str, source: str, config: PipelineConfig, quanti
     log.info("converting %s %s for CTranslate2 (%s) into %s", role, name, quantization, target)
     work = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:
-        with _offline(is_offline(config.offline)):
-            TransformersConverter(source).convert(str(work / "model"), quantization=quantization, force=True)
+        TransformersConverter(_local(source, config.offline)).convert(
+            str(work / "model"), quantization=quantization, force=True
+        )
         os.replace(work / "model", target)
     except Exception as exc:
         log.debug("converting %s failed", source, exc_info=True)
@@ -186,18 +203,3 @@ def _converted(role: str, name: str, source: str, config: PipelineConfig, quanti
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return target
-
-
-@contextmanager
-def _offline(offline: bool) -> Iterator[None]:
-    """The converter calls from_pretrained without local_files_only: say it through the env."""
-    previous = os.environ.get("HF_HUB_OFFLINE")
-    if offline:
-        os.environ["HF_HUB_OFFLINE"] = "1"
-    try:
-        yield
-    finally:
-        if previous is None:
-            os.environ.pop("HF_HUB_OFFLINE", None)
-        else:
-            os.environ["HF_HUB_OFFLINE"] = previous

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from .batching import BatchTooLarge
+from .decoding import forced_max_length, search_config, token_ids
 
 if TYPE_CHECKING:
     from .models import LoadedModel
@@ -63,7 +64,8 @@ class TorchSeq2Seq:
     """A Hugging Face seq2seq model run with ``generate`` under ``torch.inference_mode``.
 
     The generation config is built once from the model's own (so task defaults such as a
-    summarizer's length bounds survive) with the beam width overridden.
+    summarizer's length bounds survive; see :mod:`pipeline.decoding`) with the beam width
+    overridden.
     """
 
     def __init__(
@@ -84,11 +86,7 @@ class TorchSeq2Seq:
         self.max_input_tokens = input_limit(
             self._tokenizer, getattr(self._model.config, "max_position_embeddings", None), max_input_tokens
         )
-        config = copy.deepcopy(self._model.generation_config)
-        config.num_beams = num_beams
-        if config.num_return_sequences and config.num_return_sequences > 1:
-            config.num_return_sequences = 1
-        self._generation_config = config
+        self._generation_config = search_config(self._model.generation_config, num_beams)
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         """Input tokens per text, special tokens included, never truncated."""
@@ -96,6 +94,12 @@ class TorchSeq2Seq:
 
     def generate(self, texts: Sequence[str]) -> list[str]:
         """Decode one batch. Inputs longer than the model limit are a bug upstream."""
+        tokens = self.generate_tokens(texts)
+        return [text.strip() for text in self._tokenizer.batch_decode(tokens, skip_special_tokens=True)]
+
+    def generate_tokens(self, texts: Sequence[str]) -> list[list[int]]:
+        """The output token ids for one batch, without the decoder start token, a forced
+        first token or the end token: what both engines must agree on."""
         import torch
 
         batch = self._tokenizer(list(texts), return_tensors="pt", padding=True, truncation=False).to(
@@ -109,16 +113,24 @@ class TorchSeq2Seq:
         config = self._generation_config
         if self._forced_length is not None:
             config = copy.copy(config)
-            # Lengths count the decoder start token; min/max_length avoid the warning that
-            # max_new_tokens draws next to the model's own max_length.
-            config.min_length = config.max_length = self._forced_length(batch["input_ids"].shape[1]) + 1
+            # min/max_length rather than max_new_tokens, which draws a warning next to the
+            # model's own max_length.
+            forced = forced_max_length(config, self._forced_length(batch["input_ids"].shape[1]))
+            config.min_length = config.max_length = forced
         try:
             with torch.inference_mode():
                 output = self._model.generate(**batch, generation_config=config)
         except torch.cuda.OutOfMemoryError as exc:
             torch.cuda.empty_cache()
             raise BatchTooLarge(str(exc)) from exc
-        return [text.strip() for text in self._tokenizer.batch_decode(output, skip_special_tokens=True)]
+        skip = 1 + (config.forced_bos_token_id is not None)  # start token, forced first token
+        ends = set(token_ids(config.eos_token_id)) | set(token_ids(config.pad_token_id))
+        outputs = []
+        for row in output.tolist():
+            content = row[skip:]
+            cut = next((i for i, token in enumerate(content) if token in ends), len(content))
+            outputs.append(content[:cut])
+        return outputs
 
 
 def _quantized(model: Any) -> Any:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from .decoding import read_generation_config
 from .errors import ConfigError, ModelLoadError
 
 if TYPE_CHECKING:
@@ -143,7 +144,10 @@ def load_model(
 
     def load(source: str, kwargs: dict[str, Any]) -> tuple[Any, Any]:
         tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
-        return tokenizer, AutoModelForSeq2SeqLM.from_pretrained(source, dtype=dtype, **kwargs)
+        model = AutoModelForSeq2SeqLM.from_pretrained(source, dtype=dtype, **kwargs)
+        # The one reader both engines use (transformers' own fallback, made explicit).
+        model.generation_config = read_generation_config(source, kwargs)
+        return tokenizer, model
 
     loaded, source = from_pretrained(role, name, models_dir=models_dir, offline=offline, load=load)
     tokenizer, model = loaded

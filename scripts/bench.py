@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Speed and memory of it2en's inference paths against plain transformers, in one run.
 
-Models: full-size random-weight models built from the real architectures' configs
-(opus-mt-it-en: d_model 512, 6+6 layers, vocab 80,035; distilbart-cnn-12-6: d_model 1024,
-12+6 layers, vocab 50,264), with SentencePiece/BPE tokenizers trained on the project's
-Italian text and padded to the real vocabulary sizes; random weights run at the speed of
-real ones. Or real model folders with ``--translator`` / ``--summarizer``.
+Models: full-size random-weight models built from the real checkpoints' configs and laid
+out as their hub folders (``real_models.py``: opus-mt-it-en, d_model 512, 6+6 layers,
+vocabulary 80,379; distilbart-cnn-12-6, d_model 1024, 12+6 layers, 50,264 rows), with
+SentencePiece/BPE tokenizers trained on the project's Italian text and padded to the real
+vocabulary sizes; random weights run at the speed of real ones. Or real model folders with
+``--translator`` / ``--summarizer``.
 
 Workload: news-like Italian sentences drawn from ``scripts/data/corpus_it.txt`` with a fixed
 seed (no duplicates; a second workload with some, to show deduplication), and documents of
@@ -43,37 +44,9 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from make_tiny_models import CORPUS, bart_tokenizer, marian_tokenizer  # noqa: E402
+from make_tiny_models import CORPUS  # noqa: E402
+from real_models import build_distilbart, build_marian  # noqa: E402
 
-MARIAN = {  # Helsinki-NLP/opus-mt-it-en
-    "vocab_size": 80035,
-    "d_model": 512,
-    "encoder_layers": 6,
-    "decoder_layers": 6,
-    "encoder_attention_heads": 8,
-    "decoder_attention_heads": 8,
-    "encoder_ffn_dim": 2048,
-    "decoder_ffn_dim": 2048,
-    "max_position_embeddings": 512,
-    "scale_embedding": True,
-    "activation_function": "swish",
-    "static_position_embeddings": True,
-}
-DISTILBART = {  # sshleifer/distilbart-cnn-12-6
-    "vocab_size": 50264,
-    "d_model": 1024,
-    "encoder_layers": 12,
-    "decoder_layers": 6,
-    "encoder_attention_heads": 16,
-    "decoder_attention_heads": 16,
-    "encoder_ffn_dim": 4096,
-    "decoder_ffn_dim": 4096,
-    "max_position_embeddings": 1024,
-    "activation_function": "gelu",
-    "normalize_before": False,
-    "normalize_embedding": True,
-    "add_final_layer_norm": False,
-}
 BEAMS = 4
 LENGTH_RATIO = 1.1
 SUMMARY_TOKENS = 90
@@ -87,64 +60,6 @@ def translation_length(longest: int) -> int:
 
 def summary_length(_: int) -> int:
     return SUMMARY_TOKENS
-
-
-# -- models ------------------------------------------------------------------------------
-
-
-def build_marian(out: Path) -> None:
-    import torch
-    from transformers import GenerationConfig, MarianConfig, MarianMTModel
-
-    tokenizer = marian_tokenizer(out, 512, vocab_size=MARIAN["vocab_size"])
-    torch.manual_seed(0)
-    pad = tokenizer.pad_token_id
-    config = MarianConfig(**MARIAN, pad_token_id=pad, eos_token_id=0, decoder_start_token_id=pad)
-    model = MarianMTModel(config)
-    model.generation_config = GenerationConfig(
-        decoder_start_token_id=pad,
-        eos_token_id=0,
-        pad_token_id=pad,
-        max_length=512,
-        num_beams=BEAMS,
-        bad_words_ids=[[pad]],
-    )
-    model.save_pretrained(out)
-    tokenizer.save_pretrained(out)
-
-
-def build_bart(out: Path) -> None:
-    import torch
-    from transformers import BartConfig, BartForConditionalGeneration, GenerationConfig
-
-    tokenizer = bart_tokenizer(out, 1024, vocab_size=DISTILBART["vocab_size"])
-    torch.manual_seed(0)
-    model = BartForConditionalGeneration(
-        BartConfig(
-            **DISTILBART,
-            pad_token_id=1,
-            bos_token_id=0,
-            eos_token_id=2,
-            decoder_start_token_id=2,
-            forced_bos_token_id=0,
-        )
-    )
-    # distilbart-cnn-12-6's own decoding settings, minus the lengths (forced here).
-    model.generation_config = GenerationConfig(
-        decoder_start_token_id=2,
-        bos_token_id=0,
-        eos_token_id=2,
-        pad_token_id=1,
-        forced_bos_token_id=0,
-        forced_eos_token_id=2,
-        num_beams=BEAMS,
-        length_penalty=2.0,
-        no_repeat_ngram_size=3,
-        max_length=142,
-        min_length=56,
-    )
-    model.save_pretrained(out)
-    tokenizer.save_pretrained(out)
 
 
 # -- workloads ---------------------------------------------------------------------------
@@ -207,9 +122,11 @@ def _hf_generate(model: Any, tokenizer: Any, texts: list[str], length: int) -> l
 
     import torch
 
+    from pipeline.decoding import forced_max_length
+
     config = copy.copy(model.generation_config)
     config.num_beams = BEAMS
-    config.min_length = config.max_length = length + 1
+    config.min_length = config.max_length = forced_max_length(config, length)  # as it2en's engines
     batch = tokenizer(texts, return_tensors="pt", padding=True)
     with torch.inference_mode():
         out = model.generate(**batch, generation_config=config)
@@ -426,7 +343,7 @@ def main() -> None:
     store = work / "store"
     translator = args.translator or work / "opus-mt-it-en-random"
     summarizer = args.summarizer or work / "distilbart-cnn-12-6-random"
-    for folder, build in ((translator, build_marian), (summarizer, build_bart)):
+    for folder, build in ((translator, build_marian), (summarizer, build_distilbart)):
         if not folder.exists():
             print(f"building {folder.name} ...", file=sys.stderr, flush=True)
             folder.mkdir(parents=True)

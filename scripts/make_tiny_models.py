@@ -4,9 +4,25 @@
 Usage: ``python scripts/make_tiny_models.py OUT_DIR``
 
 Each model is a real Hugging Face checkpoint (config, safetensors weights, tokenizer)
-loadable with ``from_pretrained`` and usable with ``--translator`` and friends. They are
-trained for a few hundred steps on the Italian text in ``scripts/data/`` so that their
-output is a known function of their input, which makes order and batching tests exact:
+loadable with ``from_pretrained`` and usable with ``--translator`` and friends, laid out as
+the default hub models are (see :func:`save_hub_layout`), not as ``save_pretrained``
+writes them today:
+
+* translator, like ``Helsinki-NLP/opus-mt-it-en``: separate ``source.spm`` and
+  ``target.spm``, a shared ``vocab.json`` with ``<pad>`` (the decoder start) last, a
+  ``tokenizer_config.json`` with the language pair only (plus the small input limit below),
+  and **no** ``generation_config.json``: ``bad_words_ids``, ``max_length``, ``num_beams``
+  and ``forced_eos_token_id`` live in ``config.json``;
+* back-translator, like ``Helsinki-NLP/opus-mt-en-it``: the same, plus a
+  ``generation_config.json`` (with ``renormalize_logits``) that takes precedence;
+* summarizer, like ``sshleifer/distilbart-cnn-12-6``: ``vocab.json`` and ``merges.txt``
+  whose last entry (``<mask>``) has no embedding row, ``tokenizer_config.json`` holding
+  only ``model_max_length``, and no ``generation_config.json``: beams, length limits,
+  length penalty, n-gram blocking, early stopping and forced BOS/EOS live in
+  ``config.json`` (lengths scaled down with the model).
+
+They are trained for a few hundred steps on the Italian text in ``scripts/data/`` so that
+their output is a known function of their input, which makes order and batching tests exact:
 
 * translator and back-translator (MarianMT, SentencePiece): copy their input;
 * summarizer (BART, byte-level BPE): return the first sentence of its input.
@@ -14,6 +30,10 @@ output is a known function of their input, which makes order and batching tests 
 Their input limits are small on purpose (``TRANSLATOR_MAX_TOKENS``, ``SUMMARIZER_MAX_TOKENS``)
 so that ordinary test sentences exercise long-sentence splitting and summary windows.
 Training is seeded and takes about three minutes on two cores.
+
+The two SentencePiece models of the Marian layout are trained separately on the same
+text with the same settings, so they segment alike: a copy model can only be trained when
+input and output pieces agree. What the layout tests is loading and using two files.
 """
 
 from __future__ import annotations
@@ -34,6 +54,11 @@ from typing import Any
 CORPUS = Path(__file__).resolve().parent / "data" / "corpus_it.txt"
 TRANSLATOR_MAX_TOKENS = 32
 SUMMARIZER_MAX_TOKENS = 128
+# distilbart-cnn-12-6 summarizes up to 1024 tokens into 56..142; the tiny one, trained to
+# return a first sentence, gets limits that leave its outputs alone (tests that need the
+# minimum to bite set their own).
+SUMMARY_MAX_LENGTH = 48
+SUMMARY_MIN_LENGTH = 4
 # Characters every tokenizer must know even if the corpus lacks them.
 EXTRA_CHARS = "àèéìòùÀÈÉÌÒÙáíóúç«»’‘“”€$%°–—…·@#&/\\|[]{}<>=+*_~^"
 SEED = 1234
@@ -77,16 +102,12 @@ def random_sentence(rng: random.Random, words: list[str]) -> str:
     return body[0].upper() + body[1:] + "."
 
 
-def marian_tokenizer(work: Path, model_max_length: int, vocab_size: int | None = None) -> Any:
-    """A MarianTokenizer whose SentencePiece model is trained on the corpus (files in
-    ``work``). ``vocab_size`` pads the vocabulary with filler pieces to a real model's size,
-    for full-size benchmark models."""
+def _train_sentencepiece(prefix: Path) -> Path:
     import sentencepiece as spm
-    from transformers import MarianTokenizer
 
     spm.SentencePieceTrainer.train(
         sentence_iterator=iter(corpus_lines()),
-        model_prefix=str(work / "sp"),
+        model_prefix=str(prefix),
         vocab_size=1000,
         hard_vocab_limit=False,
         character_coverage=1.0,
@@ -98,21 +119,37 @@ def marian_tokenizer(work: Path, model_max_length: int, vocab_size: int | None =
         minloglevel=2,
         num_threads=1,
     )
-    processor = spm.SentencePieceProcessor(model_file=str(work / "sp.model"))
+    return prefix.with_suffix(".model")
+
+
+def marian_tokenizer(work: Path, model_max_length: int = 512, vocab_size: int | None = None) -> Any:
+    """A MarianTokenizer with separate source and target SentencePiece models trained on
+    the corpus and a shared ``vocab.json`` (``</s>`` 0, ``<unk>`` 1, ``<pad>`` last), files
+    in ``work``. ``vocab_size`` pads the vocabulary with filler pieces to a real model's
+    size, for full-size models."""
+    import sentencepiece as spm
+    from transformers import MarianTokenizer
+
+    source, target = _train_sentencepiece(work / "source"), _train_sentencepiece(work / "target")
     vocab = {"</s>": 0, "<unk>": 1}
-    for i in range(processor.get_piece_size()):
-        vocab.setdefault(processor.id_to_piece(i), len(vocab))
+    for model in (source, target):
+        processor = spm.SentencePieceProcessor(model_file=str(model))
+        for i in range(processor.get_piece_size()):
+            vocab.setdefault(processor.id_to_piece(i), len(vocab))
     while vocab_size is not None and len(vocab) < vocab_size - 1:
         vocab[f"▁w{len(vocab)}"] = len(vocab)
     vocab["<pad>"] = len(vocab)
     (work / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
-    model = str(work / "sp.model")
-    return MarianTokenizer(model, model, str(work / "vocab.json"), model_max_length=model_max_length)
+    return MarianTokenizer(
+        str(source), str(target), str(work / "vocab.json"), model_max_length=model_max_length
+    )
 
 
 def bart_tokenizer(work: Path, model_max_length: int, vocab_size: int | None = None) -> Any:
-    """A BartTokenizer with byte-level BPE trained on the corpus (files in ``work``);
-    ``vocab_size`` pads the vocabulary with filler tokens, as for :func:`marian_tokenizer`."""
+    """A BartTokenizer with byte-level BPE trained on the corpus (files in ``work``), its
+    ``<mask>`` last as in the hub's BART vocabularies; ``vocab_size`` (the model's rows,
+    without ``<mask>``) pads the vocabulary with filler tokens, as for
+    :func:`marian_tokenizer`."""
     from tokenizers import ByteLevelBPETokenizer
     from transformers import BartTokenizer
 
@@ -121,18 +158,94 @@ def bart_tokenizer(work: Path, model_max_length: int, vocab_size: int | None = N
         corpus_lines(),
         vocab_size=1200,
         min_frequency=1,
-        special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"],
+        special_tokens=["<s>", "<pad>", "</s>", "<unk>"],
         show_progress=False,
     )
     bpe.save_model(str(work))
-    if vocab_size is not None:
-        vocab = json.loads((work / "vocab.json").read_text(encoding="utf-8"))
-        while len(vocab) < vocab_size:
-            vocab[f"Ġw{len(vocab)}"] = len(vocab)
-        (work / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+    vocab = json.loads((work / "vocab.json").read_text(encoding="utf-8"))
+    while vocab_size is not None and len(vocab) < vocab_size:
+        vocab[f"Ġw{len(vocab)}"] = len(vocab)
+    vocab["<mask>"] = len(vocab)
+    (work / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
     return BartTokenizer(
         vocab=str(work / "vocab.json"), merges=str(work / "merges.txt"), model_max_length=model_max_length
     )
+
+
+def marian_generation(pad: int, max_length: int, num_beams: int) -> dict[str, Any]:
+    """The decoding settings of the opus-mt checkpoints (``config.json`` and, where there
+    is one, ``generation_config.json``)."""
+    return {
+        "bad_words_ids": [[pad]],
+        "bos_token_id": 0,
+        "decoder_start_token_id": pad,
+        "eos_token_id": 0,
+        "forced_eos_token_id": 0,
+        "max_length": max_length,
+        "num_beams": num_beams,
+        "pad_token_id": pad,
+    }
+
+
+def bart_generation(max_length: int, min_length: int) -> dict[str, Any]:
+    """The decoding settings in distilbart-cnn-12-6's ``config.json``, lengths given."""
+    search = {
+        "early_stopping": True,
+        "length_penalty": 2.0,
+        "max_length": max_length,
+        "min_length": min_length,
+        "no_repeat_ngram_size": 3,
+        "num_beams": 4,
+    }
+    return {
+        **search,
+        "bos_token_id": 0,
+        "decoder_start_token_id": 2,
+        "eos_token_id": 2,
+        "forced_bos_token_id": 0,
+        "forced_eos_token_id": 2,
+        "pad_token_id": 1,
+        "task_specific_params": {"summarization": search},
+    }
+
+
+def save_hub_layout(
+    model: Any,
+    out: Path,
+    *,
+    tokenizer_files: dict[str, Path],
+    tokenizer_config: dict[str, Any],
+    generation: dict[str, Any],
+    generation_file: dict[str, Any] | None,
+) -> None:
+    """Save ``model`` as a hub checkpoint of the old style: the tokenizer as its original
+    files (``tokenizer_files``: name in ``out`` -> file, no ``tokenizer.json`` or
+    ``special_tokens_map.json``), ``tokenizer_config.json`` holding ``tokenizer_config``
+    only, the decoding settings ``generation`` inside ``config.json``, and a
+    ``generation_config.json`` only when ``generation_file`` is given."""
+    model.save_pretrained(out)
+    (out / "generation_config.json").unlink(missing_ok=True)
+    for name, source in tokenizer_files.items():
+        shutil.copyfile(source, out / name)
+    config = json.loads((out / "config.json").read_text(encoding="utf-8"))
+    (out / "config.json").write_text(json.dumps({**config, **generation}, indent=2), encoding="utf-8")
+    (out / "tokenizer_config.json").write_text(json.dumps(tokenizer_config), encoding="utf-8")
+    if generation_file is not None:
+        (out / "generation_config.json").write_text(json.dumps(generation_file, indent=2), encoding="utf-8")
+
+
+def marian_files(work: Path) -> dict[str, Path]:
+    """The tokenizer files of an opus-mt folder, as :func:`marian_tokenizer` left them."""
+    return {
+        "source.spm": work / "source.model",
+        "target.spm": work / "target.model",
+        "vocab.json": work / "vocab.json",
+    }
+
+
+def bart_files(work: Path) -> dict[str, Path]:
+    """The tokenizer files of a BART folder, as :func:`bart_tokenizer` left them."""
+    return {"vocab.json": work / "vocab.json", "merges.txt": work / "merges.txt"}
 
 
 def train(model, batches: Callable[[], dict], steps: int, lr: float, label: str) -> None:
@@ -164,9 +277,10 @@ def train(model, batches: Callable[[], dict], steps: int, lr: float, label: str)
 
 
 def build_marian(out: Path, steps: int) -> None:
-    """A SentencePiece Marian trained to copy spans that fit its input limit."""
+    """A SentencePiece Marian trained to copy spans that fit its input limit, laid out as
+    ``Helsinki-NLP/opus-mt-it-en`` (settings in ``config.json`` only)."""
     import torch
-    from transformers import GenerationConfig, MarianConfig, MarianMTModel
+    from transformers import MarianConfig, MarianMTModel
 
     rng = random.Random(SEED)
     torch.manual_seed(SEED)
@@ -205,34 +319,51 @@ def build_marian(out: Path, steps: int) -> None:
         return enc
 
     train(model, batch, steps, 3e-3, "copy")
-    model.generation_config = GenerationConfig(
-        decoder_start_token_id=config.decoder_start_token_id,
-        eos_token_id=0,
-        pad_token_id=config.pad_token_id,
-        bad_words_ids=[[config.pad_token_id]],
-        max_length=TRANSLATOR_MAX_TOKENS * 2,
-        num_beams=1,
+    save_hub_layout(
+        model,
+        out,
+        tokenizer_files=marian_files(work),
+        generation=marian_generation(config.pad_token_id, TRANSLATOR_MAX_TOKENS * 2, num_beams=6),
+        generation_file=None,
+        # The real file holds the language pair only (the limit comes from the default
+        # 512); the tiny one also carries its small limit, which tests rely on.
+        tokenizer_config={
+            "source_lang": "it",
+            "target_lang": "en",
+            "model_max_length": TRANSLATOR_MAX_TOKENS,
+        },
     )
-    model.save_pretrained(out)
-    tokenizer.save_pretrained(out)
     shutil.rmtree(work)
 
 
+def as_back_translator(translator: Path, out: Path) -> None:
+    """The translator's copy laid out as ``Helsinki-NLP/opus-mt-en-it``: the same files
+    plus a ``generation_config.json`` (4 beams, ``renormalize_logits``) that wins over the
+    settings in ``config.json``."""
+    shutil.copytree(translator, out)
+    config = json.loads((out / "config.json").read_text(encoding="utf-8"))
+    generation = {
+        **marian_generation(config["pad_token_id"], config["max_length"], 4),
+        "renormalize_logits": True,
+    }
+    (out / "generation_config.json").write_text(json.dumps(generation, indent=2), encoding="utf-8")
+    tokenizer_config = json.loads((out / "tokenizer_config.json").read_text(encoding="utf-8"))
+    tokenizer_config.update(source_lang="en", target_lang="it")
+    (out / "tokenizer_config.json").write_text(json.dumps(tokenizer_config), encoding="utf-8")
+
+
 def build_bart(out: Path, steps: int) -> None:
-    """A byte-level BPE BART trained to return the first sentence of its input."""
+    """A byte-level BPE BART trained to return the first sentence of its input, laid out
+    as ``sshleifer/distilbart-cnn-12-6`` (settings in ``config.json`` only)."""
     import torch
-    from transformers import (
-        BartConfig,
-        BartForConditionalGeneration,
-        GenerationConfig,
-    )
+    from transformers import BartConfig, BartForConditionalGeneration
 
     rng = random.Random(SEED + 1)
     torch.manual_seed(SEED + 1)
     work = Path(tempfile.mkdtemp(prefix="tiny-bart-"))
     tokenizer = bart_tokenizer(work, SUMMARIZER_MAX_TOKENS)
     config = BartConfig(
-        vocab_size=len(tokenizer),
+        vocab_size=len(tokenizer) - 1,  # <mask> has no row, as in the hub's copies
         **TINY_DIMS,
         max_position_embeddings=SUMMARIZER_MAX_TOKENS,
         pad_token_id=tokenizer.pad_token_id,
@@ -262,29 +393,36 @@ def build_bart(out: Path, steps: int) -> None:
         return enc
 
     train(model, batch, steps, 3e-3, "first-sentence")
-    model.generation_config = GenerationConfig(
-        decoder_start_token_id=config.decoder_start_token_id,
-        bos_token_id=config.bos_token_id,
-        eos_token_id=config.eos_token_id,
-        pad_token_id=config.pad_token_id,
-        forced_bos_token_id=config.bos_token_id,
-        forced_eos_token_id=config.eos_token_id,
-        max_length=48,
-        min_length=0,
-        num_beams=1,
+    save_hub_layout(
+        model,
+        out,
+        tokenizer_files=bart_files(work),
+        generation=bart_generation(max_length=SUMMARY_MAX_LENGTH, min_length=SUMMARY_MIN_LENGTH),
+        generation_file=None,
+        tokenizer_config={"model_max_length": SUMMARIZER_MAX_TOKENS},
     )
-    model.save_pretrained(out)
-    tokenizer.save_pretrained(out)
     shutil.rmtree(work)
 
 
 def build(out_dir: Path, marian_steps: int = 2200, bart_steps: int = 1500) -> Path:
-    """Build all three models under ``out_dir`` (written atomically) and return it."""
+    """Build all three models under ``out_dir`` (written atomically) and return it.
+
+    Training runs on one thread whatever the machine or the caller set: sums split over
+    threads are added in another order, and a few hundred steps later the weights differ,
+    enough for int8 rounding to tip a choice in one model and not in another.
+    """
+    import torch
+
     out_dir = Path(out_dir)
     tmp = Path(tempfile.mkdtemp(prefix=".tiny-", dir=out_dir.parent if out_dir.parent.exists() else None))
-    build_marian(tmp / "translator", marian_steps)
-    shutil.copytree(tmp / "translator", tmp / "back-translator")
-    build_bart(tmp / "summarizer", bart_steps)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        build_marian(tmp / "translator", marian_steps)
+        as_back_translator(tmp / "translator", tmp / "back-translator")
+        build_bart(tmp / "summarizer", bart_steps)
+    finally:
+        torch.set_num_threads(threads)
     if out_dir.exists():
         shutil.rmtree(out_dir)
     tmp.replace(out_dir)

@@ -49,7 +49,7 @@ def model_store(tiny_models: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def model_flags(tiny_models: Path, model_store: Path) -> list[str]:
-    """CLI flags that select the tiny models on the CPU."""
+    """CLI flags that select the tiny models on the CPU at fp32 (see tiny.tiny_config)."""
     return [
         "--models-dir",
         str(model_store),
@@ -61,6 +61,8 @@ def model_flags(tiny_models: Path, model_store: Path) -> list[str]:
         str(tiny_models / "back-translator"),
         "--device",
         "cpu",
+        "--precision",
+        "fp32",
     ]
 
 
@@ -68,7 +70,16 @@ def model_flags(tiny_models: Path, model_store: Path) -> list[str]:
 def translate_flags(tiny_models: Path, model_store: Path) -> list[str]:
     """CLI flags for ``it2en translate``, which takes only the translator."""
     translator = str(tiny_models / "translator")
-    return ["--translator", translator, "--device", "cpu", "--models-dir", str(model_store)]
+    return [
+        "--translator",
+        translator,
+        "--device",
+        "cpu",
+        "--precision",
+        "fp32",
+        "--models-dir",
+        str(model_store),
+    ]
 
 
 class FakeEngine:

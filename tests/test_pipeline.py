@@ -190,13 +190,17 @@ def test_progress_is_reported_per_stage_only_when_asked(tiny_models):
 
 
 @pytest.mark.skipif(not __import__("torch").cuda.is_available(), reason="needs a CUDA device")
+@pytest.mark.parametrize("backend", ["torch", "ctranslate2"])
 @pytest.mark.parametrize("precision", ["fp32", "fp16", "bf16"])
-def test_cuda_matches_cpu(tiny_models, precision):
+def test_cuda_matches_cpu(tiny_models, precision, backend):
     text = (DATA / "breve.txt").read_text(encoding="utf-8")
-    cpu = make_pipeline(tiny_models, num_beams=1).process(text).to_dict()
-    pipe = make_pipeline(tiny_models, num_beams=1)
+    cpu = make_pipeline(tiny_models, num_beams=1, backend=backend).process(text).to_dict()
+    pipe = make_pipeline(tiny_models, num_beams=1, backend=backend)
     pipe = Pipeline(replace(pipe.config, device="cuda", precision=precision))
     gpu = pipe.process(text).to_dict()
-    assert pipe.engine("translator")._model.device.type == "cuda"
+    if backend == "torch":
+        assert pipe.engine("translator")._model.device.type == "cuda"
+    else:
+        assert pipe.engine("translator")._translator.device == "cuda"
     assert gpu["translation"] == cpu["translation"]
     assert gpu["summary"] == cpu["summary"]

@@ -1,0 +1,214 @@
+"""A model's decoding settings, read as transformers reads them, and the same search on
+CTranslate2.
+
+transformers' ``generate`` is the reference: the published scores of the default models
+(ROUGE for distilbart-cnn-12-6, BLEU for opus-mt) were measured with it. Both engines take
+their settings from :func:`read_generation_config`, and :func:`ct2_search` maps them to
+CTranslate2's options so that the CTranslate2 engine searches the same way:
+
+* where the settings live: ``generation_config.json``, else the generation fields of
+  ``config.json`` (distilbart-cnn-12-6 has no ``generation_config.json``);
+* lengths: transformers counts the decoder start token in ``min_length``/``max_length``,
+  CTranslate2 counts generated tokens only (its forced prefix included), hence the ``- 1``;
+* ``forced_bos_token_id``: a one-token ``target_prefix`` (BART summaries start with
+  ``</s> <s>``), removed from the output;
+* ``forced_eos_token_id``: transformers ends a hypothesis that reaches ``max_length`` with
+  the end token at no cost; CTranslate2 stops one token earlier and the hypotheses that
+  reached the cap are ranked with that end token counted in their length;
+* beam stopping: ``early_stopping=True`` stops when ``num_beams`` hypotheses are finished,
+  as CTranslate2 does with patience 1. ``False`` (Marian's default) lets transformers go on
+  while a running beam could still win by its heuristic; CTranslate2 has no equivalent and
+  stops at ``num_beams`` finished hypotheses too (see README, "Engines and precision");
+* n-gram blocking, length and repetition penalties, banned tokens (``bad_words_ids``,
+  ``suppress_tokens``): the same options under CTranslate2's names.
+
+One difference cannot be mapped: transformers' beam search applies its bans (minimum
+length, n-grams, bad words) to log-probabilities, so banned mass is lost, unless
+``renormalize_logits`` is set; CTranslate2 always bans before the softmax. Greedy search is
+unaffected (the arg-max is the same); beam scores can differ slightly.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from transformers import GenerationConfig
+
+__all__ = [
+    "CT2Search",
+    "ct2_search",
+    "forced_max_length",
+    "read_generation_config",
+    "search_config",
+    "token_ids",
+]
+
+log = logging.getLogger(__name__)
+
+# Settings that change the search and that CTranslate2's translate_batch cannot express;
+# a model that sets them is decoded without them on CTranslate2, with a warning.
+_NOT_MAPPED = (
+    "begin_suppress_tokens",
+    "encoder_no_repeat_ngram_size",
+    "exponential_decay_length_penalty",
+    "diversity_penalty",
+    "sequence_bias",
+    "constraints",
+    "force_words_ids",
+)
+
+
+def read_generation_config(source: str, kwargs: dict[str, Any]) -> GenerationConfig:
+    """The decoding settings of the model at ``source`` (folder or hub id), as
+    ``from_pretrained`` reads them: ``generation_config.json``, else the generation fields
+    of ``config.json``. ``kwargs`` go to ``from_pretrained`` (``local_files_only``...)."""
+    from transformers import GenerationConfig
+
+    try:
+        return GenerationConfig.from_pretrained(source, **kwargs)
+    except OSError:  # no generation_config.json: transformers falls back the same way
+        return GenerationConfig.from_pretrained(
+            source, config_file_name="config.json", _from_model_config=True, **kwargs
+        )
+
+
+def search_config(generation: GenerationConfig, num_beams: int) -> GenerationConfig:
+    """A copy of ``generation`` that searches with ``num_beams`` beams for one output per
+    input, without sampling: it2en's outputs are deterministic whatever the model suggests."""
+    config = copy.deepcopy(generation)
+    config.num_beams = num_beams
+    config.num_return_sequences = 1
+    config.do_sample = False
+    if num_beams == 1:  # beam-only settings change nothing here; unset, transformers stays quiet
+        config.early_stopping = False
+        config.length_penalty = 1.0
+    return config
+
+
+def forced_max_length(generation: GenerationConfig, content: int) -> int:
+    """The ``min_length = max_length`` that makes transformers generate exactly ``content``
+    tokens besides the decoder start, a forced first token and a forced end token
+    (benchmarks force lengths; see :data:`pipeline.engine.ForcedLength`)."""
+    forced = (generation.forced_bos_token_id is not None) + (generation.forced_eos_token_id is not None)
+    return 1 + content + forced
+
+
+def token_ids(value: int | Sequence[int] | None) -> list[int]:
+    """A generation setting that holds one token id, a list of them or none, as a list."""
+    if value is None:
+        return []
+    return [int(value)] if isinstance(value, int) else [int(v) for v in value]
+
+
+def _length_limits(generation: GenerationConfig) -> tuple[int, int]:
+    """transformers' ``(min_length, max_length)`` for a one-token decoder prompt, with
+    ``min_new_tokens``/``max_new_tokens`` taking precedence as in ``generate``."""
+    max_length = generation.max_length
+    if generation.max_new_tokens is not None:
+        max_length = 1 + generation.max_new_tokens
+    min_length = generation.min_length or 0
+    if generation.min_new_tokens:
+        min_length = max(min_length, 1 + generation.min_new_tokens)
+    return min_length, max_length
+
+
+@dataclass(frozen=True)
+class CT2Search:
+    """transformers' search for one model, as CTranslate2 ``translate_batch`` options plus
+    what the options cannot say: the forced prefix and the ranking at the length cap."""
+
+    options: dict[str, Any]
+    """Keyword arguments for ``translate_batch`` (without ``target_prefix``)."""
+    prefix: tuple[str, ...]
+    """Tokens every output is forced to start with (transformers' forced BOS); removed
+    from the results."""
+    end_tokens: frozenset[str]
+    """Tokens that end a hypothesis; removed from the results."""
+    cap_forced_end: bool
+    """Whether transformers ends a hypothesis at the length cap with a forced end token
+    (``forced_eos_token_id``): such hypotheses are one token longer for the length penalty."""
+
+    def forced_length(self, length: int) -> CT2Search:
+        """Benchmarks only: exactly ``length`` generated tokens after the prefix, no end
+        token (see :data:`pipeline.engine.ForcedLength`)."""
+        total = length + len(self.prefix)
+        options = {**self.options, "min_decoding_length": total, "max_decoding_length": total}
+        options["num_hypotheses"] = 1
+        return CT2Search(options, self.prefix, self.end_tokens, cap_forced_end=False)
+
+    def target_prefix(self, rows: int) -> list[list[str]] | None:
+        """The ``target_prefix`` argument for a batch of ``rows`` inputs."""
+        return [list(self.prefix) for _ in range(rows)] if self.prefix else None
+
+    def best(self, hypotheses: Sequence[Sequence[str]], scores: Sequence[float]) -> list[str]:
+        """The output tokens transformers would pick among one input's finished hypotheses
+        (returned with their end token and normalised scores), prefix and end removed."""
+        if not hypotheses:
+            return []
+        cap = self.options["max_decoding_length"]
+        penalty = self.options["length_penalty"]
+
+        def score(index: int) -> float:
+            tokens, value = hypotheses[index], scores[index]
+            if self.cap_forced_end and len(tokens) == cap and tokens[-1] not in self.end_tokens:
+                # transformers appends the forced end token: same log-probability, one more
+                # token in the length that normalises it.
+                value *= (len(tokens) / (len(tokens) + 1)) ** penalty
+            return value
+
+        chosen = max(range(len(hypotheses)), key=score) if self.cap_forced_end else 0
+        tokens = list(hypotheses[chosen])
+        if tokens[: len(self.prefix)] == list(self.prefix):
+            tokens = tokens[len(self.prefix) :]
+        while tokens and tokens[-1] in self.end_tokens:
+            tokens.pop()
+        return tokens
+
+
+def ct2_search(
+    generation: GenerationConfig,
+    num_beams: int,
+    to_token: Callable[[int], str],
+    vocabulary: set[str],
+    name: str = "model",
+) -> CT2Search:
+    """CTranslate2 options that reproduce transformers' search with ``generation`` and
+    ``num_beams`` beams. ``to_token`` maps the Hugging Face tokenizer's ids to tokens;
+    ``vocabulary`` is the converted model's target vocabulary (tokens outside it, such as
+    Marian's ``<pad>`` that the converter drops, can never be generated anyway)."""
+    unmapped = [key for key in _NOT_MAPPED if getattr(generation, key, None)]
+    if unmapped:
+        log.warning("%s: CTranslate2 decodes without %s; use --backend torch", name, ", ".join(unmapped))
+    end_tokens = frozenset(to_token(i) for i in token_ids(generation.eos_token_id))
+    prefix = () if generation.forced_bos_token_id is None else (to_token(generation.forced_bos_token_id),)
+    min_length, max_length = _length_limits(generation)
+    cap_forced_end = generation.forced_eos_token_id is not None and num_beams > 1
+    # Tokens generated after the decoder start token, transformers' forced end included.
+    most = max(1, max_length - 1)
+    if generation.forced_eos_token_id is not None:
+        most = max(1, most - 1)  # CTranslate2 stops before the forced end token
+    banned = [[to_token(i) for i in words] for words in generation.bad_words_ids or []]
+    banned += [[to_token(i)] for i in generation.suppress_tokens or []]
+    banned = [words for words in banned if all(token in vocabulary for token in words)]
+    options: dict[str, Any] = {
+        "beam_size": num_beams,
+        "patience": 1.0,
+        "num_hypotheses": num_beams if cap_forced_end else 1,
+        "length_penalty": generation.length_penalty if generation.length_penalty is not None else 1.0,
+        "repetition_penalty": generation.repetition_penalty or 1.0,
+        "no_repeat_ngram_size": generation.no_repeat_ngram_size or 0,
+        "min_decoding_length": min(most, max(0, min_length - 1)),
+        "max_decoding_length": most,
+        "suppress_sequences": banned or None,
+        "end_token": sorted(end_tokens) or None,
+        "return_end_token": True,
+        "return_scores": cap_forced_end,
+        "max_input_length": 0,  # never truncate: inputs are split to fit upstream
+        "max_batch_size": 0,
+    }
+    return CT2Search(options, prefix, end_tokens, cap_forced_end)
