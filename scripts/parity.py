@@ -14,10 +14,11 @@ same inputs and batches, greedy and with it2en's default beam width:
 * distilbart-cnn-12-6 as it is (lengths 56..142, length penalty 2, no repeated 3-grams,
   early stopping, forced BOS and EOS).
 
-Every beam difference is re-decoded by transformers with one setting changed to see what
+Every beam difference is re-decoded with one setting changed on one engine to see what
 explains it: ``renormalize_logits`` (transformers bans tokens after the softmax, CTranslate2
-before) and ``early_stopping`` (transformers goes on searching, CTranslate2 stops at
-``num_beams`` finished hypotheses).
+before) and ``stopping`` (transformers' ``early_stopping=False`` heuristic, which
+CTranslate2 approximates with a patience: the difference goes away with transformers'
+``early_stopping=True`` or another CTranslate2 patience).
 
 Usage::
 
@@ -34,7 +35,7 @@ import random
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -121,26 +122,34 @@ def first_divergence(a: list[int], b: list[int]) -> int:
     return next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
 
 
-def explain(torch_engine: Any, text: str, expected: list[int]) -> str | None:
-    """The one transformers setting that, changed, makes its output equal CTranslate2's."""
-    original = torch_engine._generation_config  # diagnostic script: swap the settings in place
-    variants = {
-        "renormalize_logits": {"renormalize_logits": True},
-        "early_stopping": {"early_stopping": True},
-        "both": {"renormalize_logits": True, "early_stopping": True},
-    }
+def explain(torch_engine: Any, ct2_engine: Any, text: str, expected: list[int], got: list[int]) -> str | None:
+    """What a beam difference comes from: the one setting that, changed on one engine,
+    makes the two agree. ``renormalize_logits``: transformers banning tokens after the
+    softmax; ``stopping``: transformers' early_stopping=False heuristic against
+    CTranslate2's patience."""
+    # A diagnostic script: the engines' settings are swapped in place and put back.
+    settings, search = torch_engine._generation_config, ct2_engine._search
     try:
-        for name, change in variants.items():
-            if all(getattr(original, key) == value for key, value in change.items()):
+        for name, change in (
+            ("renormalize_logits", {"renormalize_logits": True}),
+            ("stopping", {"early_stopping": True}),
+        ):
+            if any(getattr(settings, key) == value for key, value in change.items()):
                 continue
-            variant = copy.deepcopy(original)
+            variant = copy.deepcopy(settings)
             for key, value in change.items():
                 setattr(variant, key, value)
             torch_engine._generation_config = variant
-            if torch_engine.generate_tokens([text])[0] == expected:
+            if torch_engine.generate_tokens([text])[0] == got:
                 return name
+        torch_engine._generation_config = settings
+        for patience in (1.0, 2.0, 3.0):
+            if patience != search.options["patience"]:
+                ct2_engine._search = replace(search, options={**search.options, "patience": patience})
+                if ct2_engine.generate_tokens([text])[0] == expected:
+                    return "stopping"
     finally:
-        torch_engine._generation_config = original
+        torch_engine._generation_config, ct2_engine._search = settings, search
     return None
 
 
@@ -160,7 +169,9 @@ def run_suite(suite: Suite, store: Path) -> dict[str, Any]:
                         "first_divergence": first_divergence(a, b),
                         "torch_tokens": len(a),
                         "ct2_tokens": len(b),
-                        "explained_by": explain(torch_engine, suite.texts[case], b) if beams > 1 else None,
+                        "explained_by": explain(torch_engine, ct2_engine, suite.texts[case], a, b)
+                        if beams > 1
+                        else None,
                     }
                 )
         lengths = [len(t) for t in reference]

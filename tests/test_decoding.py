@@ -19,7 +19,7 @@ import pytest
 from tiny import tiny_config
 from transformers import GenerationConfig
 
-from pipeline.decoding import ct2_search, read_generation_config
+from pipeline.decoding import PATIENCE_WITHOUT_EARLY_STOPPING, ct2_search, read_generation_config
 from pipeline.pipeline import build_engine
 
 BART_TOKENS = {0: "<s>", 1: "<pad>", 2: "</s>", 3: "<unk>"}
@@ -121,6 +121,8 @@ def test_banned_tokens_the_converted_model_lacks_are_left_out():
     search = ct2_search(marian, 4, tokens.get, {"</s>", "▁x"})  # the converter drops <pad>
     assert search.options["suppress_sequences"] == [["▁x"]]
     assert search.options["max_decoding_length"] == 511 and search.prefix == ()
+    # early_stopping=False: transformers searches on; the nearest CTranslate2 patience.
+    assert search.options["patience"] == PATIENCE_WITHOUT_EARLY_STOPPING
 
 
 def test_hypotheses_at_the_cap_are_ranked_with_their_forced_end_token():
