@@ -29,13 +29,13 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import IO, Any, NamedTuple
 
 from .config import PipelineConfig
 from .ct2 import resolve_backend
 from .errors import ConfigError, It2enError
-from .io import TEMP_SUFFIX, atomic_output, read_documents
+from .io import TEMP_SUFFIX, atomic_output, printable, read_documents
 from .models import model_identity
 from .pipeline import Pipeline
 from .render import render_markdown
@@ -96,6 +96,8 @@ class BatchReport:
     failed: int = 0
     elapsed_s: float = 0.0
     interrupted: bool = False
+    crashed: bool = False
+    """The run stopped on an error that was not a document's (disk full, a bug)."""
     dry_run: bool = False
     out_dir: str = ""
 
@@ -108,7 +110,7 @@ class BatchReport:
         if self.dry_run:
             counts = f"{self.processed} to process, {self.skipped} skipped, {self.failed} unreadable"
             return f"batch (dry run): {counts}"
-        state = " (interrupted)" if self.interrupted else ""
+        state = " (crashed)" if self.crashed else " (interrupted)" if self.interrupted else ""
         return (
             f"batch{state}: {self.processed} processed, {self.skipped} skipped, {self.failed} failed "
             f"in {self.elapsed_s:.1f}s ({self.docs_per_s:.2f} docs/s)"
@@ -144,21 +146,29 @@ def safe_name(doc_id: str) -> str:
     return name
 
 
-def discover_inputs(inputs: Sequence[str], globs: Sequence[str]) -> Iterator[tuple[str, str | None]]:
+def discover_inputs(
+    inputs: Sequence[str], globs: Sequence[str], exclude: Path | None = None
+) -> Iterator[tuple[str, str | None]]:
     """``(path, id)`` for every input file: folders are walked recursively in sorted order,
-    keeping files matching ``globs``; a file under a folder gets its relative path (without
-    suffix) as id, other inputs ``None`` (the reader decides)."""
+    keeping files matching ``globs`` in any case (``A.TXT`` matches ``*.txt``) and skipping
+    hidden folders and the folder ``exclude`` (the output folder: a run never reads its
+    own outputs); a file under a folder gets its relative path (without suffix) as id,
+    other inputs ``None`` (the reader decides)."""
+    patterns = [g.casefold() for g in globs]
+    skip = os.path.realpath(exclude) if exclude is not None else None
     for item in inputs:
         path = Path(item)
         if item == "-" or not path.is_dir():
             yield item, None
             continue
         for root, dirs, files in os.walk(path):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            dirs[:] = sorted(
+                d for d in dirs if not d.startswith(".") and os.path.realpath(Path(root) / d) != skip
+            )
             for name in sorted(files):
                 file = Path(root) / name
-                if any(file.match(g) for g in globs):
-                    yield str(file), file.relative_to(path).with_suffix("").as_posix()
+                if any(PurePath(str(file).casefold()).match(g) for g in patterns):
+                    yield str(file), printable(file.relative_to(path).with_suffix("").as_posix())
 
 
 class _Done(NamedTuple):
@@ -184,14 +194,16 @@ class _Manifest:
         self.done: dict[str, _Done] = {}
         self._interned: dict[str, str] = {}
         self._lines = 0
+        self._ends_cleanly = True
         if path.exists():
-            with path.open(encoding="utf-8") as stream:
+            with path.open("rb") as stream:
                 for line in stream:
                     self._lines += 1
+                    self._ends_cleanly = line.endswith(b"\n")
                     try:
-                        self._index(json.loads(line))
-                    except (json.JSONDecodeError, KeyError, TypeError):
-                        log.warning("ignoring a damaged manifest line in %s", path)
+                        self._index(json.loads(line.decode("utf-8")))
+                    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError):
+                        log.warning("ignoring a damaged manifest line in %s (line %d)", path, self._lines)
         self._stream: IO[str] | None = None
 
     def _index(self, entry: dict[str, Any]) -> None:
@@ -207,6 +219,9 @@ class _Manifest:
     def append(self, entry: dict[str, Any]) -> None:
         if self._stream is None:
             self._stream = self.path.open("a", encoding="utf-8")
+            if not self._ends_cleanly:  # a killed run's cut line: end it, never extend it
+                self._stream.write("\n")
+                self._ends_cleanly = True
         self._stream.write(json.dumps(entry, ensure_ascii=False) + "\n")
         self._stream.flush()
         os.fsync(self._stream.fileno())
@@ -219,10 +234,10 @@ class _Manifest:
         if not self.path.exists():
             return
         keep = {d.line for d in self.done.values()}
-        with self.path.open(encoding="utf-8") as source, atomic_output(self.path) as target:
+        with self.path.open("rb") as source, atomic_output(self.path) as target:
             for number, line in enumerate(source, start=1):
-                if number in keep:
-                    target.write(line)
+                if number in keep:  # kept lines were decoded once already
+                    target.write(line.decode("utf-8").rstrip("\n") + "\n")
 
     def close(self) -> None:
         if self._stream is not None:
@@ -325,51 +340,76 @@ def run_batch(
     stop: threading.Event | None = None,
     dry_run: bool = False,
     on_planned: Callable[[PlannedDocument], None] | None = None,
+    report: BatchReport | None = None,
 ) -> BatchReport:
     """Process every new or changed document of ``inputs`` into ``options.out_dir``.
 
     ``stop``, when set (by a signal handler, say), ends the run after the documents
     already taken are written. ``dry_run`` writes nothing: each document that would be
-    processed is passed to ``on_planned`` instead. Raises :class:`OutDirLocked` when
-    another run holds the folder.
+    processed is passed to ``on_planned`` instead. ``report`` is filled in as the run goes
+    (and returned), so a caller still has the counts when the run raises. Raises
+    :class:`OutDirLocked` when another run holds the folder.
     """
     started = time.monotonic()
+    report = report if report is not None else BatchReport()
+    report.out_dir, report.dry_run = str(options.out_dir), dry_run
+    settings = settings_fingerprint(pipeline.config, options)
+    try:
+        if dry_run:
+            _plan_only(inputs, options, settings, report, on_planned)
+        else:
+            _run_locked(pipeline, inputs, options, settings, report, stop)
+    finally:
+        report.elapsed_s = time.monotonic() - started
+    return report
+
+
+def _plan_only(
+    inputs: Sequence[str],
+    options: BatchOptions,
+    settings: dict[str, Any],
+    report: BatchReport,
+    on_planned: Callable[[PlannedDocument], None] | None,
+) -> None:
+    """A dry run: count and pass on what would be processed; write nothing."""
+    state_dir = Path(options.out_dir) / _STATE
+    planner = _Planner(
+        _Manifest(state_dir / "manifest.jsonl"), Path(options.out_dir), settings, options.force
+    )
+    for item in _documents(inputs, options, report, errors=None):
+        planned = planner.plan(*item)
+        if planned is None:
+            report.skipped += 1
+            continue
+        report.processed += 1
+        if on_planned is not None:
+            on_planned(planned)
+
+
+def _run_locked(
+    pipeline: Pipeline,
+    inputs: Sequence[str],
+    options: BatchOptions,
+    settings: dict[str, Any],
+    report: BatchReport,
+    stop: threading.Event | None,
+) -> None:
+    """Take the output folder's lock, clear a killed run's temporary files, process, and
+    compact the manifest."""
     out_dir = Path(options.out_dir)
     state_dir = out_dir / _STATE
-    report = BatchReport(out_dir=str(out_dir), dry_run=dry_run)
-    settings = settings_fingerprint(pipeline.config, options)
-    if dry_run:
-        planner = _Planner(_Manifest(state_dir / "manifest.jsonl"), out_dir, settings, options.force)
-        for item in _documents(inputs, options, report, errors=None):
-            planned = planner.plan(*item)
-            if planned is None:
-                report.skipped += 1
-                continue
-            report.processed += 1
-            if on_planned is not None:
-                on_planned(planned)
-    else:
-        state_dir.mkdir(parents=True, exist_ok=True)
-        with _Lock(state_dir):
-            # Temporary files of a run killed mid-write: with the lock, no one else writes.
-            for stale in (*out_dir.glob(f".*{TEMP_SUFFIX}"), *state_dir.glob(f".*{TEMP_SUFFIX}")):
-                stale.unlink(missing_ok=True)
-            manifest = _Manifest(state_dir / "manifest.jsonl")
-            try:
-                _process(
-                    pipeline,
-                    inputs,
-                    options,
-                    _Planner(manifest, out_dir, settings, options.force),
-                    manifest,
-                    report,
-                    stop,
-                )
-            finally:
-                manifest.close()
-            manifest.compact()
-    report.elapsed_s = time.monotonic() - started
-    return report
+    state_dir.mkdir(parents=True, exist_ok=True)
+    with _Lock(state_dir):
+        # Temporary files of a run killed mid-write: with the lock, no one else writes.
+        for stale in (*out_dir.glob(f".*{TEMP_SUFFIX}"), *state_dir.glob(f".*{TEMP_SUFFIX}")):
+            stale.unlink(missing_ok=True)
+        manifest = _Manifest(state_dir / "manifest.jsonl")
+        try:
+            planner = _Planner(manifest, out_dir, settings, options.force)
+            _process(pipeline, inputs, options, planner, manifest, report, stop)
+        finally:
+            manifest.close()
+        manifest.compact()
 
 
 def _process(
@@ -423,16 +463,17 @@ def _documents(
     inputs: Sequence[str], options: BatchOptions, report: BatchReport, errors: IO[str] | None
 ) -> Iterator[tuple[Document, str]]:
     """``(document, key)`` pairs, streamed; unreadable inputs go to the error log."""
-    for path, doc_id in discover_inputs(inputs, options.globs):
+    for path, doc_id in discover_inputs(inputs, options.globs, exclude=Path(options.out_dir)):
         is_jsonl = options.input_format == "jsonl" or (
             options.input_format == "auto" and path.lower().endswith(".jsonl")
         )
-        source = "<stdin>" if path == "-" else str(Path(path).resolve())
+        # realpath, unlike Path.resolve, never raises (a symlink loop fails when read).
+        source = "<stdin>" if path == "-" else printable(os.path.realpath(path))
         for item in read_documents([path], input_format=options.input_format, encoding=options.encoding):
             if isinstance(item, Failure):
                 _record_failure(errors, item, report)
                 continue
-            if doc_id is not None:
+            if doc_id is not None and not is_jsonl:  # a JSONL record keeps its own id
                 item = Document(id=doc_id, text=item.text, origin=item.origin)
             yield item, f"{source}#{item.id}" if is_jsonl or path == "-" else source
 

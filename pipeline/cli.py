@@ -9,6 +9,7 @@ is locked by another run; 128 + N stopped by signal N (130 for Ctrl-C, 143 for S
 
 from __future__ import annotations
 
+import codecs
 import json
 import logging
 import signal
@@ -26,7 +27,7 @@ from typing import Annotated, Any
 import typer
 
 from . import __version__
-from .batch import DEFAULT_GLOBS, BatchOptions, OutDirLocked, PlannedDocument, run_batch
+from .batch import DEFAULT_GLOBS, BatchOptions, BatchReport, OutDirLocked, PlannedDocument, run_batch
 from .config import PipelineConfig
 from .errors import ConfigError, InputError, It2enError, ModelLoadError
 from .io import atomic_output, read_documents
@@ -39,13 +40,16 @@ EXIT_FAILED_DOCUMENTS = 1
 EXIT_USAGE = 2
 EXIT_MODEL = 3
 EXIT_LOCKED = 4
+EXIT_INTERNAL = 5
+"""A crash or an environment failure (disk full, read-only output): never the exit code
+of failed documents, so a scheduler sees it."""
 EXIT_INTERRUPTED = 128 + signal.SIGINT
-_EXIT_CODES: dict[type[It2enError], int] = {
-    ConfigError: EXIT_USAGE,
-    ModelLoadError: EXIT_MODEL,
-    InputError: EXIT_FAILED_DOCUMENTS,
-    OutDirLocked: EXIT_LOCKED,
-}
+_EXIT_CODES: tuple[tuple[type[It2enError], int], ...] = (  # checked in order, subclasses too
+    (ConfigError, EXIT_USAGE),
+    (ModelLoadError, EXIT_MODEL),
+    (InputError, EXIT_FAILED_DOCUMENTS),
+    (OutDirLocked, EXIT_LOCKED),
+)
 
 log = logging.getLogger("it2en")
 
@@ -253,6 +257,7 @@ def batch(
     with _errors_mapped(debug, quiet, verbose, log_format.value, default_level=logging.INFO):
         overrides = {k: v for k, v in options.items() if k in _CONFIG_FIELDS}
         cfg = PipelineConfig.from_file(config, **overrides)
+        _check_encoding(encoding)
         batch_options = BatchOptions(
             out_dir=out,
             formats=tuple(f.strip() for f in formats.split(",") if f.strip()),
@@ -271,14 +276,24 @@ def batch(
             _progress(enabled=not quiet and sys.stderr.isatty()) as progress,
             _stop_on_signals(stop) as caught,
         ):
-            result = run_batch(
-                Pipeline(cfg, progress=progress),
-                inputs,
-                batch_options,
-                stop=stop,
-                dry_run=dry_run,
-                on_planned=planned,
-            )
+            result = BatchReport()
+            try:
+                run_batch(
+                    Pipeline(cfg, progress=progress),
+                    inputs,
+                    batch_options,
+                    stop=stop,
+                    dry_run=dry_run,
+                    on_planned=planned,
+                    report=result,
+                )
+            except BaseException as exc:
+                if not isinstance(exc, OutDirLocked):  # a locked folder was never started
+                    result.crashed = True
+                    log.info(
+                        "%s", result.line(), extra={"fields": {"event": "batch_finished", **result.to_dict()}}
+                    )
+                raise
         log.info("%s", result.line(), extra={"fields": {"event": "batch_finished", **result.to_dict()}})
         if report is not None:
             with atomic_output(report) as stream:
@@ -369,7 +384,8 @@ def _stop_on_signals(stop: threading.Event) -> Iterator[list[int]]:
     def handle(signum: int, frame: object) -> None:
         caught.append(signum)
         if stop.is_set():
-            raise KeyboardInterrupt
+            log.error("%s again: stopping now", signal.Signals(signum).name)
+            raise SystemExit(128 + signum)
         stop.set()
         log.warning("%s: finishing the documents in progress, then stopping", signal.Signals(signum).name)
 
@@ -379,6 +395,22 @@ def _stop_on_signals(stop: threading.Event) -> Iterator[list[int]]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+@contextmanager
+def _exit_on_sigterm() -> Iterator[None]:
+    """SIGTERM ends the command as an error would, through every ``finally``: an output
+    file's temporary copy is removed, and the exit code is 143."""
+
+    def handle(signum: int, frame: object) -> None:
+        log.error("%s: stopping", signal.Signals(signum).name)
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, handle)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @models_app.command("download")
@@ -442,28 +474,54 @@ def _run(options: dict[str, Any], *, summarize: bool) -> None:
         or input_format == InputFormat.jsonl
         or any(i.lower().endswith(".jsonl") for i in inputs)
     )
+    _check_output(output, options["encoding"])
     failures: list[Failure] = []
-    with _progress(enabled=not options["quiet"] and sys.stderr.isatty()) as progress:
+    with _exit_on_sigterm(), _progress(enabled=not options["quiet"] and sys.stderr.isatty()) as progress:
         pipeline = Pipeline(cfg, progress=progress)
-        with atomic_output(output) as stream:
-            records: list[dict[str, object]] = []
-            written = 0
-            for outcome in pipeline.process_many(documents, summarize=summarize):
-                if isinstance(outcome, Failure):
-                    failures.append(outcome)
-                    log.error("%s", outcome.message())
-                elif fmt == "json":
-                    records.append(outcome.to_dict())
-                else:
-                    stream.write(_render(outcome, fmt, several, first=written == 0))
-                    stream.flush()
+        try:
+            with atomic_output(output) as stream:
+                records: list[dict[str, object]] = []
+                written = 0
+                for outcome in pipeline.process_many(documents, summarize=summarize):
+                    if isinstance(outcome, Failure):
+                        failures.append(outcome)
+                        log.error("%s", outcome.message())
+                        continue
                     written += 1
-            if fmt == "json":
-                data = records[0] if len(records) == 1 and not several else records
-                stream.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+                    if fmt == "json":
+                        records.append(outcome.to_dict())
+                    else:
+                        stream.write(_render(outcome, fmt, several, first=written == 1))
+                        stream.flush()
+                if fmt == "json":  # always an array: its shape never depends on the count
+                    stream.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
+                if output is not None and written == 0:
+                    raise _NothingWritten
+        except _NothingWritten:
+            log.warning("no document succeeded; %s left as it was", output)
     if failures:
         log.warning("%d document(s) failed", len(failures))
         raise typer.Exit(EXIT_FAILED_DOCUMENTS)
+
+
+def _check_output(output: Path | None, encoding: str) -> None:
+    """Usage errors found before any work: an output path that is a folder, an unknown
+    input encoding."""
+    if output is not None and output.is_dir():
+        raise ConfigError(f"-o {output} is a folder; give a file name")
+    _check_encoding(encoding)
+
+
+def _check_encoding(encoding: str) -> None:
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise ConfigError(f"--encoding {encoding!r} is not a known encoding") from None
+
+
+class _NothingWritten(Exception):
+    """Raised inside an output file's atomic write to discard it: no document succeeded,
+    and an earlier run's output must not be replaced by an empty one."""
 
 
 def _render(result: Result, fmt: str, several: bool, first: bool) -> str:
@@ -529,17 +587,24 @@ def _errors_mapped(
         if debug:
             raise
         log.error("%s", exc)
-        raise typer.Exit(_EXIT_CODES.get(type(exc), EXIT_FAILED_DOCUMENTS)) from None
+        code = next((code for kind, code in _EXIT_CODES if isinstance(exc, kind)), EXIT_FAILED_DOCUMENTS)
+        raise typer.Exit(code) from None
     except KeyboardInterrupt:
         log.error("interrupted")
         raise typer.Exit(EXIT_INTERRUPTED) from None
     except (typer.Exit, typer.Abort):
         raise
+    except OSError as exc:
+        if debug:
+            raise
+        where = f" {exc.filename}" if exc.filename else ""
+        log.error("cannot write or read%s: %s", where, exc.strerror or exc)
+        raise typer.Exit(EXIT_INTERNAL) from None
     except Exception as exc:
         if debug:
             raise
         log.error("internal error: %s: %s (run with --debug for the traceback)", type(exc).__name__, exc)
-        raise typer.Exit(EXIT_FAILED_DOCUMENTS) from None
+        raise typer.Exit(EXIT_INTERNAL) from None
 
 
 class _TextFormatter(logging.Formatter):

@@ -120,7 +120,13 @@ class PipelineConfig:
     def from_file(cls, path: str | Path | None, **overrides: Any) -> PipelineConfig:
         """Defaults, then the TOML file at ``path`` (if any), then ``overrides`` whose value
         is not ``None`` (unset flags)."""
-        base = cls(**load_config(path)) if path is not None else cls()
+        if path is None:
+            return cls().with_overrides(**overrides)
+        try:
+            base = cls(**load_config(path))
+        except ConfigError as exc:
+            message = str(exc)
+            raise ConfigError(message if message.startswith(f"{path}:") else f"{path}: {message}") from None
         return base.with_overrides(**overrides)
 
     def with_overrides(self, **overrides: Any) -> PipelineConfig:
@@ -150,7 +156,10 @@ def load_config(path: str | Path) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for section, table in data.items():
         keys = _TOML_KEYS.get(section)
-        if keys is None or not isinstance(table, Mapping):
+        if not isinstance(table, Mapping):
+            where = f"one of [{'], ['.join(_TOML_KEYS)}]"
+            raise ConfigError(f"{path}: top-level key {section!r} belongs in a section ({where})")
+        if keys is None:
             raise ConfigError(f"{path}: unknown section [{section}] (known: {', '.join(_TOML_KEYS)})")
         for key, value in table.items():
             if key not in keys:

@@ -2,8 +2,13 @@
 
 Readers never raise for a bad document: they yield a :class:`Failure` naming the input and
 the problem in its place, so one bad file or JSONL line never costs the others. JSONL is
-read line by line, never whole. Files are written atomically: a temporary file in the
-target folder, flushed and fsynced, then renamed over the target.
+read line by line, never whole. Only regular files are read (a FIFO would block, a device
+never ends), and none larger than a limit, checked before reading. Names and ids that are
+not valid Unicode (file names with undecodable bytes, escaped lone surrogates in JSON) are
+made printable with backslash escapes, so that every name can be written as UTF-8.
+
+Files are written atomically: a temporary file in the target folder, flushed and fsynced,
+then renamed over the target.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import codecs
 import json
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -24,10 +30,13 @@ from .types import Document, Failure
 
 __all__ = [
     "INPUT_FORMATS",
+    "MAX_INPUT_BYTES",
     "TEMP_SUFFIX",
     "atomic_output",
     "decode_text",
+    "normalize_newlines",
     "parse_jsonl_line",
+    "printable",
     "read_documents",
 ]
 
@@ -35,7 +44,29 @@ INPUT_FORMATS = ("auto", "text", "jsonl")
 TEMP_SUFFIX = ".it2en-tmp"
 """Suffix of atomic_output's temporary files (hidden, next to their target)."""
 STDIN = "-"
-_SNIFF = 8192
+MAX_INPUT_BYTES = 256 * 1024 * 1024
+"""Largest input file read (a JSONL file is read line by line and may be larger; no line
+may be): far beyond any document, and a sparse or runaway file is refused unread."""
+
+
+def printable(text: str) -> str:
+    """``text`` with what cannot be written as UTF-8 (lone surrogates: the undecodable
+    bytes of a file name, an escaped surrogate in JSON) as backslash escapes; other text
+    unchanged. Undecodable file-name bytes show as ``\\xff``."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # surrogates that are not escaped bytes
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def normalize_newlines(text: str) -> str:
+    """``\r\n`` and lone ``\r`` as ``\n``."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def read_documents(
@@ -44,26 +75,22 @@ def read_documents(
     input_format: str = "auto",
     encoding: str = "utf-8",
     stdin: BinaryIO | None = None,
+    max_bytes: int = MAX_INPUT_BYTES,
 ) -> Iterator[Document | Failure]:
     """Documents from files (``.txt``/``.md``/``.jsonl``) or ``-`` (standard input), in order.
 
-    ``input_format`` ``auto`` reads ``*.jsonl`` as JSONL and everything else as text.
+    ``input_format`` ``auto`` reads ``*.jsonl`` (any case) as JSONL and everything else as
+    text. A text file or a JSONL line over ``max_bytes`` is a failure, found before reading.
     """
     for item in inputs:
         name = str(item)
         is_stdin = name == STDIN
-        origin = "<stdin>" if is_stdin else name
+        origin = "<stdin>" if is_stdin else printable(name)
         fmt = input_format
         if fmt == "auto":
             fmt = "jsonl" if name.lower().endswith(".jsonl") else "text"
         try:
-            if is_stdin:
-                stream = stdin if stdin is not None else sys.stdin.buffer
-            else:
-                path = Path(name)
-                if path.is_dir():
-                    raise InputError("is a directory, expected a .txt, .md or .jsonl file")
-                stream = path.open("rb")
+            stream = (stdin or sys.stdin.buffer) if is_stdin else _open_regular(Path(name), fmt, max_bytes)
         except InputError as exc:
             yield Failure(None, origin, str(exc))
             continue
@@ -72,29 +99,82 @@ def read_documents(
             continue
         try:
             if fmt == "jsonl":
-                stem = "stdin" if is_stdin else Path(name).stem
-                yield from _read_jsonl(stream, origin, stem, encoding)
+                stem = "stdin" if is_stdin else printable(Path(name).stem)
+                yield from _read_jsonl(stream, origin, stem, encoding, max_bytes)
             else:
-                yield _read_text(stream, origin, is_stdin, encoding)
+                yield _read_text(stream, origin, is_stdin, encoding, max_bytes)
         finally:
             if not is_stdin:
                 stream.close()
 
 
-def _read_text(stream: BinaryIO, origin: str, is_stdin: bool, encoding: str) -> Document | Failure:
+def _open_regular(path: Path, fmt: str, max_bytes: int) -> BinaryIO:
+    """``path`` opened for reading, if it is a regular file (after symlinks) of at most
+    ``max_bytes`` (text only; JSONL lines are checked one by one). Opened without
+    blocking and checked on the open descriptor, so a FIFO can never block the run."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))  # OSError: missing, loop
     try:
-        text = decode_text(stream.read(), encoding)
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise InputError("is a directory, expected a .txt, .md or .jsonl file")
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(
+                "not a regular file (a pipe, socket or device), expected a .txt, .md or .jsonl file"
+            )
+        if fmt != "jsonl" and info.st_size > max_bytes:
+            raise InputError(f"file of {info.st_size:,} bytes exceeds the input limit of {max_bytes:,} bytes")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _read_text(
+    stream: BinaryIO, origin: str, is_stdin: bool, encoding: str, max_bytes: int
+) -> Document | Failure:
+    try:
+        data = stream.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise InputError(f"input exceeds the limit of {max_bytes:,} bytes")
+        text = decode_text(data, encoding)
     except InputError as exc:
         return Failure(None, origin, str(exc))
     except OSError as exc:
         return Failure(None, origin, f"cannot read ({exc.strerror or exc})")
-    doc_id = content_id(text) if is_stdin else Path(origin).stem
+    doc_id = content_id(text) if is_stdin else printable(Path(origin).stem)
     return Document(id=doc_id, text=text, origin=origin)
 
 
-def _read_jsonl(stream: BinaryIO, origin: str, stem: str, encoding: str) -> Iterator[Document | Failure]:
-    for number, raw in enumerate(stream, start=1):
+def _lines(stream: BinaryIO, max_bytes: int) -> Iterator[bytes | None]:
+    """The lines of ``stream`` ended by ``\\n``, ``\\r\\n`` or a lone ``\\r``, read in
+    bounded pieces; ``None`` in place of a line longer than ``max_bytes``."""
+    pending = b""
+    dropped = False  # the line in progress was too long and is being skipped
+    while chunk := stream.read(1 << 16):
+        data = pending + chunk
+        held = b"\r" if data.endswith(b"\r") else b""  # may be the first half of \r\n
+        *complete, pending = (
+            data[: len(data) - len(held)].replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
+        )
+        for line in complete:
+            yield None if dropped or len(line) > max_bytes else line
+            dropped = False
+        if len(pending) > max_bytes:
+            dropped, pending = True, b""
+        pending += held
+    if pending.rstrip(b"\r") or dropped:
+        yield None if dropped else pending.rstrip(b"\r")
+
+
+def _read_jsonl(
+    stream: BinaryIO, origin: str, stem: str, encoding: str, max_bytes: int
+) -> Iterator[Document | Failure]:
+    for number, raw in enumerate(_lines(stream, max_bytes), start=1):
         where = f"{origin}:{number}"
+        if raw is None:
+            yield Failure(None, where, f"line exceeds the input limit of {max_bytes:,} bytes")
+            continue
         if not raw.strip():
             continue
         try:
@@ -118,12 +198,17 @@ def parse_jsonl_line(line: str, where: str, fallback_id: str) -> Document | Fail
         return Failure(None, where, 'expected a JSON object {"id": ..., "text": ...}')
     raw_id = record.get("id")
     usable_id = isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool) and str(raw_id)
-    doc_id = str(raw_id) if usable_id else fallback_id
+    doc_id = printable(str(raw_id)) if usable_id else fallback_id
     text = record.get("text")
     if not isinstance(text, str):
         got = "missing" if text is None else f"a {type(text).__name__}"
         return Failure(doc_id, where, f'"text" must be a string, got {got}')
-    return Document(id=doc_id, text=text, origin=where)
+    if printable(text) != text:
+        position = next(i for i, c in enumerate(text) if "\ud800" <= c <= "\udfff")
+        return Failure(
+            doc_id, where, f'"text" is not valid Unicode (a lone surrogate at character {position})'
+        )
+    return Document(id=doc_id, text=normalize_newlines(text), origin=where)
 
 
 def decode_text(data: bytes, encoding: str = "utf-8") -> str:
@@ -140,7 +225,7 @@ def decode_text(data: bytes, encoding: str = "utf-8") -> str:
         codec = "utf-16"
     elif data.startswith(codecs.BOM_UTF8) and codec == "utf-8":
         codec = "utf-8-sig"
-    elif b"\x00" in data[:_SNIFF] and not codec.startswith(("utf-16", "utf-32")):
+    elif b"\x00" in data and not codec.startswith(("utf-16", "utf-32")):
         raise InputError("binary file (contains NUL bytes), expected text")
     try:
         text = data.decode(codec)
@@ -148,7 +233,7 @@ def decode_text(data: bytes, encoding: str = "utf-8") -> str:
         raise InputError(
             f"not valid {encoding} at byte {exc.start} (use --encoding to read another encoding)"
         ) from None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return normalize_newlines(text)
 
 
 def _umask() -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -170,13 +171,19 @@ def from_pretrained(
     ``from_pretrained``. Any failure becomes one :class:`ModelLoadError` line."""
     offline = is_offline(offline)
     tried: list[str] = []
-    source, local = _locate(name, models_dir, tried)
+    try:
+        source, local = _locate(name, models_dir, tried)
+    except FileNotFoundError as exc:
+        raise ModelLoadError(f"{role} model {name!r}: {exc}") from None
     kwargs: dict[str, Any] = {"trust_remote_code": False}
     if not local:
         kwargs["local_files_only"] = offline
         tried.append("the Hugging Face cache (offline)" if offline else "the Hugging Face hub and its cache")
     try:
-        return load(source, kwargs), source
+        with warnings.catch_warnings():
+            # MarianTokenizer's hint about an optional package: the library never prints.
+            warnings.filterwarnings("ignore", message="Recommended: pip install sacremoses")
+            return load(source, kwargs), source
     except Exception as exc:  # transformers raises OSError, ValueError, HTTP errors...
         log.debug("loading %s from %s failed", role, source, exc_info=True)
         raise ModelLoadError(_not_found(role, name, tried, offline, exc)) from exc
@@ -190,7 +197,8 @@ def _locate(name: str, models_dir: str | Path, tried: list[str]) -> tuple[str, b
         return str(path), True
     tried.append(f"folder {path}")
     if name.startswith((".", "/", "~")) or path.is_absolute():
-        return str(path), True  # clearly meant as a path; loading it fails with `tried`
+        # Clearly meant as a path: never a hub id, never a request to the hub.
+        raise FileNotFoundError(f"folder {path} does not exist")
     stored = store_folder(models_dir, name)
     if stored.is_dir():
         tried.append(f"folder {stored} (exists)")

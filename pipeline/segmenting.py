@@ -18,7 +18,7 @@ Three levels, each keeping offsets into the original text:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import sentencex
@@ -54,6 +54,10 @@ class _Line:
     end: int
     paragraph: int
     kind: SegmentKind
+
+
+SPLIT_WINDOW = 20_000
+"""Characters handed to the sentence splitter at once (see :func:`_boundaries`)."""
 
 
 def segment_document(
@@ -120,8 +124,7 @@ def _lines(text: str) -> list[_Line]:
 def split_sentences(text: str, language: str = "it") -> list[tuple[int, int]]:
     """Sentence spans of ``text`` as ``(start, end)``, surrounding whitespace excluded."""
     spans: list[tuple[int, int]] = []
-    for boundary in sentencex.get_sentence_boundaries(language, text):
-        start, end = boundary["start_index"], boundary["end_index"]
+    for start, end in _boundaries(text, language):
         chunk = text[start:end]
         stripped = chunk.strip()
         if not stripped:
@@ -133,6 +136,31 @@ def split_sentences(text: str, language: str = "it") -> list[tuple[int, int]]:
         else:
             spans.append((start, end))
     return _cover(text, spans)
+
+
+def _boundaries(text: str, language: str, window: int = SPLIT_WINDOW) -> Iterator[tuple[int, int]]:
+    """sentencex's sentence boundaries of ``text``, found ``window`` characters at a time:
+    its time grows with the square of the text it is given, and a 5 MB single-line file
+    must not take hours. Each window's last sentence may run on, so the next window starts
+    there; a window holding one sentence only is cut at its last space."""
+    position = 0
+    while position < len(text):
+        stop = min(len(text), position + window)
+        found = [
+            (position + b["start_index"], position + b["end_index"])
+            for b in sentencex.get_sentence_boundaries(language, text[position:stop])
+        ]
+        if stop == len(text):
+            yield from found
+            return
+        if len(found) > 1:
+            yield from found[:-1]
+            position = found[-1][0]
+            continue
+        cut = text.rfind(" ", position + 1, stop)
+        cut = stop if cut <= position else cut
+        yield position, cut
+        position = cut
 
 
 def _continues(sentence: str) -> bool:
@@ -189,20 +217,7 @@ def split_long(text: str, count_tokens: TokenCounter, max_tokens: int) -> list[t
         or (k + 1 < len(units) and text[units[k + 1][0] : units[k + 1][1]] in _DASHES)
         for k, (_, e) in enumerate(units)
     ]
-    capacity = max_tokens - overhead
-    # best[j]: lowest penalty to cut units[:j] into windows; back[j]: where its last one starts.
-    best = [0.0] + [float("inf")] * len(units)
-    back = [0] * (len(units) + 1)
-    for j in range(1, len(units) + 1):
-        used = 0
-        for i in range(j - 1, -1, -1):
-            used += costs[i]
-            if used > capacity and i < j - 1:
-                break
-            bad_cut = 0.0 if j == len(units) or clause_end[j - 1] else _BAD_CUT
-            penalty = best[i] + _WINDOW + bad_cut + ((capacity - used) / capacity) ** 2
-            if penalty < best[j]:
-                best[j], back[j] = penalty, i
+    back = _cut_points(costs, clause_end, max_tokens - overhead)
     windows: list[tuple[int, int]] = []
     j = len(units)
     while j > 0:
@@ -216,6 +231,31 @@ def split_long(text: str, count_tokens: TokenCounter, max_tokens: int) -> list[t
     for (s, e), count in zip(windows, count_tokens([text[s:e] for s, e in windows]), strict=True):
         out.extend([(s, e)] if count <= max_tokens else _fit(text, s, e, count_tokens, max_tokens))
     return out
+
+
+def _cut_points(costs: Sequence[int], clause_end: Sequence[bool], capacity: int) -> list[int]:
+    """Where each window starts in the best cutting of units of ``costs`` into windows of
+    at most ``capacity``: ``back[j]`` is the start of the window that ends before unit j.
+
+    Dynamic programming over unit ends, each step vectorised over the window's possible
+    starts (found by bisection on the running cost), so the time grows with the units
+    times the units per window, in numpy rather than Python.
+    """
+    import numpy as np
+
+    prefix = np.concatenate([[0], np.cumsum(np.asarray(costs, dtype=np.int64))])
+    best = np.full(len(costs) + 1, np.inf)
+    best[0] = 0.0
+    back = [0] * (len(costs) + 1)
+    for j in range(1, len(costs) + 1):
+        # Starts i whose window units[i:j] fits; a unit too big alone still gets its own.
+        first = min(int(np.searchsorted(prefix, prefix[j] - capacity, side="left")), j - 1)
+        used = prefix[j] - prefix[first:j]
+        bad_cut = 0.0 if j == len(costs) or clause_end[j - 1] else _BAD_CUT
+        penalty = best[first:j] + _WINDOW + bad_cut + ((capacity - used) / capacity) ** 2
+        last = len(penalty) - 1 - int(np.argmin(penalty[::-1]))  # ties: the latest start
+        best[j], back[j] = penalty[last], first + last
+    return back
 
 
 def _fit(

@@ -52,6 +52,7 @@ LENGTH_RATIO = 1.1
 SUMMARY_TOKENS = 90
 SUMMARY_WORDS = 60  # about SUMMARY_TOKENS tokens of Italian-like text
 BATCH = 32
+LONG_LINE = 5_000_000  # bytes: a feed that arrives as one line
 
 
 def translation_length(longest: int) -> int:
@@ -283,7 +284,34 @@ def method_ct2_raw(args: dict[str, Any]) -> dict[str, Any]:
     return {"seconds": time.perf_counter() - start}
 
 
-METHODS = {"hf": method_hf, "it2en": method_it2en, "ct2_raw": method_ct2_raw, "pipeline": method_pipeline}
+def method_long_line(args: dict[str, Any]) -> dict[str, Any]:
+    """Segmenting one line of ``args["bytes"]`` bytes (a feed without line breaks) with the
+    translator's tokenizer and input limit: sentence splitting and long-sentence cutting,
+    no model."""
+    from transformers import AutoTokenizer
+
+    from pipeline.engine import count_tokens
+    from pipeline.segmenting import segment_document
+
+    tokenizer = AutoTokenizer.from_pretrained(args["model"])
+    corpus = CORPUS.read_text(encoding="utf-8").replace("\n", " ")
+    text = (corpus + " ") * (args["bytes"] // len(corpus.encode()) + 1)
+    text = text[: len(text.encode()[: args["bytes"]].decode(errors="ignore"))]
+    start = time.perf_counter()
+    segments = segment_document(text, lambda texts: count_tokens(tokenizer, texts), 512)
+    seconds = time.perf_counter() - start
+    if " ".join(s.text for s in segments).split() != text.split():
+        raise SystemExit("long line: segments do not cover the text")
+    return {"seconds": seconds, "segments": len(segments), "bytes": len(text.encode())}
+
+
+METHODS = {
+    "hf": method_hf,
+    "it2en": method_it2en,
+    "ct2_raw": method_ct2_raw,
+    "pipeline": method_pipeline,
+    "long_line": method_long_line,
+}
 
 
 def child(spec_path: str) -> None:
@@ -414,6 +442,10 @@ def main() -> None:
         for name, backend in backends.items()
     }
 
+    long_line = run(
+        work, "long-line", {**common, "method": "long_line", "model": str(translator), "bytes": LONG_LINE}
+    )
+
     for row in rows.values():
         row["sentences_per_s"] = row.get("n", n_sent) / row["seconds"]
     naive = rows["transformers, one sentence at a time (naive)"]["sentences_per_s"]
@@ -448,8 +480,13 @@ def main() -> None:
             f"  {name}: {row['seconds'] / n_docs:.2f} s/doc ({row['segments']} segments), "
             f"peak RSS {row['peak_rss_mb']:.0f} MB"
         )
+    print(
+        f"one {long_line['bytes'] / 1e6:.1f} MB line segmented in {long_line['seconds']:.1f} s "
+        f"({long_line['segments']} segments of at most 512 tokens)"
+    )
     raw = rows[raw_name]["seconds"]
     results = {
+        "long_line": long_line,
         "speedup_translation": ct2_rate / naive,
         "speedup_summarization": per_doc_naive / per_doc_it2en,
         "overhead_vs_raw_ct2": rows["it2en default (CTranslate2 int8)"]["seconds"] / raw - 1,

@@ -128,8 +128,14 @@ def explain(torch_engine: Any, ct2_engine: Any, text: str, expected: list[int], 
     softmax; ``stopping``: transformers' early_stopping=False heuristic against
     CTranslate2's patience."""
     # A diagnostic script: the engines' settings are swapped in place and put back.
+    # CTranslate2 re-runs first: they are the cheap ones.
     settings, search = torch_engine._generation_config, ct2_engine._search
     try:
+        for patience in (1.0, 2.0, 3.0, 4.0, 8.0):
+            if patience != search.options["patience"]:
+                ct2_engine._search = replace(search, options={**search.options, "patience": patience})
+                if ct2_engine.generate_tokens([text])[0] == expected:
+                    return "stopping"
         for name, change in (
             ("renormalize_logits", {"renormalize_logits": True}),
             ("stopping", {"early_stopping": True}),
@@ -142,12 +148,6 @@ def explain(torch_engine: Any, ct2_engine: Any, text: str, expected: list[int], 
             torch_engine._generation_config = variant
             if torch_engine.generate_tokens([text])[0] == got:
                 return name
-        torch_engine._generation_config = settings
-        for patience in (1.0, 2.0, 3.0):
-            if patience != search.options["patience"]:
-                ct2_engine._search = replace(search, options={**search.options, "patience": patience})
-                if ct2_engine.generate_tokens([text])[0] == expected:
-                    return "stopping"
     finally:
         torch_engine._generation_config, ct2_engine._search = settings, search
     return None

@@ -266,3 +266,64 @@ def test_cli_exit_codes_report_and_json_logs(model_flags, tmp_path):
     assert dry.exit_code == 0 and dry.stdout == f"new\tvuoto\t{inbox / 'vuoto.txt'}\n"
     bad = runner.invoke(app, [*args, "--formats", "md"])
     assert bad.exit_code == 2
+
+
+def test_hostile_inputs_cost_one_error_each_and_never_stop_the_feed(config, tmp_path):
+    """A FIFO, a symlink loop, a device, a name that is not UTF-8 and an id with a lone
+    surrogate: one error line each, every other document processed, now and next run;
+    upper-case suffixes read; the output folder inside the inbox never read back."""
+    inbox = make_inbox(tmp_path / "in", 2)
+    (inbox / "A.TXT").write_text(SENTENCES[0], encoding="utf-8")
+    (inbox / "b.Md").write_text(SENTENCES[1], encoding="utf-8")
+    os.mkfifo(inbox / "fifo.txt")
+    (inbox / "loop.txt").symlink_to(inbox / "loop.txt")
+    (inbox / "zero.txt").symlink_to("/dev/zero")
+    with open(os.fsencode(str(inbox)) + b"/bad\xff\xfename.txt", "wb") as stream:
+        stream.write(SENTENCES[2].encode())
+    (inbox / "feed.jsonl").write_text(
+        '{"id": "\\udc80bad", "text": "Il lunedì è chiuso."}\n', encoding="utf-8"
+    )
+    out = inbox / "results"  # inside the inbox, with Markdown outputs that match *.md
+    options = BatchOptions(out_dir=out, formats=("json", "md"), globs=("*.txt", "*.md", "*.jsonl"))
+    for run in range(2):
+        report = run_batch(Pipeline(config), [str(inbox)], options)
+        assert (report.processed, report.failed) == ((6, 3) if run == 0 else (0, 3))
+        assert report.skipped == (0 if run == 0 else 6)
+        errors = [
+            json.loads(line) for line in (out / "errors.jsonl").read_text(encoding="utf-8").splitlines()
+        ]
+        assert sorted(Path(e["input"]).name for e in errors) == ["fifo.txt", "loop.txt", "zero.txt"]
+    records = outputs(out)
+    assert {r["id"] for r in records.values()} == {
+        "archivio/doc000",
+        "doc001",
+        "A",
+        "b",
+        "bad\\xff\\xfename",
+        "\\x80bad",
+    }
+    assert not (out / "results").exists() and not any(n.startswith("results_") for n in records)
+
+
+@pytest.mark.parametrize("cut", ["inside a character", "ascii"])
+def test_a_manifest_line_cut_by_a_crash_is_ignored_and_never_extended(config, tmp_path, cut):
+    inbox = make_inbox(tmp_path / "in", 3)
+    (inbox / "zz").mkdir()
+    (inbox / "zz" / "perché.txt").write_text(SENTENCES[3], encoding="utf-8")  # walked last
+    out = tmp_path / "out"
+    options = BatchOptions(out_dir=out)
+    assert run_batch(Pipeline(config), [str(inbox)], options).processed == 4
+    manifest = out / ".it2en" / "manifest.jsonl"
+    data = manifest.read_bytes()
+    last = data.rstrip(b"\n").rsplit(b"\n", 1)[1]
+    if cut == "ascii":
+        data = data[: len(data) - 10]
+    else:  # cut between the two bytes of an é in the last line (its id or input path)
+        data = data[: len(data) - len(last) - 1 + last.index("é".encode()) + 1]
+    manifest.write_bytes(data)
+    (inbox / "nuovo.txt").write_text(SENTENCES[4], encoding="utf-8")
+    report = run_batch(Pipeline(config), [str(inbox)], options)
+    assert (report.processed, report.skipped, report.failed) == (2, 3, 0)  # the new one, the lost one
+    lines = manifest.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 5 and all(json.loads(line) for line in lines)
+    assert run_batch(Pipeline(config), [str(inbox)], options).processed == 0

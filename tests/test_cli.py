@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -62,7 +64,7 @@ def test_output_file_format_follows_its_suffix(model_flags, tmp_path):
     result = run("summarize", doc, *model_flags, "-o", out, "--no-italian-summary")
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
-    record = json.loads(out.read_text(encoding="utf-8"))
+    [record] = json.loads(out.read_text(encoding="utf-8"))  # an array, even of one
     assert record["summary_it"] is None and record["summary"] == FIRST
     assert [p.name for p in out.parent.iterdir()] == ["breve.json"]  # no temp files left
 
@@ -226,3 +228,74 @@ def test_subprocess_run_writes_results_to_stdout_and_nothing_else(model_flags, t
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""  # quiet in pipes: no progress bars, no library chatter
     assert json.loads(proc.stdout)["summary"] == FIRST  # JSONL is the default in a pipe
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".json"])
+def test_a_run_where_every_document_fails_leaves_the_earlier_output_alone(translate_flags, tmp_path, suffix):
+    doc = tmp_path / "doc.txt"
+    doc.write_text(FIRST, encoding="utf-8")
+    out = tmp_path / f"doc.en{suffix}"
+    assert run("translate", doc, *translate_flags, "-o", out).exit_code == 0
+    before = out.read_bytes()
+    assert FIRST in before.decode("utf-8")
+    doc.write_text("", encoding="utf-8")
+    result = run("translate", doc, *translate_flags, "-o", out)
+    assert result.exit_code == 1 and "document is empty" in result.stderr
+    assert out.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["doc.txt", out.name]
+    )
+
+
+def test_an_environment_failure_in_batch_has_its_own_exit_code_and_an_end_line(translate_flags, tmp_path):
+    doc = tmp_path / "doc.txt"
+    doc.write_text(FIRST, encoding="utf-8")
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    result = run("batch", doc, "--out", blocker / "out", "--translate-only", *translate_flags)
+    assert result.exit_code == 5, result.output
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1].startswith("it2en: error: cannot write or read") and str(blocker) in lines[-1]
+    assert any(line.startswith("it2en: info: batch (crashed): 0 processed") for line in lines)
+
+
+def test_a_model_path_that_does_not_exist_is_reported_at_once(translate_flags, tmp_path):
+    doc = tmp_path / "doc.txt"
+    doc.write_text(FIRST, encoding="utf-8")
+    for missing in (str(tmp_path / "nope"), "./nope", "~/nope-it2en"):
+        result = run("translate", doc, *translate_flags, "--translator", missing)
+        assert result.exit_code == 3
+        assert "does not exist" in result.stderr and "Repo id" not in result.stderr, result.stderr
+
+
+def test_bad_output_and_encoding_are_usage_errors_before_any_work(translate_flags, tmp_path):
+    doc = tmp_path / "doc.txt"
+    doc.write_text(FIRST, encoding="utf-8")
+    result = run("translate", doc, *translate_flags, "-o", tmp_path)
+    assert result.exit_code == 2 and "is a folder" in result.stderr
+    for target in (["-o", tmp_path / "x.txt"], ["batch", "--out", tmp_path / "x", "--translate-only"]):
+        command = ["translate", *target] if target[0] == "-o" else target
+        result = run(*command[:1], doc, *command[1:], *translate_flags, "--encoding", "nope")
+        assert result.exit_code == 2, result.output
+        assert "--encoding 'nope' is not a known encoding" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["doc.txt"]
+
+
+def test_sigterm_leaves_no_temporary_file_and_exits_143(model_flags, tmp_path):
+    docs = tmp_path / "docs.jsonl"
+    docs.write_text(
+        "".join(json.dumps({"id": i, "text": BREVE}) + "\n" for i in range(200)), encoding="utf-8"
+    )
+    out = tmp_path / "out" / "all.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "summarize", str(docs), "-o", str(out), *model_flags],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_env_without_hub(tmp_path),
+    )
+    deadline = time.monotonic() + 120
+    while not list(out.parent.glob(".*")) and proc.poll() is None:  # the temporary copy
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=120) == 143
+    assert list(out.parent.iterdir()) == []

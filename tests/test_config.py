@@ -43,13 +43,15 @@ def test_flags_override_file_and_file_overrides_defaults(tmp_path):
         ("[runtime]\ndevice = 'gpu'\n", "device must be auto|cpu|cuda|cuda:N"),
         ("[runtime]\nprecision = 'int4'\n", "precision must be one of"),
         ("not toml [", "invalid TOML"),
+        ("num_beams = 2\n", "top-level key 'num_beams' belongs in a section"),
     ],
 )
 def test_bad_config_files_name_the_problem(tmp_path, content, message):
     path = tmp_path / "bad.toml"
     path.write_text(content)
-    with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("|", r"\|")):
+    with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("|", r"\|")) as caught:
         PipelineConfig.from_file(path)
+    assert str(caught.value).startswith(f"{path}: ")  # range errors too name the file
 
 
 def test_missing_config_file(tmp_path):

@@ -232,7 +232,7 @@ def test_summarize_loads_the_default_hub_ids_from_an_offline_cache(tiny_models, 
         timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
-    record = json.loads(proc.stdout)
+    [record] = json.loads(proc.stdout)  # --format json: an array, even of one
     assert record["translation"] == doc.read_text(encoding="utf-8")  # the copy model
     assert record["summary"] == SENTENCES[0] and record["summary_it"] == SENTENCES[0]
     assert record["models"]["summarizer"] == "sshleifer/distilbart-cnn-12-6"

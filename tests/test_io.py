@@ -76,3 +76,73 @@ def test_atomic_output_leaves_no_partial_file(tmp_path):
     with atomic_output(target) as stream:
         stream.write("new")
     assert target.read_text() == "new"
+
+
+# -- hostile files and names: one Failure each, never a crash, a hang or a huge read --------
+
+
+def _read_in_thread(paths: list[str], **kwargs) -> list[Document | Failure]:
+    """read_documents in a thread, failing the test instead of hanging it."""
+    import threading
+
+    out: list[Document | Failure] = []
+    thread = threading.Thread(target=lambda: out.extend(read_documents(paths, **kwargs)), daemon=True)
+    thread.start()
+    thread.join(timeout=20)
+    assert not thread.is_alive(), "reading blocked"
+    return out
+
+
+def test_pipes_devices_and_symlink_loops_are_refused_without_blocking(tmp_path):
+    import os
+
+    os.mkfifo(tmp_path / "fifo.txt")
+    (tmp_path / "zero.txt").symlink_to("/dev/zero")
+    (tmp_path / "loop.txt").symlink_to(tmp_path / "loop.txt")
+    (tmp_path / "ok.txt").write_text("Va bene.", encoding="utf-8")
+    names = ["fifo.txt", "zero.txt", "loop.txt", "ok.txt"]
+    docs = _read_in_thread([str(tmp_path / n) for n in names])
+    assert [type(d).__name__ for d in docs] == ["Failure", "Failure", "Failure", "Document"]
+    assert "not a regular file" in docs[0].reason and "not a regular file" in docs[1].reason
+    assert "cannot open" in docs[2].reason and docs[3].text == "Va bene."
+
+
+def test_files_over_the_limit_are_refused_before_reading(tmp_path):
+    sparse = tmp_path / "sparse.txt"
+    with sparse.open("wb") as stream:
+        stream.truncate(3 * 1024**3)  # 3 GB of nothing: refused by its size, never read
+    jsonl = tmp_path / "lines.jsonl"
+    jsonl.write_text(json.dumps({"id": "big", "text": "x" * 500}) + "\n" + '{"id": "ok", "text": "Sì."}\n')
+    docs = list(read_documents([str(sparse), str(jsonl)], max_bytes=200))
+    assert "exceeds the input limit" in docs[0].reason and "3,221,225,472 bytes" in docs[0].reason
+    assert docs[1].origin.endswith("lines.jsonl:1") and "line exceeds" in docs[1].reason
+    assert docs[2] == Document("ok", "Sì.", f"{jsonl}:2")
+
+
+def test_a_nul_byte_anywhere_is_binary():
+    with pytest.raises(InputError, match="binary file"):
+        decode_text(b"a" * 20_000 + b"\x00")
+
+
+def test_jsonl_line_endings_and_newlines_in_text_are_normalised(tmp_path):
+    path = tmp_path / "mac.jsonl"
+    path.write_bytes(b'{"id": "a", "text": "Uno\\r\\ndue\\rtre"}\r{"id": "b", "text": "Quattro."}\r')
+    docs = list(read_documents([str(path)]))
+    assert docs == [Document("a", "Uno\ndue\ntre", f"{path}:1"), Document("b", "Quattro.", f"{path}:2")]
+
+
+def test_names_and_ids_that_are_not_unicode_are_escaped_and_bad_text_fails(tmp_path):
+    import os
+
+    raw = os.fsencode(str(tmp_path)) + b"/bad\xff\xfename.txt"
+    with open(raw, "wb") as stream:
+        stream.write(b"Testo.")
+    path = os.fsdecode(raw)
+    jsonl = tmp_path / "ids.jsonl"
+    jsonl.write_text('{"id": "\\udc80bad", "text": "Uno."}\n{"id": "x", "text": "rotto \\ud800"}\n')
+    docs = list(read_documents([path, str(jsonl)]))
+    assert docs[0].id == "bad\\xff\\xfename" and docs[0].origin.endswith("/bad\\xff\\xfename.txt")
+    assert docs[1].id == "\\x80bad" and docs[1].text == "Uno."
+    assert isinstance(docs[2], Failure) and "lone surrogate at character 6" in docs[2].reason
+    for doc in docs:  # every name can be written as UTF-8 (errors.jsonl, manifest, stdout)
+        json.dumps(doc.to_dict() if isinstance(doc, Failure) else doc.id, ensure_ascii=False).encode()

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from pipeline.pipeline import reassemble
 from pipeline.segmenting import segment_document, split_long, split_sentences
+
+CORPUS = Path(__file__).resolve().parent.parent / "scripts" / "data" / "corpus_it.txt"
 
 
 def count_words(texts):
@@ -146,3 +150,18 @@ def test_single_overlong_word_is_cut_into_character_windows():
     pieces = [f"inizio {word} fine"[s:e] for s, e in spans]
     assert all(count_chars([p])[0] <= 20 for p in pieces)
     assert "".join(pieces).replace(" ", "") == f"inizio{word}fine"
+
+
+def test_long_lines_are_split_in_windows_with_the_same_sentences():
+    """sentencex's time grows with the square of its input, so long lines go to it in
+    windows; the sentences must be those of one whole pass, and nothing may be lost."""
+    import sentencex
+
+    from pipeline.segmenting import _boundaries
+
+    text = " ".join([CORPUS.read_text(encoding="utf-8").replace("\n", " ")] * 4)
+    whole = [(b["start_index"], b["end_index"]) for b in sentencex.get_sentence_boundaries("it", text)]
+    assert list(_boundaries(text, "it", window=2_000)) == whole
+    unpunctuated = " ".join(["parola"] * 5_000)  # one 35,000-character "sentence"
+    spans = list(_boundaries(unpunctuated, "it", window=2_000))
+    assert len(spans) > 10 and "".join(unpunctuated[s:e] for s, e in spans) == unpunctuated
