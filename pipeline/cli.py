@@ -84,28 +84,44 @@ _SUFFIX_FORMATS = {".txt": "text", ".md": "md", ".json": "json", ".jsonl": "json
 # Options shared by every command that runs models, declared once.
 Inputs = Annotated[
     list[str],
-    typer.Argument(help="Italian .txt/.md files, .jsonl files of {id, text}, or - for stdin."),
+    typer.Argument(
+        metavar="INPUT...", help="Italian .txt/.md files, .jsonl files of {id, text}, or - for stdin."
+    ),
 ]
-ConfigOpt = Annotated[Path | None, typer.Option("--config", help="TOML preset (see configs/).")]
-TranslatorOpt = Annotated[str | None, typer.Option(help="Italian→English model: hub id or folder.")]
-SummarizerOpt = Annotated[str | None, typer.Option(help="Summarizer model: hub id or folder.")]
-BackOpt = Annotated[str | None, typer.Option(help="English→Italian model: hub id or folder.")]
-ModelsDirOpt = Annotated[str | None, typer.Option("--models-dir", help="Local model store.")]
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", metavar="FILE", help="TOML preset (see configs/).")
+]
+TranslatorOpt = Annotated[
+    str | None, typer.Option(metavar="MODEL", help="Italian→English model: hub id or folder.")
+]
+SummarizerOpt = Annotated[
+    str | None, typer.Option(metavar="MODEL", help="Summarizer model: hub id or folder.")
+]
+BackOpt = Annotated[
+    str | None, typer.Option(metavar="MODEL", help="English→Italian model: hub id or folder.")
+]
+ModelsDirOpt = Annotated[str | None, typer.Option("--models-dir", metavar="DIR", help="Local model store.")]
 OfflineOpt = Annotated[bool | None, typer.Option("--offline", help="Never use the network.")]
-DeviceOpt = Annotated[str | None, typer.Option(help="auto, cpu, cuda or cuda:N.")]
-PrecisionOpt = Annotated[str | None, typer.Option(help="auto, fp32, fp16, bf16 (half: CUDA only) or int8.")]
+DeviceOpt = Annotated[str | None, typer.Option(metavar="DEVICE", help="auto, cpu, cuda or cuda:N.")]
+PrecisionOpt = Annotated[
+    str | None, typer.Option(metavar="PRECISION", help="auto, fp32, fp16, bf16 (half: CUDA only) or int8.")
+]
 BackendOpt = Annotated[
-    str | None, typer.Option(help="Inference engine: auto (ctranslate2 when installed), torch, ctranslate2.")
+    str | None,
+    typer.Option(
+        metavar="BACKEND", help="Inference engine: auto (ctranslate2 when installed), torch, ctranslate2."
+    ),
 ]
 ThreadsOpt = Annotated[
-    int | None, typer.Option("--threads", help="CPU threads (0: the CPUs this process may use).")
+    int | None, typer.Option("--threads", metavar="N", help="CPU threads (0: the CPUs this process may use).")
 ]
-BeamsOpt = Annotated[int | None, typer.Option("--num-beams", help="Beam width (1 = greedy).")]
+BeamsOpt = Annotated[int | None, typer.Option("--num-beams", metavar="N", help="Beam width (1 = greedy).")]
 BatchOpt = Annotated[
-    int | None, typer.Option("--batch-size", help="Most segments per batch (0: 16 on CPU, 64 on CUDA).")
+    int | None,
+    typer.Option("--batch-size", metavar="N", help="Most segments per batch (0: 16 on CPU, 64 on CUDA)."),
 ]
 TokensOpt = Annotated[
-    int | None, typer.Option("--max-batch-tokens", help="Most padded input tokens per batch.")
+    int | None, typer.Option("--max-batch-tokens", metavar="N", help="Most padded input tokens per batch.")
 ]
 FormatOpt = Annotated[
     OutputFormat | None,
@@ -115,9 +131,11 @@ FormatOpt = Annotated[
         help="Output format [default: by -o suffix; md on a terminal; else jsonl/text].",
     ),
 ]
-OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Output file (default stdout).")]
+OutputOpt = Annotated[
+    Path | None, typer.Option("--output", "-o", metavar="FILE", help="Output file (default stdout).")
+]
 InputFormatOpt = Annotated[InputFormat, typer.Option("--input-format", help="How to read INPUT.")]
-EncodingOpt = Annotated[str, typer.Option(help="Encoding of text inputs.")]
+EncodingOpt = Annotated[str, typer.Option(metavar="ENCODING", help="Encoding of text inputs.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="More log detail on stderr.")]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
@@ -214,18 +232,26 @@ class LogFormat(str, Enum):
 @app.command()
 def batch(
     inputs: Inputs,
-    out: Annotated[Path, typer.Option("--out", help="Output folder (created if missing).")],
+    out: Annotated[Path, typer.Option("--out", metavar="DIR", help="Output folder (created if missing).")],
     glob: Annotated[
         list[str] | None,
-        typer.Option("--glob", help="File pattern taken from folders, repeatable [default: *.txt, *.md]."),
+        typer.Option(
+            "--glob",
+            metavar="PATTERN",
+            help="File pattern taken from folders, repeatable [default: *.txt, *.md].",
+        ),
     ] = None,
-    formats: Annotated[str, typer.Option(help="Files per document: json, or json,md.")] = "json",
+    formats: Annotated[
+        str, typer.Option(metavar="FORMATS", help="Files per document: json, or json,md.")
+    ] = "json",
     translate_only: Annotated[bool, typer.Option("--translate-only", help="Translation alone.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Redo every document, even unchanged ones.")] = False,
     docs_per_chunk: Annotated[
-        int | None, typer.Option("--chunk-docs", help="Documents held and batched together.")
+        int | None, typer.Option("--chunk-docs", metavar="N", help="Documents held and batched together.")
     ] = None,
-    report: Annotated[Path | None, typer.Option(help="Also write the end-of-run counts as JSON.")] = None,
+    report: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="Also write the end-of-run counts as JSON.")
+    ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be processed.")] = False,
     log_format: Annotated[LogFormat, typer.Option(help="stderr log lines as text or JSON.")] = LogFormat.text,
     config: ConfigOpt = None,

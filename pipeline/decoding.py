@@ -136,17 +136,25 @@ class CT2Search:
     from the results."""
     end_tokens: frozenset[str]
     """Tokens that end a hypothesis; removed from the results."""
+    forced_end: bool
+    """Whether transformers ends every hypothesis that reaches the cap with the end token
+    (``forced_eos_token_id``)."""
     cap_forced_end: bool
-    """Whether transformers ends a hypothesis at the length cap with a forced end token
-    (``forced_eos_token_id``): such hypotheses are one token longer for the length penalty."""
+    """``forced_end`` in a beam search: such hypotheses are one token longer for the length
+    penalty."""
+    extra_steps: int = 0
+    """Trailing tokens to drop from each output (see :meth:`forced_length`)."""
 
     def forced_length(self, length: int) -> CT2Search:
-        """Benchmarks only: exactly ``length`` generated tokens after the prefix, no end
-        token (see :data:`pipeline.engine.ForcedLength`)."""
-        total = length + len(self.prefix)
+        """Benchmarks only: exactly ``length`` output tokens after the prefix (see
+        :data:`pipeline.engine.ForcedLength`). Where transformers also spends a step on its
+        forced end token, one more token is decoded and dropped: both engines do the same
+        work for the same output."""
+        extra = int(self.forced_end)
+        total = length + len(self.prefix) + extra
         options = {**self.options, "min_decoding_length": total, "max_decoding_length": total}
         options["num_hypotheses"] = 1
-        return CT2Search(options, self.prefix, self.end_tokens, cap_forced_end=False)
+        return CT2Search(options, self.prefix, self.end_tokens, self.forced_end, False, extra)
 
     def target_prefix(self, rows: int) -> list[list[str]] | None:
         """The ``target_prefix`` argument for a batch of ``rows`` inputs."""
@@ -174,7 +182,7 @@ class CT2Search:
             tokens = tokens[len(self.prefix) :]
         while tokens and tokens[-1] in self.end_tokens:
             tokens.pop()
-        return tokens
+        return tokens[: len(tokens) - self.extra_steps]
 
 
 def ct2_search(
@@ -194,7 +202,8 @@ def ct2_search(
     end_tokens = frozenset(to_token(i) for i in token_ids(generation.eos_token_id))
     prefix = () if generation.forced_bos_token_id is None else (to_token(generation.forced_bos_token_id),)
     min_length, max_length = _length_limits(generation)
-    cap_forced_end = generation.forced_eos_token_id is not None and num_beams > 1
+    forced_end = generation.forced_eos_token_id is not None
+    cap_forced_end = forced_end and num_beams > 1
     # Tokens generated after the decoder start token, transformers' forced end included.
     most = max(1, max_length - 1)
     if generation.forced_eos_token_id is not None:
@@ -218,4 +227,4 @@ def ct2_search(
         "max_input_length": 0,  # never truncate: inputs are split to fit upstream
         "max_batch_size": 0,
     }
-    return CT2Search(options, prefix, end_tokens, cap_forced_end)
+    return CT2Search(options, prefix, end_tokens, forced_end, cap_forced_end)

@@ -272,7 +272,9 @@ def method_ct2_raw(args: dict[str, Any]) -> dict[str, Any]:
     tokens = [tokenizer.convert_ids_to_tokens(tokenizer(t)["input_ids"]) for t in texts]
     start = time.perf_counter()
     for group in _batches(texts, [len(t) for t in tokens], sort=True, size=args["batch"]):
-        length = translation_length(max(len(tokens[i]) for i in group))
+        # As it2en's engines: the forced length, plus the step of the end token that
+        # opus-mt's forced_eos_token_id adds.
+        length = translation_length(max(len(tokens[i]) for i in group)) + 1
         results = translator.translate_batch(
             [tokens[i] for i in group],
             beam_size=BEAMS,

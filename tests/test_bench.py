@@ -55,3 +55,8 @@ def test_stand_in_lead_keeps_whole_leading_sentences(bench):
     text = "Uno due tre quattro. Cinque sei sette. Otto nove dieci."
     assert bench.lead(text, words=5) == "Uno due tre quattro. Cinque sei sette."
     assert bench.lead(text, words=100) == text
+
+
+def test_long_line_method_segments_the_whole_line(bench, tiny_models):
+    result = bench.method_long_line({"model": str(tiny_models / "translator"), "bytes": 100_000})
+    assert 99_000 < result["bytes"] <= 100_000 and result["segments"] > 100  # it checks coverage itself
