@@ -155,8 +155,9 @@ def run_distributed(
     if text:
         datasets.append(ray.data.read_binary_files(text, include_paths=True))
     dataset = datasets[0] if len(datasets) == 1 else datasets[0].union(*datasets[1:])
-    # As many threads as the CPUs Ray reserved for the actor, not the whole node's.
+    # As many threads as the CPUs asked for each actor, not the whole node's.
     worker_config = replace(config, threads=config.threads or max(1, int(options.cpus_per_worker)))
+    actor_cpus = _actor_cpus(options, ray.cluster_resources().get("CPU", 0.0))
     results = dataset.map_batches(
         _Worker,
         fn_constructor_kwargs={"config": asdict(worker_config), "summarize": options.summarize},
@@ -164,7 +165,7 @@ def run_distributed(
         # A fixed pool; Ray Data restarts dead actors and retries their batches by default
         # (max_restarts = max_task_retries = -1 for actor pools).
         compute=ray.data.ActorPoolStrategy(size=options.workers),
-        num_cpus=options.cpus_per_worker,
+        num_cpus=actor_cpus,
         num_gpus=options.gpus_per_worker or None,
         batch_format="numpy",
     )
@@ -186,6 +187,36 @@ def run_distributed(
                     log.error("%s", json.loads(str(payload))["reason"])
     report.shards = records.count
     return report
+
+
+_READ_CPUS = 1.0
+"""CPU that Ray Data's read tasks need next to the actors: reserve it all to the actors
+and the reads wait for ever, and so does the job."""
+
+
+def _actor_cpus(options: DistributedOptions, cluster_cpus: float) -> float:
+    """CPUs to reserve per actor so that the pool and the read tasks fit on the cluster
+    together: ``cpus_per_worker``, or less when the cluster is too small (the actors still
+    run their configured threads). An unknown size (0) is taken as large enough."""
+    wanted = options.workers * options.cpus_per_worker
+    if not cluster_cpus or wanted + _READ_CPUS <= cluster_cpus:
+        return options.cpus_per_worker
+    share = (cluster_cpus - _READ_CPUS) / options.workers
+    if share < 0.01:
+        raise ConfigError(
+            f"ray: the cluster has {cluster_cpus:g} CPUs; {options.workers} workers and the reading "
+            f"need more than {_READ_CPUS:g}: use a bigger cluster"
+        )
+    log.warning(
+        "ray: %d workers x %g CPUs and the reading need %g CPUs, the cluster has %g: "
+        "reserving %.2f per worker",
+        options.workers,
+        options.cpus_per_worker,
+        wanted + _READ_CPUS,
+        cluster_cpus,
+        share,
+    )
+    return share
 
 
 class _ShardWriter:

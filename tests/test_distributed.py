@@ -10,7 +10,7 @@ import pytest
 from tiny import tiny_config
 from typer.testing import CliRunner
 
-from pipeline import Pipeline
+from pipeline import ConfigError, Pipeline
 from pipeline.cli import app
 
 ray = pytest.importorskip("ray", reason="the ray extra is not installed")
@@ -96,3 +96,21 @@ def test_bad_distribution_options_name_the_problem(options, message):
 
     with pytest.raises(ConfigError, match=message):
         DistributedOptions(**options)
+
+
+def test_a_pool_that_would_take_every_cpu_is_shrunk_so_the_reading_can_run(local_ray, tiny_models, tmp_path):
+    """2 workers of 1 CPU on a 2-CPU Ray used to leave the read task waiting for ever."""
+    from pipeline.distributed import _actor_cpus
+
+    assert _actor_cpus(DistributedOptions(workers=2), 2.0) == 0.5
+    assert _actor_cpus(DistributedOptions(workers=2), 8.0) == 1.0
+    assert _actor_cpus(DistributedOptions(workers=2), 0.0) == 1.0  # size unknown
+    with pytest.raises(ConfigError, match="the cluster has 1 CPUs"):
+        _actor_cpus(DistributedOptions(workers=2), 1.0)
+    docs = tmp_path / "docs.jsonl"
+    docs.write_text("".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in DOCS[:3]), encoding="utf-8")
+    out = tmp_path / "out"
+    report = run_distributed(
+        [str(docs)], out, tiny_config(tiny_models), DistributedOptions(workers=2, docs_per_batch=1)
+    )
+    assert report.processed == 3 and [r["id"] for r in shards(out, "part")] == ["a", "b", "c"]
