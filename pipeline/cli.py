@@ -30,7 +30,7 @@ from . import __version__
 from .batch import DEFAULT_GLOBS, BatchOptions, BatchReport, OutDirLocked, PlannedDocument, run_batch
 from .config import PipelineConfig
 from .errors import ConfigError, InputError, It2enError, ModelLoadError
-from .io import atomic_output, read_documents
+from .io import atomic_output, one_line, read_documents
 from .models import download_model
 from .pipeline import Pipeline, ProgressCallback
 from .render import render_markdown, render_text
@@ -295,7 +295,7 @@ def batch(
         )
 
         def planned(item: PlannedDocument) -> None:
-            typer.echo(f"{item.reason}\t{item.name}\t{item.document.origin}")
+            typer.echo(f"{item.reason}\t{item.name}\t{one_line(item.document.origin)}")
 
         stop = threading.Event()
         with (

@@ -35,6 +35,7 @@ __all__ = [
     "atomic_output",
     "decode_text",
     "normalize_newlines",
+    "one_line",
     "parse_jsonl_line",
     "printable",
     "read_documents",
@@ -62,6 +63,14 @@ def printable(text: str) -> str:
         return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     except UnicodeEncodeError:  # surrogates that are not escaped bytes
         return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def one_line(text: str) -> str:
+    """``text`` for a single line of output (a heading, a tab-separated listing): control
+    characters such as a newline or a tab in a file name or id as backslash escapes."""
+    return "".join(
+        c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in printable(text)
+    )
 
 
 def normalize_newlines(text: str) -> str:

@@ -185,9 +185,10 @@ class Pipeline:
             if len(segs) >= self.config.summary_min_sentences:
                 to_summarize.append(i)
                 continue
-            points = tuple(
+            points = tuple(  # a blank translation (an emoji-only line, say) makes no point
                 Point(en, seg.text if italian else None, (seg.index,))
                 for seg, en in zip(segs, translations[i], strict=True)
+                if en.strip()
             )
             it = texts[i].strip() if italian else None
             summaries[i] = Summary(en=english[i].strip(), it=it, kind="translation", points=points)
@@ -200,7 +201,7 @@ class Pipeline:
             max_size=self._batch_size,
             progress=self._stage_progress("summarize"),
         )
-        points_en = [[d.text[s:e] for s, e in split_sentences(d.text, "en")] or [d.text] for d in made]
+        points_en = [[d.text[s:e] for s, e in split_sentences(d.text, "en")] for d in made]
         flat = [p for points in points_en for p in points]
         rendered = iter(
             self._translate_strings("back-translate", self.engine("back-translator"), flat, "en")

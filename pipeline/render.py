@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from itertools import groupby
 
+from .io import one_line
 from .pipeline import reassemble
 from .types import Result
 
@@ -33,7 +34,7 @@ def _quote(text: str) -> str:
 
 def render_markdown(result: Result) -> str:
     """The bilingual report for one document."""
-    out = [f"# {result.id}", ""]
+    out = [f"# {one_line(result.id)}", ""]
     summary = result.summary
     if summary is not None:
         out += ["## Summary", ""]
@@ -58,7 +59,7 @@ def render_text(result: Result, header: bool) -> str:
 
     ``header`` adds a ``==> id <==`` line, for output holding several documents.
     """
-    out = [f"==> {result.id} <=="] if header else []
+    out = [f"==> {one_line(result.id)} <=="] if header else []
     summary = result.summary
     if summary is not None:
         out += ["Summary:", *(f"- {p.en}" for p in summary.points), ""]

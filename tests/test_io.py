@@ -146,3 +146,21 @@ def test_names_and_ids_that_are_not_unicode_are_escaped_and_bad_text_fails(tmp_p
     assert isinstance(docs[2], Failure) and "lone surrogate at character 6" in docs[2].reason
     for doc in docs:  # every name can be written as UTF-8 (errors.jsonl, manifest, stdout)
         json.dumps(doc.to_dict() if isinstance(doc, Failure) else doc.id, ensure_ascii=False).encode()
+
+
+def test_names_with_control_characters_stay_on_one_line():
+    from pipeline.io import one_line
+    from pipeline.render import render_markdown, render_text
+    from pipeline.types import Result, Segment
+
+    assert one_line("a\nb\tc\udcffd é") == "a\\nb\\tc\\xffd é"
+    result = Result(
+        id="notizia\n# finta",
+        source="Ciao.",
+        segments=(Segment(0, 0, 0, 5, "Ciao."),),
+        translations=("Hello.",),
+        translation="Hello.",
+        models={},
+    )
+    assert render_markdown(result).splitlines()[0] == "# notizia\\n# finta"
+    assert render_text(result, header=True).splitlines()[0] == "==> notizia\\n# finta <=="

@@ -204,3 +204,11 @@ def test_cuda_matches_cpu(tiny_models, precision, backend):
         assert pipe.engine("translator")._translator.device == "cuda"
     assert gpu["translation"] == cpu["translation"]
     assert gpu["summary"] == cpu["summary"]
+
+
+def test_a_document_whose_translation_is_blank_gives_no_empty_summary_point(pipe):
+    from pipeline.render import render_markdown
+
+    result = pipe.process("🙂🙂🙂")
+    assert result.segments and all(p.en.strip() for p in result.summary.points)
+    assert "1. \n" not in render_markdown(result) + "\n"
