@@ -186,9 +186,15 @@ def _converted(role: str, name: str, source: str, config: PipelineConfig, quanti
     target = Path(config.models_dir) / "ct2" / f"{safe_slug(slug)}-{quantization}-{fingerprint}"
     if (target / "model.bin").is_file():
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    except OSError as exc:
+        raise ModelLoadError(
+            f"{role} model {name!r}: cannot write its CTranslate2 conversion into {target.parent} "
+            f"({exc.strerror or exc}); set --models-dir to a writable folder"
+        ) from None
     log.info("converting %s %s for CTranslate2 (%s) into %s", role, name, quantization, target)
-    work = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:
         TransformersConverter(_local(source, config.offline)).convert(
             str(work / "model"), quantization=quantization, force=True

@@ -115,3 +115,14 @@ def test_torch_engine_on_cpu_uses_the_configured_threads(tiny_models):
         assert torch.get_num_threads() == 1
     finally:
         torch.set_num_threads(before)
+
+
+def test_a_conversion_store_that_cannot_be_written_is_a_model_error(tiny_models, tmp_path):
+    from pipeline import ModelLoadError
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    with pytest.raises(
+        ModelLoadError, match=r"cannot write its CTranslate2 conversion into .*file/store/ct2"
+    ):
+        pipeline(tiny_models, backend="ctranslate2", models_dir=str(blocker / "store")).engine("translator")
