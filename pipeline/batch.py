@@ -125,13 +125,16 @@ class BatchReport:
 
 @dataclass(frozen=True)
 class PlannedDocument:
-    """A document the run will process, and why (``new``, ``changed`` or ``forced``)."""
+    """A document the run will process, and why."""
 
     document: Document
     key: str
     name: str
     input_hash: str
     reason: str
+    """``new``, ``changed``, ``forced``, or ``moved``: the same text, recorded before under
+    a path that no longer exists, whose outputs (``current``) are kept as they are."""
+    current: tuple[str, ...] = ()
 
 
 def safe_name(doc_id: str) -> str:
@@ -211,6 +214,11 @@ class _Manifest:
         settings = self._interned.setdefault(settings, settings)
         outputs = tuple(self._interned.setdefault(o, o) for o in entry["outputs"])
         self.done[entry["key"]] = _Done(entry["name"], entry["input_hash"], settings, outputs, self._lines)
+
+    def forget(self, key: str) -> None:
+        """Drop ``key``'s record (its document now goes by another key); compaction
+        removes its line."""
+        self.done.pop(key, None)
 
     def owners(self) -> dict[str, str]:
         """Output name (case-folded) → document key, for every recorded document."""
@@ -326,10 +334,30 @@ class _Planner:
             return PlannedDocument(doc, key, done.name, input_hash, reason)
         name = safe_name(doc.id)
         owner = self.owners.get(name.casefold())
+        moved = self.manifest.done.get(owner) if owner is not None and _gone(owner) else None
+        if moved is not None:  # its input was moved or renamed: the same document
+            self.manifest.forget(owner)
+            self.owners[name.casefold()] = key
+            return self._adopt(doc, key, input_hash, moved)
         if name.casefold() in _RESERVED or (owner is not None and owner != key):
             name = f"{name[:_MAX_NAME]}-{_digest(key)[:8]}"
         self.owners[name.casefold()] = key
         return PlannedDocument(doc, key, name, input_hash, "forced" if self.force else "new")
+
+    def _adopt(self, doc: Document, key: str, input_hash: str, moved: _Done) -> PlannedDocument:
+        """The plan for a document found under a new key whose old record is ``moved``:
+        its outputs kept when nothing changed, else redone under the same name."""
+        complete = all((self.out_dir / f).is_file() for f in moved.outputs)
+        unchanged = moved.input_hash == input_hash and moved.settings == self.settings_key and complete
+        if unchanged and not self.force:
+            return PlannedDocument(doc, key, moved.name, input_hash, "moved", moved.outputs)
+        return PlannedDocument(doc, key, moved.name, input_hash, "forced" if self.force else "changed")
+
+
+def _gone(key: str) -> bool:
+    """Whether the input a manifest key names (a path, or ``path#id`` for JSONL) no longer
+    exists. Standard input never is."""
+    return not key.startswith("<stdin>") and not any(os.path.exists(p) for p in (key, key.split("#", 1)[0]))
 
 
 def run_batch(
@@ -378,7 +406,7 @@ def _plan_only(
     )
     for item in _documents(inputs, options, report, errors=None):
         planned = planner.plan(*item)
-        if planned is None:
+        if planned is None or planned.reason == "moved":
             report.skipped += 1
             continue
         report.processed += 1
@@ -432,7 +460,9 @@ def _process(
                     report.interrupted = True
                     return
                 planned = planner.plan(*item)
-                if planned is None:
+                if planned is not None and planned.reason == "moved":
+                    manifest.append(_record(planned, planner.settings, list(planned.current)))
+                if planned is None or planned.reason == "moved":
                     report.skipped += 1
                     continue
                 pending.append(planned)
@@ -444,19 +474,22 @@ def _process(
                 _record_failure(errors, outcome, report)
                 continue
             outputs = _write_outputs(out_dir, planned.name, outcome, options.formats)
-            manifest.append(
-                {
-                    "key": planned.key,
-                    "id": planned.document.id,
-                    "name": planned.name,
-                    "input": planned.document.origin,
-                    "input_hash": planned.input_hash,
-                    "settings": planner.settings,
-                    "outputs": outputs,
-                    "finished": _now(),
-                }
-            )
+            manifest.append(_record(planned, planner.settings, outputs))
             report.processed += 1
+
+
+def _record(planned: PlannedDocument, settings: dict[str, Any], outputs: list[str]) -> dict[str, Any]:
+    """The manifest line of a finished document."""
+    return {
+        "key": planned.key,
+        "id": planned.document.id,
+        "name": planned.name,
+        "input": planned.document.origin,
+        "input_hash": planned.input_hash,
+        "settings": settings,
+        "outputs": outputs,
+        "finished": _now(),
+    }
 
 
 def _documents(

@@ -327,3 +327,25 @@ def test_a_manifest_line_cut_by_a_crash_is_ignored_and_never_extended(config, tm
     lines = manifest.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 5 and all(json.loads(line) for line in lines)
     assert run_batch(Pipeline(config), [str(inbox)], options).processed == 0
+
+
+def test_a_moved_inbox_is_recognised_and_nothing_is_duplicated(config, tmp_path):
+    """Identity: a document is its input path; one whose path is new, but whose output
+    name belongs to a record of a path that no longer exists, is that document moved."""
+    inbox = make_inbox(tmp_path / "in", 4)
+    out = tmp_path / "out"
+    options = BatchOptions(out_dir=out)
+    assert run_batch(Pipeline(config), [str(inbox)], options).processed == 4
+    names = sorted(outputs(out))
+    moved = inbox.rename(tmp_path / "inbox-2026")
+    dry = run_batch(Pipeline(config), [str(moved)], options, dry_run=True)
+    assert (dry.processed, dry.skipped) == (0, 4)
+    report = run_batch(Pipeline(config), [str(moved)], options)
+    assert (report.processed, report.skipped) == (0, 4)
+    assert sorted(outputs(out)) == names
+    manifest = [json.loads(line) for line in (out / ".it2en" / "manifest.jsonl").read_text().splitlines()]
+    assert len(manifest) == 4 and all(entry["input"].startswith(str(moved)) for entry in manifest)
+    (moved / "doc001.txt").write_text(SENTENCES[4], encoding="utf-8")  # moved, then edited
+    again = run_batch(Pipeline(config), [str(moved)], options)
+    assert (again.processed, again.skipped) == (1, 3) and sorted(outputs(out)) == names
+    assert outputs(out)["doc001.json"]["source"] == SENTENCES[4]
