@@ -29,7 +29,7 @@ their output is a known function of their input, which makes order and batching 
 
 Their input limits are small on purpose (``TRANSLATOR_MAX_TOKENS``, ``SUMMARIZER_MAX_TOKENS``)
 so that ordinary test sentences exercise long-sentence splitting and summary windows.
-Training is seeded and takes about three minutes on two cores.
+Training is seeded, runs on one thread and takes about six minutes.
 
 The two SentencePiece models of the Marian layout are trained separately on the same
 text with the same settings, so they segment alike: a copy model can only be trained when
