@@ -23,7 +23,7 @@ from typing import Any
 
 from .config import PipelineConfig
 from .errors import ConfigError
-from .io import atomic_output, decode_text, parse_jsonl_line
+from .io import atomic_output, decode_text, one_line, parse_jsonl_line
 from .pipeline import Pipeline, content_id
 from .types import Document, Failure
 
@@ -109,7 +109,10 @@ def _row_to_document(index: int, path: str, data: Any) -> Document | Failure:
     if data is None:
         return Failure(stem, path, "no content")
     line = str(data)
-    return parse_jsonl_line(line, path, f"{stem}-{content_id(line)}")
+    # Ray's rows carry no line number; the line's start names it instead.
+    start = line.strip()
+    where = f"{path} (line {one_line(start[:40] + ('…' if len(start) > 40 else ''))!r})"
+    return parse_jsonl_line(line, where, f"{stem}-{content_id(line)}")
 
 
 def _split_inputs(inputs: Sequence[str]) -> tuple[list[str], list[str]]:
@@ -147,8 +150,13 @@ def run_distributed(
         raise ConfigError("no input files found (expected .jsonl, .txt or .md)")
     if not ray.is_initialized():
         ray.init(address=options.address, logging_level=logging.WARNING, log_to_driver=False)
+    context = ray.data.DataContext.get_current()
     # Shards in input order: the same order as a single-machine run, for a small cost.
-    ray.data.DataContext.get_current().execution_options.preserve_order = True
+    context.execution_options.preserve_order = True
+    # Ray Data logs its plan and progress at INFO (every few seconds in a pipe); it2en
+    # reports the outcome itself.
+    context.enable_progress_bars = False
+    logging.getLogger("ray.data").setLevel(logging.ERROR)
     datasets = []
     if jsonl:
         datasets.append(ray.data.read_text(jsonl, include_paths=True, drop_empty_lines=True))
@@ -184,7 +192,8 @@ def run_distributed(
                 else:
                     errors.write(str(payload))
                     report.failed += 1
-                    log.error("%s", json.loads(str(payload))["reason"])
+                    failure = json.loads(str(payload))
+                    log.error("%s: %s", failure["input"], failure["reason"])
     report.shards = records.count
     return report
 
