@@ -424,17 +424,22 @@ def _stop_on_signals(stop: threading.Event) -> Iterator[list[int]]:
 
 
 @contextmanager
-def _exit_on_sigterm() -> Iterator[None]:
-    """SIGTERM ends the command as an error would, through every ``finally``: an output
-    file's temporary copy is removed, and the exit code is 143."""
+def _stop_on_sigterm() -> Iterator[threading.Event]:
+    """The first SIGTERM sets the yielded event: the command stops after the document in
+    progress, through every ``finally`` (an output file's temporary copy is removed), with
+    exit code 143. A signal is never raised inside the models' code, which may catch it
+    and go on. A second SIGTERM stops at once."""
+    stop = threading.Event()
 
     def handle(signum: int, frame: object) -> None:
-        log.error("%s: stopping", signal.Signals(signum).name)
-        raise SystemExit(128 + signum)
+        if stop.is_set():
+            raise SystemExit(128 + signum)
+        stop.set()
+        log.error("%s: stopping after the document in progress", signal.Signals(signum).name)
 
     previous = signal.signal(signal.SIGTERM, handle)
     try:
-        yield
+        yield stop
     finally:
         signal.signal(signal.SIGTERM, previous)
 
@@ -502,13 +507,18 @@ def _run(options: dict[str, Any], *, summarize: bool) -> None:
     )
     _check_output(output, options["encoding"])
     failures: list[Failure] = []
-    with _exit_on_sigterm(), _progress(enabled=not options["quiet"] and sys.stderr.isatty()) as progress:
+    with (
+        _stop_on_sigterm() as terminated,
+        _progress(enabled=not options["quiet"] and sys.stderr.isatty()) as progress,
+    ):
         pipeline = Pipeline(cfg, progress=progress)
         try:
             with atomic_output(output) as stream:
                 records: list[dict[str, object]] = []
                 written = 0
                 for outcome in pipeline.process_many(documents, summarize=summarize):
+                    if terminated.is_set():
+                        raise SystemExit(128 + signal.SIGTERM)
                     if isinstance(outcome, Failure):
                         failures.append(outcome)
                         log.error("%s", outcome.message())
