@@ -6,15 +6,22 @@
 >>> result = p.process("Testo italiano ...")             # doctest: +SKIP
 >>> result.to_dict()["summary"]                           # doctest: +SKIP
 
-Nothing is loaded at import: models load on first use.
+Nothing is loaded at import: models load on first use. The names below are the whole
+public surface; scripts and users import from here, not from the modules.
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
+from .batch import BatchOptions, BatchReport, run_batch
 from .config import PipelineConfig
-from .errors import ConfigError, InputError, It2enError, ModelLoadError
+from .engines import ForcedLength, Seq2SeqEngine, build_engine
+from .engines.decoding import forced_max_length
+from .errors import BatchTooLarge, ConfigError, InputError, It2enError, ModelLoadError, OutDirLocked
+from .io import discover_inputs, read_documents
 from .pipeline import Pipeline
-from .types import Document, Failure, Point, Result, Segment, Summary
+from .segmenting import segment_document, split_sentences
+from .summarize import summarize_many
+from .types import ROLES, Document, Failure, Point, Result, Role, Segment, Summary
 
 try:
     __version__ = version("it2en")
@@ -22,17 +29,33 @@ except PackageNotFoundError:  # running from a source tree that was never instal
     __version__ = "0+unknown"
 
 __all__ = [
+    "ROLES",
+    "BatchOptions",
+    "BatchReport",
+    "BatchTooLarge",
     "ConfigError",
     "Document",
     "Failure",
+    "ForcedLength",
     "InputError",
     "It2enError",
     "ModelLoadError",
+    "OutDirLocked",
     "Pipeline",
     "PipelineConfig",
     "Point",
     "Result",
+    "Role",
     "Segment",
+    "Seq2SeqEngine",
     "Summary",
     "__version__",
+    "build_engine",
+    "discover_inputs",
+    "forced_max_length",
+    "read_documents",
+    "run_batch",
+    "segment_document",
+    "split_sentences",
+    "summarize_many",
 ]

@@ -9,17 +9,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 
-__all__ = ["BatchTooLarge", "ProgressFn", "plan_batches", "run_batched"]
+from .errors import BatchTooLarge
 
-log = logging.getLogger(__name__)
+__all__ = ["ProgressFn", "plan_batches", "run_batched"]
+
+log = logging.getLogger("it2en.batching")
 
 ProgressFn = Callable[[int, int], None]
 """Called as ``progress(done, total)`` after each batch, in texts."""
-
-
-class BatchTooLarge(RuntimeError):
-    """Raised by an engine when a batch does not fit in device memory; the batch is then
-    split in two and retried, down to single texts."""
 
 
 def plan_batches(lengths: Sequence[int], max_tokens: int, max_size: int) -> list[list[int]]:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .types import Role, as_role, role_key
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -108,6 +109,10 @@ class PipelineConfig:
             _require_positive("max_input_tokens", self.max_input_tokens, minimum=8)
         _require_positive("summary_min_sentences", self.summary_min_sentences, minimum=0)
         _require_positive("threads", self.threads, minimum=0)
+
+    def model_for(self, role: Role | str) -> str:
+        """The model configured for ``role``; an unknown role is a :class:`ConfigError`."""
+        return str(getattr(self, role_key(as_role(role))))
 
     def batch_size_for(self, device_type: str) -> int:
         """The batch size on ``device_type`` (``cpu``/``cuda``): the configured one, else

@@ -1,8 +1,10 @@
 """Scale out on Ray Data: the same pipeline, one copy per worker actor, across a cluster.
 
-Input files become a Ray dataset (a row per JSONL line, a row per text file); rows flow
-through ``map_batches`` into :class:`_Worker`, a callable class whose actors each load the
-models once and run :meth:`Pipeline.process_many` on their batches. Every row comes back
+Input files become a Ray dataset of files, read by the same reader as on one machine
+(:func:`pipeline.io.read_bytes`: a row per document, a JSONL file split into a row per
+line, ids by the one rule of :mod:`pipeline.io`); rows flow through ``map_batches`` into
+:class:`_Worker`, a callable class whose actors each load the models once and run
+:meth:`Pipeline.process_many` on their batches. Every row comes back
 as either a record (exactly what ``summarize --format jsonl`` prints) or an error record.
 The driver streams the results, in input order, and writes them into JSONL shards.
 
@@ -16,22 +18,31 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator, Sequence
+import os
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .config import PipelineConfig
 from .errors import ConfigError
-from .io import atomic_output, decode_text, one_line, parse_jsonl_line
-from .pipeline import Pipeline, content_id
+from .io import (
+    DEFAULT_GLOBS,
+    InputFile,
+    atomic_output,
+    discover_inputs,
+    input_kind,
+    printable,
+    read_bytes,
+    takes,
+)
+from .pipeline import Pipeline
 from .types import Document, Failure
 
 __all__ = ["DistributedOptions", "DistributedReport", "run_distributed"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("it2en.distributed")
 
-TEXT_SUFFIXES = (".txt", ".md")
 INSTALL_HINT = "it2en ray needs Ray Data: pip install 'it2en[ray]'"
 
 
@@ -48,15 +59,13 @@ class DistributedOptions:
     cpus_per_worker: float = 1.0
     """CPUs Ray reserves for each actor; on CPU the actor runs that many threads (unless
     the config sets ``threads``)."""
-    docs_per_batch: int = 64
-    """Documents handed to an actor at once (pooled into shared batches there)."""
     summarize: bool = True
     records_per_shard: int = 1000
     """Records per output shard file (the driver holds one shard's lines at a time)."""
 
     def __post_init__(self) -> None:
-        if self.workers < 1 or self.docs_per_batch < 1 or self.records_per_shard < 1:
-            raise ConfigError("workers, docs-per-batch and records-per-shard must be positive")
+        if self.workers < 1 or self.records_per_shard < 1:
+            raise ConfigError("workers and records-per-shard must be positive")
         if self.gpus_per_worker < 0:
             raise ConfigError("gpus-per-worker must not be negative")
         if self.cpus_per_worker <= 0:
@@ -71,14 +80,14 @@ class DistributedReport:
 
 
 class _Worker:
-    """One actor: loads the models once, then turns batches of rows into records."""
+    """One actor: loads the models once, then turns batches of documents into records."""
 
     def __init__(self, config: dict[str, Any], summarize: bool):
         self.pipeline = Pipeline(PipelineConfig(**config))
         self.summarize = summarize
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
-        items = [_row_to_document(row_id, path, data) for row_id, path, data in _rows(batch)]
+        items = [_from_row(*row) for row in zip(*(batch[c] for c in _ROW), strict=True)]
         outcomes = list(self.pipeline.process_many(items, summarize=self.summarize))
         return {
             "id": [o.id or "" for o in outcomes],
@@ -87,52 +96,54 @@ class _Worker:
         }
 
 
-def _rows(batch: dict[str, Any]) -> Iterator[tuple[int, str, Any]]:
-    """``(row, path, data)`` of a batch: a JSONL line from the ``text`` column or a whole
-    file from the ``bytes`` column (a union of both readers has both, one of them null)."""
-    texts, blobs = batch.get("text"), batch.get("bytes")
-    for index, path in enumerate(batch["path"]):
-        blob = blobs[index] if blobs is not None else None
-        data = blob if isinstance(blob, (bytes, bytearray)) else texts[index] if texts is not None else None
-        yield index, str(path), data
+_ROW = ("ok", "id", "origin", "text")
+"""The columns of a document row: a Document (``ok``) or a Failure (``text`` its reason)."""
 
 
-def _row_to_document(index: int, path: str, data: Any) -> Document | Failure:
-    """A JSONL line (str) or a whole text file (bytes) as a Document, or a Failure."""
-    stem = PurePosixPath(path).stem
-    if isinstance(data, (bytes, bytearray)):
-        try:
-            text = decode_text(bytes(data))
-        except Exception as exc:
-            return Failure(stem, path, str(exc))
-        return Document(id=stem, text=text, origin=path)
-    if data is None:
-        return Failure(stem, path, "no content")
-    line = str(data)
-    # Ray's rows carry no line number; the line's start names it instead.
-    start = line.strip()
-    where = f"{path} (line {one_line(start[:40] + ('…' if len(start) > 40 else ''))!r})"
-    return parse_jsonl_line(line, where, f"{stem}-{content_id(line)}")
+def _to_row(item: Document | Failure) -> dict[str, Any]:
+    if isinstance(item, Document):
+        return {"ok": True, "id": item.id, "origin": item.origin, "text": item.text}
+    return {"ok": False, "id": item.id or "", "origin": item.origin, "text": item.reason}
 
 
-def _split_inputs(inputs: Sequence[str]) -> tuple[list[str], list[str]]:
-    """JSONL paths and text-file paths; local folders are listed, remote URIs (s3://,
-    gs://) are passed to Ray, which lists them with pyarrow/fsspec."""
-    jsonl: list[str] = []
-    text: list[str] = []
-    for item in inputs:
-        path = Path(item)
-        if "://" not in item and path.is_dir():
-            for file in sorted(path.rglob("*")):
-                if file.suffix.lower() == ".jsonl":
-                    jsonl.append(str(file))
-                elif file.suffix.lower() in TEXT_SUFFIXES:
-                    text.append(str(file))
-        elif item.lower().endswith(".jsonl") or ("://" in item and not item.lower().endswith(TEXT_SUFFIXES)):
-            jsonl.append(item)
-        else:
-            text.append(item)
-    return jsonl, text
+def _from_row(ok: Any, doc_id: Any, origin: Any, text: Any) -> Document | Failure:
+    if ok:
+        return Document(id=str(doc_id), text=str(text), origin=str(origin))
+    return Failure(str(doc_id) or None, str(origin), str(text))
+
+
+class _Reader:
+    """Turns a file row (``path``, ``bytes``) into document rows, naming each file as
+    :func:`pipeline.io.discover_inputs` would: local files were listed on the driver;
+    files under a remote prefix (s3://, gs://) are named by their path below it."""
+
+    def __init__(self, local: dict[str, InputFile], prefixes: list[str], globs: Sequence[str]):
+        self.local, self.prefixes, self.globs = local, prefixes, globs
+
+    def __call__(self, row: dict[str, Any]) -> list[dict[str, Any]]:
+        path = str(row["path"])
+        file = self.local.get(os.path.abspath(path)) or self._remote(path)
+        if file is None:  # under a remote prefix but not a document (hidden, other suffix)
+            return []
+        return [_to_row(item) for item in read_bytes(bytes(row["bytes"]), file)]
+
+    def _remote(self, path: str) -> InputFile | None:
+        posix = PurePosixPath(path)
+        for prefix in self.prefixes:
+            if posix.is_relative_to(prefix) and posix != PurePosixPath(prefix):
+                relative = posix.relative_to(prefix)
+                if any(part.startswith(".") for part in relative.parts[:-1]):
+                    return None
+                if not takes(relative.name, self.globs):
+                    return None
+                file_id = printable(relative.with_suffix("").as_posix())
+                return InputFile(path, input_kind(path), file_id)
+        return InputFile(path, input_kind(path), printable(posix.stem))
+
+
+def _remote_prefix(uri: str) -> str:
+    """A remote URI as Ray names the paths below it: without its scheme."""
+    return uri.split("://", 1)[1].rstrip("/")
 
 
 def run_distributed(
@@ -145,8 +156,12 @@ def run_distributed(
         import ray.data
     except ImportError:
         raise ConfigError(INSTALL_HINT) from None
-    jsonl, text = _split_inputs(inputs)
-    if not jsonl and not text:
+    remote = [item for item in inputs if "://" in item]
+    local = {
+        os.path.abspath(file.path): file
+        for file in discover_inputs([i for i in inputs if "://" not in i], DEFAULT_GLOBS, exclude=output_dir)
+    }
+    if not local and not remote:
         raise ConfigError("no input files found (expected .jsonl, .txt or .md)")
     if not ray.is_initialized():
         ray.init(address=options.address, logging_level=logging.WARNING, log_to_driver=False)
@@ -157,26 +172,37 @@ def run_distributed(
     # reports the outcome itself.
     context.enable_progress_bars = False
     logging.getLogger("ray.data").setLevel(logging.ERROR)
-    datasets = []
-    if jsonl:
-        datasets.append(ray.data.read_text(jsonl, include_paths=True, drop_empty_lines=True))
-    if text:
-        datasets.append(ray.data.read_binary_files(text, include_paths=True))
-    dataset = datasets[0] if len(datasets) == 1 else datasets[0].union(*datasets[1:])
+    files = ray.data.read_binary_files([*local, *remote], include_paths=True)
+    reader = _Reader(local, [_remote_prefix(uri) for uri in remote], DEFAULT_GLOBS)
+    # A block per chunk of documents, so that one large JSONL file feeds every actor.
+    documents = files.flat_map(reader).repartition(target_num_rows_per_block=config.docs_per_chunk)
+    results = _processed(ray, documents, config, options)
+    return _write_shards(
+        results.iter_batches(batch_size=config.docs_per_chunk, batch_format="numpy"), output_dir, options
+    )
+
+
+def _processed(ray: Any, documents: Any, config: PipelineConfig, options: DistributedOptions) -> Any:
+    """``documents`` (a dataset of document rows) through a pool of :class:`_Worker` actors."""
     # As many threads as the CPUs asked for each actor, not the whole node's.
     worker_config = replace(config, threads=config.threads or max(1, int(options.cpus_per_worker)))
-    actor_cpus = _actor_cpus(options, ray.cluster_resources().get("CPU", 0.0))
-    results = dataset.map_batches(
+    return documents.map_batches(
         _Worker,
         fn_constructor_kwargs={"config": asdict(worker_config), "summarize": options.summarize},
-        batch_size=options.docs_per_batch,
+        batch_size=config.docs_per_chunk,
         # A fixed pool; Ray Data restarts dead actors and retries their batches by default
         # (max_restarts = max_task_retries = -1 for actor pools).
         compute=ray.data.ActorPoolStrategy(size=options.workers),
-        num_cpus=actor_cpus,
+        num_cpus=_actor_cpus(options, ray.cluster_resources().get("CPU", 0.0)),
         num_gpus=options.gpus_per_worker or None,
         batch_format="numpy",
     )
+
+
+def _write_shards(
+    batches: Iterable[dict[str, Any]], output_dir: str | Path, options: DistributedOptions
+) -> DistributedReport:
+    """Stream the workers' outputs, in order, into record and error shards."""
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     report = DistributedReport()
@@ -184,7 +210,7 @@ def run_distributed(
         _ShardWriter(out, "part", options.records_per_shard) as records,
         _ShardWriter(out, "errors", options.records_per_shard) as errors,
     ):
-        for batch in results.iter_batches(batch_size=options.docs_per_batch, batch_format="numpy"):
+        for batch in batches:
             for kind, payload in zip(batch["kind"], batch["payload"], strict=True):
                 if kind == "record":
                     records.write(str(payload))

@@ -1,13 +1,15 @@
-"""The errors the library raises on purpose.
+"""Every error class of the package.
 
-Every error the user can cause (a bad option, a missing model, an unreadable document) is
-one of these, carrying a one-line message fit to print as it is. The CLI maps each class
-to an exit code in one table; anything else is a bug and keeps its traceback.
+Every error the user can cause (a bad option, a missing model, an unreadable document, a
+folder in use) is an :class:`It2enError` carrying a one-line message fit to print as it
+is. The CLI maps each class to an exit code in one table; anything else is a bug and
+keeps its traceback. :class:`BatchTooLarge` is not a user error: an engine raises it and
+the batching code handles it.
 """
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "InputError", "It2enError", "ModelLoadError"]
+__all__ = ["BatchTooLarge", "ConfigError", "InputError", "It2enError", "ModelLoadError", "OutDirLocked"]
 
 
 class It2enError(Exception):
@@ -24,3 +26,12 @@ class ModelLoadError(It2enError):
 
 class InputError(It2enError):
     """A document could not be read or is unusable (empty, binary, not decodable)."""
+
+
+class OutDirLocked(It2enError):
+    """Another batch run holds the output folder's lock."""
+
+
+class BatchTooLarge(RuntimeError):
+    """Raised by an engine when a batch does not fit in device memory; the batch is then
+    split in two and retried, down to single texts."""

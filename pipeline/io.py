@@ -1,5 +1,16 @@
 """Reading documents and writing outputs.
 
+Inputs are found by :func:`discover_inputs` (files, folders, globs, standard input) and
+read by :func:`read_documents`, with one rule for what a document is called (the README's
+"Inputs and ids"):
+
+* a file named as an input: its name without suffix (``notizia`` for ``notizia.txt``);
+* a file found in a folder: its path below that folder without suffix (``2026/notizia``);
+  folders are walked recursively in sorted order, hidden files and folders (``.name``)
+  are skipped, and names are matched against the globs in any case;
+* standard input: the first 12 hex digits of its text's SHA-256;
+* a JSONL record: its ``id``, else the file's id and the line number (``notizie-7``).
+
 Readers never raise for a bad document: they yield a :class:`Failure` naming the input and
 the problem in its place, so one bad file or JSONL line never costs the others. JSONL is
 read line by line, never whole. Only regular files are read (a FIFO would block, a device
@@ -14,40 +25,123 @@ then renamed over the target.
 from __future__ import annotations
 
 import codecs
+import hashlib
+import io
 import json
 import os
+import re
 import stat
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
-from typing import BinaryIO, TextIO
+from dataclasses import dataclass
+from pathlib import Path, PurePath
+from typing import BinaryIO, Literal, TextIO
 
 from .errors import InputError
-from .pipeline import content_id
 from .types import Document, Failure
 
 __all__ = [
-    "INPUT_FORMATS",
+    "DEFAULT_GLOBS",
     "MAX_INPUT_BYTES",
+    "STDIN",
     "TEMP_SUFFIX",
+    "InputFile",
     "atomic_output",
     "decode_text",
+    "discover_inputs",
+    "input_kind",
     "normalize_newlines",
     "one_line",
     "parse_jsonl_line",
     "printable",
+    "read_bytes",
     "read_documents",
+    "safe_name",
+    "takes",
 ]
 
-INPUT_FORMATS = ("auto", "text", "jsonl")
+InputKind = Literal["text", "jsonl"]
+DEFAULT_GLOBS = ("*.txt", "*.md", "*.jsonl")
+"""The files taken from folders unless other globs are given."""
 TEMP_SUFFIX = ".it2en-tmp"
 """Suffix of atomic_output's temporary files (hidden, next to their target)."""
 STDIN = "-"
 MAX_INPUT_BYTES = 256 * 1024 * 1024
 """Largest input file read (a JSONL file is read line by line and may be larger; no line
 may be): far beyond any document, and a sparse or runaway file is refused unread."""
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """One input to read: a path (``-`` for standard input), how to read it, and the id
+    its document gets (for JSONL, the prefix of ids made for records without one)."""
+
+    path: str
+    kind: InputKind
+    id: str
+
+
+def input_kind(name: str, input_format: str = "auto") -> InputKind:
+    """How to read input ``name``: ``input_format`` when it is not ``auto``, else JSONL for
+    ``*.jsonl`` (any case) and text for everything else."""
+    if input_format == "jsonl" or (input_format == "auto" and name.lower().endswith(".jsonl")):
+        return "jsonl"
+    return "text"
+
+
+def discover_inputs(
+    inputs: Sequence[str | Path],
+    globs: Sequence[str] = DEFAULT_GLOBS,
+    *,
+    input_format: str = "auto",
+    exclude: str | Path | None = None,
+) -> Iterator[InputFile]:
+    """Every input file of ``inputs`` (files, folders, ``-``) in order, folders walked as
+    the module docstring says; ``exclude`` is a folder never entered (a run's own output
+    folder). A path that is not a folder is passed on as it is: reading reports it."""
+    skip = os.path.realpath(exclude) if exclude is not None else None
+    for item in inputs:
+        root = Path(item)
+        if str(item) == STDIN or not root.is_dir():
+            yield _named_input(str(item), input_format)
+            continue
+        for folder, dirs, files in os.walk(root):
+            dirs[:] = sorted(
+                d for d in dirs if not d.startswith(".") and os.path.realpath(Path(folder) / d) != skip
+            )
+            for file_name in sorted(f for f in files if takes(f, globs)):
+                file = Path(folder) / file_name
+                file_id = printable(file.relative_to(root).with_suffix("").as_posix())
+                yield InputFile(str(file), input_kind(str(file), input_format), file_id)
+
+
+def takes(file_name: str, globs: Sequence[str]) -> bool:
+    """Whether a file found in a folder is an input: not hidden, and matching one of
+    ``globs`` in any case (``A.TXT`` matches ``*.txt``)."""
+    folded = PurePath(file_name.casefold())
+    return not file_name.startswith(".") and any(folded.match(g.casefold()) for g in globs)
+
+
+def _named_input(name: str, input_format: str) -> InputFile:
+    """A file or ``-`` given as an input by name."""
+    file_id = "stdin" if name == STDIN else printable(Path(name).stem)
+    return InputFile(name, input_kind(name, input_format), file_id)
+
+
+def safe_name(text: str, max_length: int = 120) -> str:
+    """A file name for ``text`` (a document id, a model name) that cannot leave its folder.
+
+    Path separators, ``..``, leading dots and every character outside ``[A-Za-z0-9._-]``
+    become ``_``; names over ``max_length`` are cut and suffixed with a hash of the whole.
+    """
+    name = _UNSAFE.sub("_", text).strip("._") or "doc"
+    if len(name) > max_length:
+        digest = hashlib.sha256(text.encode("utf-8", errors="surrogatepass")).hexdigest()
+        name = f"{name[:max_length]}-{digest[:8]}"
+    return name
 
 
 def printable(text: str) -> str:
@@ -79,7 +173,7 @@ def normalize_newlines(text: str) -> str:
 
 
 def read_documents(
-    inputs: Sequence[str | Path],
+    inputs: Sequence[str | Path | InputFile],
     *,
     input_format: str = "auto",
     encoding: str = "utf-8",
@@ -88,33 +182,56 @@ def read_documents(
 ) -> Iterator[Document | Failure]:
     """Documents from files (``.txt``/``.md``/``.jsonl``) or ``-`` (standard input), in order.
 
-    ``input_format`` ``auto`` reads ``*.jsonl`` (any case) as JSONL and everything else as
+    A path is read as one file (a folder is a failure: :func:`discover_inputs` walks
+    folders); ``input_format`` ``auto`` reads ``*.jsonl`` as JSONL and everything else as
     text. A text file or a JSONL line over ``max_bytes`` is a failure, found before reading.
     """
     for item in inputs:
-        name = str(item)
-        is_stdin = name == STDIN
-        origin = "<stdin>" if is_stdin else printable(name)
-        fmt = input_format
-        if fmt == "auto":
-            fmt = "jsonl" if name.lower().endswith(".jsonl") else "text"
-        try:
-            stream = (stdin or sys.stdin.buffer) if is_stdin else _open_regular(Path(name), fmt, max_bytes)
-        except InputError as exc:
-            yield Failure(None, origin, str(exc))
-            continue
-        except OSError as exc:
-            yield Failure(None, origin, f"cannot open ({exc.strerror or exc})")
-            continue
-        try:
-            if fmt == "jsonl":
-                stem = "stdin" if is_stdin else printable(Path(name).stem)
-                yield from _read_jsonl(stream, origin, stem, encoding, max_bytes)
-            else:
-                yield _read_text(stream, origin, is_stdin, encoding, max_bytes)
-        finally:
-            if not is_stdin:
-                stream.close()
+        file = item if isinstance(item, InputFile) else _named_input(str(item), input_format)
+        yield from _read_file(file, encoding, stdin, max_bytes)
+
+
+def _read_file(
+    file: InputFile, encoding: str, stdin: BinaryIO | None, max_bytes: int
+) -> Iterator[Document | Failure]:
+    """The documents of one input file (one, or one per JSONL line)."""
+    is_stdin = file.path == STDIN
+    origin = "<stdin>" if is_stdin else printable(file.path)
+    try:
+        stream = (
+            (stdin or sys.stdin.buffer) if is_stdin else _open_regular(Path(file.path), file.kind, max_bytes)
+        )
+    except InputError as exc:
+        yield Failure(None, origin, str(exc))
+        return
+    except OSError as exc:
+        yield Failure(None, origin, f"cannot open ({exc.strerror or exc})")
+        return
+    try:
+        yield from _read_stream(stream, file, origin, encoding, max_bytes)
+    finally:
+        if not is_stdin:
+            stream.close()
+
+
+def read_bytes(
+    data: bytes, file: InputFile, *, encoding: str = "utf-8", max_bytes: int = MAX_INPUT_BYTES
+) -> Iterator[Document | Failure]:
+    """The documents of input ``file`` whose bytes are already in memory (a file that Ray
+    read from a cluster's storage), read exactly as :func:`read_documents` reads files."""
+    if file.kind == "text" and len(data) > max_bytes:
+        yield Failure(None, printable(file.path), f"input exceeds the limit of {max_bytes:,} bytes")
+        return
+    yield from _read_stream(io.BytesIO(data), file, printable(file.path), encoding, max_bytes)
+
+
+def _read_stream(
+    stream: BinaryIO, file: InputFile, origin: str, encoding: str, max_bytes: int
+) -> Iterator[Document | Failure]:
+    if file.kind == "jsonl":
+        yield from _read_jsonl(stream, origin, file.id, encoding, max_bytes)
+    else:
+        yield _read_text(stream, origin, None if file.path == STDIN else file.id, encoding, max_bytes)
 
 
 def _open_regular(path: Path, fmt: str, max_bytes: int) -> BinaryIO:
@@ -140,8 +257,9 @@ def _open_regular(path: Path, fmt: str, max_bytes: int) -> BinaryIO:
 
 
 def _read_text(
-    stream: BinaryIO, origin: str, is_stdin: bool, encoding: str, max_bytes: int
+    stream: BinaryIO, origin: str, doc_id: str | None, encoding: str, max_bytes: int
 ) -> Document | Failure:
+    """The whole stream as one document, named ``doc_id`` (None: by its content)."""
     try:
         data = stream.read(max_bytes + 1)
         if len(data) > max_bytes:
@@ -151,7 +269,8 @@ def _read_text(
         return Failure(None, origin, str(exc))
     except OSError as exc:
         return Failure(None, origin, f"cannot read ({exc.strerror or exc})")
-    doc_id = content_id(text) if is_stdin else printable(Path(origin).stem)
+    if doc_id is None:
+        return Document.from_text(text, origin=origin)
     return Document(id=doc_id, text=text, origin=origin)
 
 
@@ -177,7 +296,7 @@ def _lines(stream: BinaryIO, max_bytes: int) -> Iterator[bytes | None]:
 
 
 def _read_jsonl(
-    stream: BinaryIO, origin: str, stem: str, encoding: str, max_bytes: int
+    stream: BinaryIO, origin: str, file_id: str, encoding: str, max_bytes: int
 ) -> Iterator[Document | Failure]:
     for number, raw in enumerate(_lines(stream, max_bytes), start=1):
         where = f"{origin}:{number}"
@@ -191,7 +310,7 @@ def _read_jsonl(
         except InputError as exc:
             yield Failure(None, where, str(exc))
             continue
-        yield parse_jsonl_line(line, where, f"{stem}-{number}")
+        yield parse_jsonl_line(line, where, f"{file_id}-{number}")
 
 
 def parse_jsonl_line(line: str, where: str, fallback_id: str) -> Document | Failure:

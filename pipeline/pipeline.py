@@ -7,26 +7,23 @@ on first use and stay loaded.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import cached_property
 from itertools import islice
 from pathlib import Path
 
 from .batching import ProgressFn, run_batched
 from .config import PipelineConfig
-from .ct2 import CT2Seq2Seq, resolve_backend
-from .engine import ForcedLength, Seq2SeqEngine, TorchSeq2Seq
+from .engines import Seq2SeqEngine, build_engine
 from .errors import It2enError
-from .models import cpu_threads, load_model, resolve_device, resolve_dtype
-from .segmenting import segment_document, split_sentences
-from .summarize import ground_points, summarize_many
-from .types import Document, Failure, Point, Result, Segment, Summary
+from .segmenting import reassemble, segment_document
+from .summarize import Translated, summarize_documents
+from .types import Document, Failure, Result, Role, Segment, Summary, as_role, role_key
 
-__all__ = ["DocumentInput", "Pipeline", "ProgressCallback", "build_engine"]
+__all__ = ["DocumentInput", "Pipeline", "ProgressCallback"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("it2en.pipeline")
 
 ProgressCallback = Callable[[str, int, int], None]
 """``progress(stage, done, total)``; stages: translate, summarize, back-translate."""
@@ -48,13 +45,15 @@ class Pipeline:
         config: PipelineConfig | None = None,
         *,
         progress: ProgressCallback | None = None,
-        engines: dict[str, Seq2SeqEngine] | None = None,
+        engines: Mapping[Role | str, Seq2SeqEngine] | None = None,
     ):
         """``engines`` may supply ready engines by role (translator, summarizer,
-        back-translator) instead of loading the configured models."""
+        back-translator) instead of loading the configured models: any object with the
+        :class:`~pipeline.engines.Seq2SeqEngine` methods. An unknown role is a
+        :class:`~pipeline.errors.ConfigError`."""
         self.config = config or PipelineConfig()
         self._progress = progress
-        self._engines: dict[str, Seq2SeqEngine] = dict(engines or {})
+        self._engines: dict[Role, Seq2SeqEngine] = {as_role(r): e for r, e in (engines or {}).items()}
 
     @classmethod
     def from_config(cls, path: str | Path, **overrides: object) -> Pipeline:
@@ -65,23 +64,22 @@ class Pipeline:
 
     @cached_property
     def _batch_size(self) -> int:
+        from .engines.runtime import resolve_device
+
         return self.config.batch_size_for(resolve_device(self.config.device).type)
 
-    def _model_name(self, role: str) -> str:
+    def _model_name(self, role: Role) -> str:
         """The loaded engine's name for ``role``, else the configured model (not loaded:
         a chunk of short documents never needs the summarizer)."""
         if role in self._engines:
             return self._engines[role].name
-        return {
-            "translator": self.config.translator,
-            "summarizer": self.config.summarizer,
-            "back-translator": self.config.back_translator,
-        }[role]
+        return self.config.model_for(role)
 
-    def engine(self, role: str) -> Seq2SeqEngine:
+    def engine(self, role: Role | str) -> Seq2SeqEngine:
         """The engine for ``role``, loading its model on first use."""
+        role = as_role(role)
         if role not in self._engines:
-            self._engines[role] = build_engine(self.config, role, self._model_name(role))
+            self._engines[role] = build_engine(self.config, role)
         return self._engines[role]
 
     # -- public API ---------------------------------------------------------------------
@@ -96,7 +94,7 @@ class Pipeline:
 
     def process(self, text: str, id: str | None = None, *, summarize: bool = True) -> Result:
         """Translate and summarize one document; raise if it cannot be processed."""
-        doc = Document(id=id or content_id(text), text=text)
+        doc = Document(id=id, text=text) if id else Document.from_text(text)
         outcome = self._run_chunk([doc], summarize=summarize)[0]
         if isinstance(outcome, Failure):
             raise It2enError(outcome.message())
@@ -141,10 +139,10 @@ class Pipeline:
         segmented, translations = self._translate_texts("translate", translator, texts, "it")
         english = {i: reassemble(texts[i], segmented[i], translations[i]) for i in texts}
         summaries = self._summaries(texts, segmented, translations, english) if summarize else {}
-        roles = ["translator"]
+        roles: list[Role] = ["translator"]
         if summarize:
             roles += ["summarizer", "back-translator"] if self.config.italian_summary else ["summarizer"]
-        models = {role.replace("-", "_"): self._model_name(role) for role in roles}
+        models = {role_key(role): self._model_name(role) for role in roles}
         outcomes: list[Result | Failure] = []
         for i, item in enumerate(chunk):
             if isinstance(item, Failure):
@@ -173,51 +171,23 @@ class Pipeline:
         translations: dict[int, list[str]],
         english: dict[int, str],
     ) -> dict[int, Summary]:
-        """The bilingual summary of each document, keyed like ``texts``.
+        """The summary stage (:mod:`pipeline.summarize`) over the chunk's documents, keyed
+        like ``texts``; the Italian summary through the back-translator."""
 
-        Documents with fewer than ``summary_min_sentences`` segments keep their
-        translation as the summary; the others are summarized together in batches.
-        """
-        italian = self.config.italian_summary
-        summaries: dict[int, Summary] = {}
-        to_summarize: list[int] = []
-        for i, segs in segmented.items():
-            if len(segs) >= self.config.summary_min_sentences:
-                to_summarize.append(i)
-                continue
-            points = tuple(  # a blank translation (an emoji-only line, say) makes no point
-                Point(en, seg.text if italian else None, (seg.index,))
-                for seg, en in zip(segs, translations[i], strict=True)
-                if en.strip()
-            )
-            it = texts[i].strip() if italian else None
-            summaries[i] = Summary(en=english[i].strip(), it=it, kind="translation", points=points)
-        if not to_summarize:
-            return summaries
-        made = summarize_many(
-            [translations[i] for i in to_summarize],
-            self.engine("summarizer"),
+        def render_italian(points: Sequence[str]) -> list[str]:
+            return self._translate_strings("back-translate", self.engine("back-translator"), points, "en")
+
+        keys = list(texts)
+        made = summarize_documents(
+            [Translated(texts[i], segmented[i], translations[i], english[i]) for i in keys],
+            lambda: self.engine("summarizer"),
+            render_italian if self.config.italian_summary else None,
+            min_sentences=self.config.summary_min_sentences,
             max_tokens=self.config.max_batch_tokens,
             max_size=self._batch_size,
             progress=self._stage_progress("summarize"),
         )
-        points_en = [[d.text[s:e] for s, e in split_sentences(d.text, "en")] for d in made]
-        flat = [p for points in points_en for p in points]
-        rendered = iter(
-            self._translate_strings("back-translate", self.engine("back-translator"), flat, "en")
-            if italian
-            else [None] * len(flat)
-        )
-        for i, doc_summary, points in zip(to_summarize, made, points_en, strict=True):
-            points_it = [next(rendered) for _ in points]
-            grounded = ground_points(points, translations[i])
-            summaries[i] = Summary(
-                en=" ".join(points),
-                it=" ".join(p for p in points_it if p) if italian else None,
-                kind="hierarchical" if doc_summary.hierarchical else "abstractive",
-                points=tuple(Point(*fields) for fields in zip(points, points_it, grounded, strict=True)),
-            )
-        return summaries
+        return dict(zip(keys, made, strict=True))
 
     def _translate_strings(
         self, stage: str, engine: Seq2SeqEngine, texts: Sequence[str], language: str
@@ -258,62 +228,11 @@ class Pipeline:
         return lambda done, total: callback(stage, done, total)
 
 
-def build_engine(
-    config: PipelineConfig, role: str, name: str, forced_length: ForcedLength | None = None
-) -> Seq2SeqEngine:
-    """The engine ``config`` asks for to run model ``name`` as ``role``: its backend,
-    device, precision, threads and input limit. ``forced_length``: benchmarks only (see
-    :data:`pipeline.engine.ForcedLength`)."""
-    limit = config.max_input_tokens if role != "summarizer" else None
-    if resolve_backend(config.backend) == "ctranslate2":
-        return CT2Seq2Seq(role, name, config, limit, forced_length=forced_length)
-    device = resolve_device(config.device)
-    if device.type == "cpu":
-        import torch
-
-        # torch's thread pool is per process: the last CPU model loaded sets it.
-        torch.set_num_threads(cpu_threads(config.threads))
-    loaded = load_model(
-        role,
-        name,
-        models_dir=config.models_dir,
-        offline=config.offline,
-        device=device,
-        dtype=resolve_dtype(config.precision, device),
-    )
-    int8 = config.precision == "int8"
-    return TorchSeq2Seq(loaded, config.num_beams, limit, int8=int8, forced_length=forced_length)
-
-
-def reassemble(
-    text: str,
-    segments: Sequence[Segment],
-    outputs: Sequence[str],
-    start: int = 0,
-    end: int | None = None,
-) -> str:
-    """``text[start:end]`` with each segment replaced by its output and everything between
-    segments (spaces, line breaks, Markdown markers, code) copied verbatim."""
-    parts: list[str] = []
-    position = start
-    for segment, output in zip(segments, outputs, strict=True):
-        parts.append(text[position : segment.start])
-        parts.append(output)
-        position = segment.end
-    parts.append(text[position:end])
-    return "".join(parts)
-
-
-def content_id(text: str) -> str:
-    """A short stable id for a document without a name (stdin, bare strings)."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
-
-
 def _as_document(item: DocumentInput | Failure) -> Document | Failure:
     if isinstance(item, (Document, Failure)):
         return item
     if isinstance(item, str):
-        return Document(id=content_id(item), text=item)
+        return Document.from_text(item)
     doc_id, text = item
     return Document(id=str(doc_id), text=text)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from itertools import groupby
 
 from .io import one_line
-from .pipeline import reassemble
+from .segmenting import reassemble
 from .types import Result
 
 __all__ = ["paragraphs", "render_markdown", "render_text"]

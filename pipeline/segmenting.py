@@ -13,6 +13,8 @@ Three levels, each keeping offsets into the original text:
 3. **Long sentences** over the model's input limit are cut at clause boundaries
    (``, ; :`` and dashes), and pieces still too long into windows of whole words (a single
    over-long "word" into character windows). Nothing is ever dropped.
+
+:func:`reassemble` is the way back: the text with each segment replaced by its output.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import sentencex
 
 from .types import Segment, SegmentKind
 
-__all__ = ["TokenCounter", "segment_document", "split_long", "split_sentences"]
+__all__ = ["TokenCounter", "reassemble", "segment_document", "split_long", "split_sentences"]
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
 """Tokens a model sees for each text, special tokens included."""
@@ -276,3 +278,22 @@ def _fit(
     else:
         head, tail = _strip_span(text, start, start + cut), _strip_span(text, start + cut, end)
     return _fit(text, *head, count_tokens, max_tokens) + _fit(text, *tail, count_tokens, max_tokens)
+
+
+def reassemble(
+    text: str,
+    segments: Sequence[Segment],
+    outputs: Sequence[str],
+    start: int = 0,
+    end: int | None = None,
+) -> str:
+    """``text[start:end]`` with each segment replaced by its output and everything between
+    segments (spaces, line breaks, Markdown markers, code) copied verbatim."""
+    parts: list[str] = []
+    position = start
+    for segment, output in zip(segments, outputs, strict=True):
+        parts.append(text[position : segment.start])
+        parts.append(output)
+        position = segment.end
+    parts.append(text[position:end])
+    return "".join(parts)

@@ -1,21 +1,32 @@
-"""Summaries of English text of any length, and the segments each summary point rests on.
+"""The summary stage: bilingual summaries of translated documents, each point grounded
+in the segments it rests on.
 
-A text longer than the summarizer's context is cut at sentence boundaries into windows;
-the windows of all documents are summarized together in batches; each document's partial
-summaries are joined and summarized again, round after round, until one window holds it.
+:func:`summarize_documents` runs the whole stage. A document with few sentences keeps its
+translation as its summary. Longer ones are summarized: a text longer than the
+summarizer's context is cut at sentence boundaries into windows; the windows of all
+documents are summarized together in batches; each document's partial summaries are
+joined and summarized again, round after round, until one window holds it. The summary
+is split into points, each point grounded in the segments that share its words, and the
+points are rendered in Italian by the callable the caller gives.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, NamedTuple
 
 from .batching import ProgressFn, run_batched
-from .engine import Seq2SeqEngine
-from .segmenting import split_long
+from .segmenting import split_long, split_sentences
+from .types import Point, Segment, Summary
 
-__all__ = ["DocumentSummary", "ground_points", "pack_windows", "summarize_many"]
+if TYPE_CHECKING:
+    from .engines import Seq2SeqEngine
+
+__all__ = ["Translated", "ground_points", "pack_windows", "summarize_documents", "summarize_many"]
+
+RenderItalian = Callable[[Sequence[str]], list[str]]
+"""English texts in, their Italian renderings out, in order."""
 
 _MAX_ROUNDS = 6
 _TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -29,12 +40,93 @@ _STOPWORDS = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class DocumentSummary:
+class Translated(NamedTuple):
+    """A translated document, as the summary stage reads it."""
+
+    source: str
+    segments: Sequence[Segment]
+    translations: Sequence[str]
+    """One per segment."""
+    english: str
+    """The whole translation, layout kept."""
+
+
+class Draft(NamedTuple):
     """A summarizer's output for one text, and whether it needed several rounds."""
 
     text: str
     hierarchical: bool
+
+
+def summarize_documents(
+    documents: Sequence[Translated],
+    summarizer: Callable[[], Seq2SeqEngine],
+    render_italian: RenderItalian | None,
+    *,
+    min_sentences: int,
+    max_tokens: int,
+    max_size: int,
+    progress: ProgressFn | None = None,
+) -> list[Summary]:
+    """The bilingual summary of each document, in order.
+
+    Documents with fewer than ``min_sentences`` segments keep their translation as the
+    summary (one point per segment); the others are summarized together in batches by the
+    engine ``summarizer()`` returns (called only when one is needed, so a run of short
+    documents never loads it). ``render_italian`` None: no Italian summary.
+    """
+    summaries: dict[int, Summary] = {}
+    long: list[int] = []
+    for i, doc in enumerate(documents):
+        if len(doc.segments) >= min_sentences:
+            long.append(i)
+        else:
+            summaries[i] = _translation_as_summary(doc, italian=render_italian is not None)
+    if long:
+        drafts = summarize_many(
+            [documents[i].translations for i in long],
+            summarizer(),
+            max_tokens=max_tokens,
+            max_size=max_size,
+            progress=progress,
+        )
+        made = _bilingual(drafts, [documents[i] for i in long], render_italian)
+        summaries.update(zip(long, made, strict=True))
+    return [summaries[i] for i in range(len(documents))]
+
+
+def _translation_as_summary(doc: Translated, italian: bool) -> Summary:
+    """A short document's summary: its translation, a point per segment."""
+    points = tuple(  # a blank translation (an emoji-only line, say) makes no point
+        Point(en, seg.text if italian else None, (seg.index,))
+        for seg, en in zip(doc.segments, doc.translations, strict=True)
+        if en.strip()
+    )
+    it = doc.source.strip() if italian else None
+    return Summary(en=doc.english.strip(), it=it, kind="translation", points=points)
+
+
+def _bilingual(
+    drafts: Sequence[Draft], documents: Sequence[Translated], render_italian: RenderItalian | None
+) -> list[Summary]:
+    """Each draft split into points, grounded in its document's segments, and rendered in
+    Italian (all documents' points in one call)."""
+    points_en = [[d.text[s:e] for s, e in split_sentences(d.text, "en")] for d in drafts]
+    flat = [p for points in points_en for p in points]
+    rendered = iter(render_italian(flat) if render_italian is not None else [None] * len(flat))
+    summaries = []
+    for draft, points, doc in zip(drafts, points_en, documents, strict=True):
+        points_it = [next(rendered) for _ in points]
+        grounded = ground_points(points, doc.translations)
+        summaries.append(
+            Summary(
+                en=" ".join(points),
+                it=" ".join(p for p in points_it if p) if render_italian is not None else None,
+                kind="hierarchical" if draft.hierarchical else "abstractive",
+                points=tuple(Point(*fields) for fields in zip(points, points_it, grounded, strict=True)),
+            )
+        )
+    return summaries
 
 
 def pack_windows(sentences: Sequence[str], engine: Seq2SeqEngine, limit: int | None = None) -> list[str]:
@@ -70,7 +162,7 @@ def summarize_many(
     max_tokens: int,
     max_size: int,
     progress: ProgressFn | None = None,
-) -> list[DocumentSummary]:
+) -> list[Draft]:
     """One summary per document, given each document as its list of sentences.
 
     All windows of all documents in a round go through one batched call, so short and
@@ -100,7 +192,7 @@ def summarize_many(
                 del pending[i]
             else:
                 pending[i] = partials
-    return [DocumentSummary(final[i], rounds[i] > 1) for i in range(len(texts))]
+    return [Draft(final[i], rounds[i] > 1) for i in range(len(texts))]
 
 
 def _content_words(text: str) -> set[str]:

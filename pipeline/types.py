@@ -7,19 +7,47 @@ are frozen: a stage makes new records instead of patching old ones.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast, get_args
+
+from .errors import ConfigError
 
 __all__ = [
+    "ROLES",
     "Document",
     "Failure",
     "Point",
     "Result",
+    "Role",
     "Segment",
     "SegmentKind",
     "Summary",
     "SummaryKind",
+    "as_role",
+    "role_key",
 ]
+
+Role = Literal["translator", "summarizer", "back-translator"]
+"""The job a model does in the pipeline: Italian→English, English summaries,
+English→Italian for the Italian summary. Spelled as the CLI flags are."""
+
+ROLES: tuple[Role, ...] = get_args(Role)
+
+
+def as_role(name: str) -> Role:
+    """``name`` as a :data:`Role` (``back_translator`` is accepted for ``back-translator``);
+    anything else is a :class:`ConfigError` listing the roles."""
+    role = name.replace("_", "-")
+    if role not in ROLES:
+        raise ConfigError(f"unknown model role {name!r} (roles: {', '.join(ROLES)})")
+    return cast(Role, role)
+
+
+def role_key(role: Role) -> str:
+    """The role's name as a config field and a JSON key: ``back_translator``."""
+    return role.replace("-", "_")
+
 
 SegmentKind = Literal["text", "heading", "list_item", "quote"]
 """The block a segment belongs to; Markdown markers stay in the gaps between segments."""
@@ -40,6 +68,12 @@ class Document:
     id: str
     text: str
     origin: str = ""
+
+    @classmethod
+    def from_text(cls, text: str, origin: str = "") -> Document:
+        """A document without a name (standard input, a bare string): its id is the first
+        12 hex digits of the SHA-256 of its text, stable across runs."""
+        return cls(id=hashlib.sha256(text.encode("utf-8")).hexdigest()[:12], text=text, origin=origin)
 
 
 @dataclass(frozen=True)

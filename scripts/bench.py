@@ -70,7 +70,7 @@ def sentences(count: int, seed: int) -> list[str]:
     """Distinct news-like sentences: runs of 7-17 corpus words (about 33 tokens),
     capitalised and ended, each one sentence to it2en's splitter (so that every method
     translates the same 400 units, none split into two)."""
-    from pipeline.segmenting import split_sentences
+    from pipeline import split_sentences
 
     rng = random.Random(seed)
     words = CORPUS.read_text(encoding="utf-8").split()
@@ -123,7 +123,7 @@ def _hf_generate(model: Any, tokenizer: Any, texts: list[str], length: int) -> l
 
     import torch
 
-    from pipeline.decoding import forced_max_length
+    from pipeline import forced_max_length
 
     config = copy.copy(model.generation_config)
     config.num_beams = BEAMS
@@ -178,14 +178,12 @@ def _config(args: dict[str, Any]) -> Any:
 
 def method_it2en(args: dict[str, Any]) -> dict[str, Any]:
     """it2en's own path: Pipeline.translate, or summarize_many for summaries."""
-    from pipeline import Pipeline
-    from pipeline.pipeline import build_engine
-    from pipeline.summarize import summarize_many
+    from pipeline import Pipeline, build_engine, summarize_many
 
     config = _config(args)
     summary = args["task"] == "summary"
     role = "summarizer" if summary else "translator"
-    engine = build_engine(config, role, args["model"], summary_length if summary else translation_length)
+    engine = build_engine(config, role, forced_length=summary_length if summary else translation_length)
     start = time.perf_counter()
     if summary:
         limits = {"max_tokens": config.max_batch_tokens, "max_size": config.batch_size_for("cpu")}
@@ -232,18 +230,17 @@ def method_pipeline(args: dict[str, Any]) -> dict[str, Any]:
     """The whole job, Pipeline.process_many: translate, summarize, Italian summary; each
     stage's output replaced by a :class:`StandIn` (a copy for the two translators, the lead
     for the summarizer)."""
-    from pipeline import Pipeline
-    from pipeline.pipeline import build_engine
+    from pipeline import Pipeline, build_engine
 
     config = _config(args)
-    roles = {  # model, forced length, stand-in output
-        "translator": (config.translator, translation_length, str),
-        "summarizer": (config.summarizer, summary_length, lead),
-        "back-translator": (config.back_translator, translation_length, str),
+    roles = {  # forced length, stand-in output
+        "translator": (translation_length, str),
+        "summarizer": (summary_length, lead),
+        "back-translator": (translation_length, str),
     }
     engines = {
-        role: StandIn(build_engine(config, role, model, force), stand_in)
-        for role, (model, force, stand_in) in roles.items()
+        role: StandIn(build_engine(config, role, forced_length=force), stand_in)
+        for role, (force, stand_in) in roles.items()
     }
     start = time.perf_counter()
     results = list(Pipeline(config, engines=engines).process_many(args["texts"]))
@@ -292,15 +289,18 @@ def method_long_line(args: dict[str, Any]) -> dict[str, Any]:
     no model."""
     from transformers import AutoTokenizer
 
-    from pipeline.engine import count_tokens
-    from pipeline.segmenting import segment_document
+    from pipeline import segment_document
 
     tokenizer = AutoTokenizer.from_pretrained(args["model"])
+
+    def count_tokens(texts: Any) -> list[int]:
+        return [len(ids) for ids in tokenizer(list(texts), truncation=False, verbose=False)["input_ids"]]
+
     corpus = CORPUS.read_text(encoding="utf-8").replace("\n", " ")
     text = (corpus + " ") * (args["bytes"] // len(corpus.encode()) + 1)
     text = text[: len(text.encode()[: args["bytes"]].decode(errors="ignore"))]
     start = time.perf_counter()
-    segments = segment_document(text, lambda texts: count_tokens(tokenizer, texts), 512)
+    segments = segment_document(text, count_tokens, 512)
     seconds = time.perf_counter() - start
     if " ".join(s.text for s in segments).split() != text.split():
         raise SystemExit("long line: segments do not cover the text")

@@ -80,8 +80,7 @@ def sentences(count: int, seed: int, words: tuple[int, int]) -> list[str]:
 
 def engines(suite: Suite, beams: int, store: Path) -> tuple[Any, Any]:
     """it2en's torch and CTranslate2 engines for ``suite`` at fp32 on the CPU."""
-    from pipeline import PipelineConfig
-    from pipeline.pipeline import build_engine
+    from pipeline import PipelineConfig, build_engine
 
     made = []
     for backend in ("torch", "ctranslate2"):
@@ -95,7 +94,7 @@ def engines(suite: Suite, beams: int, store: Path) -> tuple[Any, Any]:
             models_dir=str(store),
             offline=True,
         )
-        made.append(build_engine(config, suite.role, str(suite.folder)))
+        made.append(build_engine(config, suite.role))
     return made[0], made[1]
 
 

@@ -15,9 +15,9 @@ import pytest
 from tiny import tiny_config
 from typer.testing import CliRunner
 
-from pipeline import Pipeline, PipelineConfig
-from pipeline.batch import BatchOptions, run_batch, safe_name
+from pipeline import BatchOptions, Pipeline, PipelineConfig, run_batch
 from pipeline.cli import app
+from pipeline.io import safe_name
 
 SENTENCES = [
     "Il museo resterà aperto tutti i giorni.",

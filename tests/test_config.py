@@ -62,7 +62,7 @@ def test_missing_config_file(tmp_path):
 def test_half_precision_needs_cuda():
     import torch
 
-    from pipeline.models import resolve_dtype
+    from pipeline.engines.runtime import resolve_dtype
 
     with pytest.raises(ConfigError, match="needs a CUDA device"):
         resolve_dtype("fp16", torch.device("cpu"))
@@ -72,7 +72,7 @@ def test_half_precision_needs_cuda():
 def test_cuda_device_without_cuda_is_a_config_error():
     import torch
 
-    from pipeline.models import resolve_device
+    from pipeline.engines.runtime import resolve_device
 
     if torch.cuda.is_available():
         pytest.skip("this machine has CUDA")
@@ -84,7 +84,7 @@ def test_cuda_device_without_cuda_is_a_config_error():
 def test_threads_default_to_the_cpus_this_process_may_use(tmp_path, monkeypatch):
     import os
 
-    from pipeline.models import cpu_threads
+    from pipeline.engines.runtime import cpu_threads
 
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     allowed = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()

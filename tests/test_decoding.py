@@ -19,8 +19,8 @@ import pytest
 from tiny import tiny_config
 from transformers import GenerationConfig
 
-from pipeline.decoding import PATIENCE_WITHOUT_EARLY_STOPPING, ct2_search, read_generation_config
-from pipeline.pipeline import build_engine
+from pipeline import build_engine
+from pipeline.engines.decoding import PATIENCE_WITHOUT_EARLY_STOPPING, ct2_search, read_generation_config
 
 BART_TOKENS = {0: "<s>", 1: "<pad>", 2: "</s>", 3: "<unk>"}
 SENTENCES = [
@@ -46,7 +46,8 @@ def engines(tiny_models: Path, role: str, folder: Path, beams: int):
     made = []
     for backend in ("torch", "ctranslate2"):
         config = tiny_config(tiny_models, backend=backend, precision="fp32", num_beams=beams)
-        made.append(build_engine(config, role, str(folder)))
+        config = config.with_overrides(**{role.replace("-", "_"): str(folder)})
+        made.append(build_engine(config, role))
     return made
 
 

@@ -54,7 +54,10 @@ def test_records_equal_the_single_machine_pipeline(local_ray, tiny_models, tmp_p
     (corpus / "binario.md").write_bytes(b"\x00\x01")
     out = tmp_path / "out"
     report = run_distributed(
-        [str(corpus)], out, config, DistributedOptions(workers=1, docs_per_batch=2, records_per_shard=2)
+        [str(corpus)],
+        out,
+        config.with_overrides(docs_per_chunk=2),
+        DistributedOptions(workers=1, records_per_shard=2),
     )
     records = shards(out, "part")
     expected = [
@@ -70,7 +73,7 @@ def test_records_equal_the_single_machine_pipeline(local_ray, tiny_models, tmp_p
     reasons = sorted(e["reason"] for e in errors)
     assert len(errors) == report.failed == 4
     assert any(r.startswith("malformed JSON") for r in reasons)
-    assert any(e["input"].endswith("docs.jsonl (line '{rotto')") for e in errors)  # no line numbers in Ray
+    assert any(e["input"].endswith("docs.jsonl:5") for e in errors)  # named as on one machine
     assert '"text" must be a string, got missing' in reasons
     assert "document is empty" in reasons
     assert any(r.startswith("binary file") for r in reasons)
@@ -87,7 +90,7 @@ def test_without_ray_the_command_says_how_to_install_it(monkeypatch, tmp_path):
 @pytest.mark.parametrize(
     "options, message",
     [
-        ({"workers": 0}, "workers, docs-per-batch and records-per-shard must be positive"),
+        ({"workers": 0}, "workers and records-per-shard must be positive"),
         ({"gpus_per_worker": -1}, "gpus-per-worker must not be negative"),
         ({"cpus_per_worker": 0}, "cpus-per-worker must be positive"),
     ],
@@ -112,6 +115,6 @@ def test_a_pool_that_would_take_every_cpu_is_shrunk_so_the_reading_can_run(local
     docs.write_text("".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in DOCS[:3]), encoding="utf-8")
     out = tmp_path / "out"
     report = run_distributed(
-        [str(docs)], out, tiny_config(tiny_models), DistributedOptions(workers=2, docs_per_batch=1)
+        [str(docs)], out, tiny_config(tiny_models, docs_per_chunk=1), DistributedOptions(workers=2)
     )
     assert report.processed == 3 and [r["id"] for r in shards(out, "part")] == ["a", "b", "c"]

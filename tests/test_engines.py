@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from tiny import tiny_config
 
-from pipeline import ConfigError, Pipeline, PipelineConfig
-from pipeline.batching import BatchTooLarge, run_batched
-from pipeline.ct2 import compute_type, resolve_backend
+from pipeline import BatchTooLarge, ConfigError, Pipeline, PipelineConfig
+from pipeline.batching import run_batched
+from pipeline.engines.runtime import compute_type, resolve_backend
 
 CORPUS = Path(__file__).resolve().parent.parent / "scripts" / "data" / "corpus_it.txt"
 BREVE = Path(__file__).resolve().parent / "data" / "breve.txt"
@@ -97,10 +97,10 @@ def test_a_single_text_too_large_still_fails():
 @pytest.mark.parametrize("backend", ["torch", "ctranslate2"])
 def test_forced_length_fixes_the_number_of_output_tokens(tiny_models, backend):
     """The benchmark's knob: random weights never stop sensibly, so lengths are forced."""
-    from pipeline.pipeline import build_engine
+    from pipeline import build_engine
 
     config = pipeline(tiny_models, backend=backend).config
-    engine = build_engine(config, "translator", config.translator, forced_length=lambda n: 9)
+    engine = build_engine(config, "translator", forced_length=lambda n: 9)
     outputs = engine.generate(["Il lunedì è chiuso.", "Il piccolo paziente sta bene, dice il medico."])
     tokenizer = engine._tokenizer
     assert [len(tokenizer(o, add_special_tokens=False)["input_ids"]) for o in outputs] == [9, 9]

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.pipeline import reassemble
-from pipeline.segmenting import segment_document, split_long, split_sentences
+from pipeline.segmenting import reassemble, segment_document, split_long, split_sentences
 
 CORPUS = Path(__file__).resolve().parent.parent / "scripts" / "data" / "corpus_it.txt"
 

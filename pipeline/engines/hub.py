@@ -1,4 +1,4 @@
-"""Find, load and save models: one place that knows about folders, the hub and devices.
+"""Find, load and save Hugging Face models: the one place that knows folders and the hub.
 
 Resolution order for a model name: an existing local folder; the same name in the local
 model store (``models/<org>--<name>``, filled by ``it2en models download``); the Hugging
@@ -13,45 +13,26 @@ import logging
 import os
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ..errors import ModelLoadError
 from .decoding import read_generation_config
-from .errors import ConfigError, ModelLoadError
 
 if TYPE_CHECKING:
     import torch
-    from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 __all__ = [
-    "LoadedModel",
-    "cpu_threads",
     "download_model",
     "from_pretrained",
     "is_offline",
-    "load_model",
+    "load_hf_model",
     "model_identity",
-    "resolve_device",
-    "resolve_dtype",
     "store_folder",
 ]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("it2en.engines")
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class LoadedModel:
-    """A seq2seq model and its tokenizer, on their device, ready for inference."""
-
-    name: str
-    """The name the user configured (hub id or folder)."""
-    location: str
-    """Where it was actually loaded from."""
-    model: PreTrainedModel
-    tokenizer: PreTrainedTokenizerBase
-    device: torch.device
 
 
 def is_offline(offline: bool) -> bool:
@@ -64,98 +45,15 @@ def store_folder(models_dir: str | Path, name: str) -> Path:
     return Path(models_dir) / name.strip("/").replace("/", "--")
 
 
-def resolve_device(device: str) -> torch.device:
-    """``auto`` picks CUDA when available; an explicit CUDA device must exist."""
-    import torch
-
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    resolved = torch.device(device)
-    if resolved.type == "cuda":
-        if not torch.cuda.is_available():
-            raise ConfigError(f"device {device!r} requested but CUDA is not available")
-        if resolved.index is not None and resolved.index >= torch.cuda.device_count():
-            raise ConfigError(
-                f"device {device!r} requested but only {torch.cuda.device_count()} CUDA device(s) exist"
-            )
-    return resolved
-
-
-def cpu_threads(configured: int = 0, cgroup_root: Path = Path("/sys/fs/cgroup")) -> int:
-    """Threads for CPU inference: ``configured`` when positive; else ``OMP_NUM_THREADS``
-    when set; else the CPUs this process may run on, capped by a cgroup CPU quota.
-
-    Libraries default to every core of the host, which in a container limited to two
-    CPUs means many threads fighting over two, far slower than two threads.
-    """
-    if configured > 0:
-        return configured
-    env = os.environ.get("OMP_NUM_THREADS", "").strip()
-    if env.isdigit() and int(env) > 0:
-        return int(env)
-    available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    quota = _cgroup_cpu_quota(cgroup_root)
-    return max(1, min(available, quota) if quota else available)
-
-
-def _cgroup_cpu_quota(root: Path) -> int | None:
-    """CPUs granted by a cgroup v2 ``cpu.max`` or v1 ``cfs_quota_us`` limit, rounded up;
-    None when unlimited or unknown."""
-    try:
-        v2 = root / "cpu.max"
-        if v2.is_file():
-            quota, period = v2.read_text().split()[:2]
-        else:
-            quota = (root / "cpu" / "cpu.cfs_quota_us").read_text().strip()
-            period = (root / "cpu" / "cpu.cfs_period_us").read_text().strip()
-        if quota in ("max", "-1") or int(period) <= 0:
-            return None
-        return max(1, -(-int(quota) // int(period)))
-    except (OSError, ValueError):
-        return None
-
-
-def resolve_dtype(precision: str, device: torch.device) -> torch.dtype:
-    """Torch dtype: fp32 on CPU (int8 quantizes after loading); on CUDA ``auto`` is bf16
-    where supported, else fp16."""
-    import torch
-
-    if device.type != "cuda":
-        if precision in ("fp16", "bf16"):
-            raise ConfigError(f"precision {precision} needs a CUDA device (device is {device})")
-        return torch.float32  # int8: loaded in fp32, then quantized by the engine
-    if precision == "int8":
-        raise ConfigError("precision int8 on CUDA needs --backend ctranslate2")
-    if precision == "auto":
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-    return {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}[precision]
-
-
-def load_model(
-    role: str,
-    name: str,
-    *,
-    models_dir: str | Path,
-    offline: bool,
-    device: torch.device,
-    dtype: torch.dtype,
-) -> LoadedModel:
-    """Load model and tokenizer for ``role`` (translator, summarizer, back-translator)."""
+def load_hf_model(source: str, kwargs: dict[str, Any], dtype: torch.dtype) -> tuple[Any, Any]:
+    """``(tokenizer, model)`` from ``source`` in evaluation mode, with the decoding settings
+    of :func:`read_generation_config` (transformers' own fallback, made explicit)."""
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
-    def load(source: str, kwargs: dict[str, Any]) -> tuple[Any, Any]:
-        tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
-        model = AutoModelForSeq2SeqLM.from_pretrained(source, dtype=dtype, **kwargs)
-        # The one reader both engines use (transformers' own fallback, made explicit).
-        model.generation_config = read_generation_config(source, kwargs)
-        return tokenizer, model
-
-    loaded, source = from_pretrained(role, name, models_dir=models_dir, offline=offline, load=load)
-    tokenizer, model = loaded
-    model.to(device)
-    model.eval()
-    log.info("loaded %s %s from %s on %s (%s)", role, name, source, device, dtype)
-    return LoadedModel(name=name, location=source, model=model, tokenizer=tokenizer, device=device)
+    tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
+    model = AutoModelForSeq2SeqLM.from_pretrained(source, dtype=dtype, **kwargs)
+    model.generation_config = read_generation_config(source, kwargs)
+    return tokenizer, model.eval()
 
 
 def from_pretrained(
@@ -266,16 +164,15 @@ def download_model(role: str, name: str, *, models_dir: str | Path, offline: boo
         )
     import torch
 
-    loaded = load_model(
+    (tokenizer, model), _ = from_pretrained(
         role,
         name,
         models_dir=models_dir,
         offline=False,
-        device=torch.device("cpu"),
-        dtype=torch.float32,
+        load=lambda source, kwargs: load_hf_model(source, kwargs, torch.float32),
     )
     tmp = target.with_name(target.name + ".partial")
-    loaded.model.save_pretrained(tmp)
-    loaded.tokenizer.save_pretrained(tmp)
+    model.save_pretrained(tmp)
+    tokenizer.save_pretrained(tmp)
     tmp.replace(target)
     return target.resolve(), True

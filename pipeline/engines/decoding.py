@@ -49,7 +49,7 @@ __all__ = [
     "token_ids",
 ]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("it2en.engines")
 
 PATIENCE_WITHOUT_EARLY_STOPPING = 1.5
 """CTranslate2's patience for models with ``early_stopping=False``: measured on the
@@ -100,7 +100,7 @@ def search_config(generation: GenerationConfig, num_beams: int) -> GenerationCon
 def forced_max_length(generation: GenerationConfig, content: int) -> int:
     """The ``min_length = max_length`` that makes transformers generate exactly ``content``
     tokens besides the decoder start, a forced first token and a forced end token
-    (benchmarks force lengths; see :data:`pipeline.engine.ForcedLength`)."""
+    (benchmarks force lengths; see :data:`pipeline.engines.ForcedLength`)."""
     forced = (generation.forced_bos_token_id is not None) + (generation.forced_eos_token_id is not None)
     return 1 + content + forced
 
@@ -147,7 +147,7 @@ class CT2Search:
 
     def forced_length(self, length: int) -> CT2Search:
         """Benchmarks only: exactly ``length`` output tokens after the prefix (see
-        :data:`pipeline.engine.ForcedLength`). Where transformers also spends a step on its
+        :data:`pipeline.engines.ForcedLength`). Where transformers also spends a step on its
         forced end token, one more token is decoded and dropped: both engines do the same
         work for the same output."""
         extra = int(self.forced_end)

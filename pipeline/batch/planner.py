@@ -1,0 +1,121 @@
+"""Deciding what a batch run does with each document: skip it, process it, or adopt the
+outputs it left under another path, and under which output name."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..engines.hub import model_identity
+from ..engines.runtime import resolve_backend
+from ..io import safe_name
+from ..types import Document
+from .journal import Manifest, Recorded
+
+if TYPE_CHECKING:
+    from ..config import PipelineConfig
+    from .runner import BatchOptions
+
+__all__ = ["STATE_DIR", "PlannedDocument", "Planner", "digest", "settings_fingerprint"]
+
+STATE_DIR = ".it2en"
+_RESERVED = frozenset({"errors", STATE_DIR})
+_MAX_NAME = 120
+
+
+@dataclass(frozen=True)
+class PlannedDocument:
+    """A document the run will process, and why."""
+
+    document: Document
+    key: str
+    name: str
+    input_hash: str
+    reason: str
+    """``new``, ``changed``, ``forced``, or ``moved``: the same text, recorded before under
+    a path that no longer exists, whose outputs (``current``) are kept as they are."""
+    current: tuple[str, ...] = ()
+
+
+def settings_fingerprint(config: PipelineConfig, options: BatchOptions) -> dict[str, Any]:
+    """Everything that shapes a document's outputs: a change to any of it redoes the document."""
+    roles = {"translator": config.translator}
+    if options.summarize:
+        roles["summarizer"] = config.summarizer
+        if config.italian_summary:
+            roles["back_translator"] = config.back_translator
+    return {
+        "models": {role: model_identity(name, config.models_dir) for role, name in roles.items()},
+        "summarize": options.summarize,
+        "backend": resolve_backend(config.backend),
+        "precision": config.precision,
+        "formats": sorted(options.formats),
+        "num_beams": config.num_beams,
+        "max_input_tokens": config.max_input_tokens,
+        "summary_min_sentences": config.summary_min_sentences if options.summarize else None,
+        "italian_summary": config.italian_summary if options.summarize else None,
+    }
+
+
+class Planner:
+    """Turns the input stream into documents to process, skipping finished ones and giving
+    each a stable, contained, collision-free output name."""
+
+    def __init__(self, manifest: Manifest, out_dir: Path, settings: dict[str, Any], force: bool):
+        self.manifest = manifest
+        self.out_dir = out_dir
+        self.settings = settings
+        self.settings_key = json.dumps(settings, sort_keys=True)
+        self.force = force
+        self.owners = manifest.owners()
+        self.seen_keys: set[str] = set()
+
+    def plan(self, doc: Document, key: str) -> PlannedDocument | None:
+        """The plan for ``doc``, or None when it is finished and unchanged."""
+        if key in self.seen_keys:  # the same id twice in one JSONL: keep both
+            key = f"{key}@{doc.origin}"
+        self.seen_keys.add(key)
+        input_hash = digest(doc.text)
+        done = self.manifest.done.get(key)
+        if done is not None:
+            unchanged = done.input_hash == input_hash and done.settings == self.settings_key
+            complete = all((self.out_dir / f).is_file() for f in done.outputs)
+            if unchanged and complete and not self.force:
+                return None
+            reason = "forced" if self.force else "changed"
+            return PlannedDocument(doc, key, done.name, input_hash, reason)
+        name = safe_name(doc.id)
+        owner = self.owners.get(name.casefold())
+        moved = self.manifest.done.get(owner) if owner is not None and _gone(owner) else None
+        if moved is not None:  # its input was moved or renamed: the same document
+            self.manifest.forget(owner)
+            self.owners[name.casefold()] = key
+            return self._adopt(doc, key, input_hash, moved)
+        if name.casefold() in _RESERVED or (owner is not None and owner != key):
+            name = f"{name[:_MAX_NAME]}-{digest(key)[:8]}"
+        self.owners[name.casefold()] = key
+        return PlannedDocument(doc, key, name, input_hash, "forced" if self.force else "new")
+
+    def _adopt(self, doc: Document, key: str, input_hash: str, moved: Recorded) -> PlannedDocument:
+        """The plan for a document found under a new key whose old record is ``moved``:
+        its outputs kept when nothing changed, else redone under the same name."""
+        complete = all((self.out_dir / f).is_file() for f in moved.outputs)
+        unchanged = moved.input_hash == input_hash and moved.settings == self.settings_key and complete
+        if unchanged and not self.force:
+            return PlannedDocument(doc, key, moved.name, input_hash, "moved", moved.outputs)
+        return PlannedDocument(doc, key, moved.name, input_hash, "forced" if self.force else "changed")
+
+
+def _gone(key: str) -> bool:
+    """Whether the input a manifest key names (a path, or ``path#id`` for JSONL) no longer
+    exists. Standard input never is."""
+    return not key.startswith("<stdin>") and not any(os.path.exists(p) for p in (key, key.split("#", 1)[0]))
+
+
+def digest(text: str) -> str:
+    """The SHA-256 of ``text`` in hex (lone surrogates allowed)."""
+    return hashlib.sha256(text.encode("utf-8", errors="surrogatepass")).hexdigest()

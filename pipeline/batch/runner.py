@@ -1,0 +1,271 @@
+"""Running a batch: read, plan, process, write each result and record it, in that order."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import IO, Any
+
+from ..errors import ConfigError, It2enError
+from ..io import (
+    DEFAULT_GLOBS,
+    STDIN,
+    TEMP_SUFFIX,
+    atomic_output,
+    discover_inputs,
+    printable,
+    read_documents,
+)
+from ..pipeline import Pipeline
+from ..render import render_markdown
+from ..types import Document, Failure, Result
+from .journal import Lock, Manifest
+from .planner import STATE_DIR, PlannedDocument, Planner, settings_fingerprint
+
+__all__ = ["OUTPUT_FORMATS", "BatchOptions", "BatchReport", "run_batch"]
+
+log = logging.getLogger("it2en.batch")
+
+OUTPUT_FORMATS = ("json", "md")
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """What a batch run reads and writes; model and batching settings live in PipelineConfig."""
+
+    out_dir: Path
+    formats: tuple[str, ...] = ("json",)
+    """Files per document: ``json`` (always needed for resume) and optionally ``md``."""
+    summarize: bool = True
+    """False: translation only."""
+    force: bool = False
+    """Redo every document, even unchanged ones."""
+    globs: tuple[str, ...] = DEFAULT_GLOBS
+    """File patterns taken from folder inputs, recursively."""
+    input_format: str = "auto"
+    encoding: str = "utf-8"
+
+    def __post_init__(self) -> None:
+        unknown = [f for f in self.formats if f not in OUTPUT_FORMATS]
+        if unknown or "json" not in self.formats:
+            raise ConfigError(f"formats must include json and be among {', '.join(OUTPUT_FORMATS)}")
+
+
+@dataclass
+class BatchReport:
+    """Counts and timing of one run; ``to_dict`` is what ``--report`` writes."""
+
+    processed: int = 0
+    skipped: int = 0
+    failed: int = 0
+    elapsed_s: float = 0.0
+    interrupted: bool = False
+    crashed: bool = False
+    """The run stopped on an error that was not a document's (disk full, a bug)."""
+    dry_run: bool = False
+    out_dir: str = ""
+
+    @property
+    def docs_per_s(self) -> float:
+        return self.processed / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+    def line(self) -> str:
+        """The one-line end-of-run summary."""
+        if self.dry_run:
+            counts = f"{self.processed} to process, {self.skipped} skipped, {self.failed} unreadable"
+            return f"batch (dry run): {counts}"
+        state = " (crashed)" if self.crashed else " (interrupted)" if self.interrupted else ""
+        return (
+            f"batch{state}: {self.processed} processed, {self.skipped} skipped, {self.failed} failed "
+            f"in {self.elapsed_s:.1f}s ({self.docs_per_s:.2f} docs/s)"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["docs_per_s"] = round(self.docs_per_s, 4)
+        data["elapsed_s"] = round(self.elapsed_s, 3)
+        return data
+
+
+def run_batch(
+    pipeline: Pipeline,
+    inputs: Sequence[str],
+    options: BatchOptions,
+    *,
+    stop: threading.Event | None = None,
+    dry_run: bool = False,
+    on_planned: Callable[[PlannedDocument], None] | None = None,
+    report: BatchReport | None = None,
+) -> BatchReport:
+    """Process every new or changed document of ``inputs`` into ``options.out_dir``.
+
+    ``stop``, when set (by a signal handler, say), ends the run after the documents
+    already taken are written. ``dry_run`` writes nothing: each document that would be
+    processed is passed to ``on_planned`` instead. ``report`` is filled in as the run goes
+    (and returned), so a caller still has the counts when the run raises. Raises
+    :class:`OutDirLocked` when another run holds the folder.
+    """
+    started = time.monotonic()
+    report = report if report is not None else BatchReport()
+    report.out_dir, report.dry_run = str(options.out_dir), dry_run
+    settings = settings_fingerprint(pipeline.config, options)
+    try:
+        if dry_run:
+            _plan_only(inputs, options, settings, report, on_planned)
+        else:
+            _run_locked(pipeline, inputs, options, settings, report, stop)
+    finally:
+        report.elapsed_s = time.monotonic() - started
+    return report
+
+
+def _plan_only(
+    inputs: Sequence[str],
+    options: BatchOptions,
+    settings: dict[str, Any],
+    report: BatchReport,
+    on_planned: Callable[[PlannedDocument], None] | None,
+) -> None:
+    """A dry run: count and pass on what would be processed; write nothing."""
+    state_dir = Path(options.out_dir) / STATE_DIR
+    planner = Planner(Manifest(state_dir / "manifest.jsonl"), Path(options.out_dir), settings, options.force)
+    for item in _documents(inputs, options, report, errors=None):
+        planned = planner.plan(*item)
+        if planned is None or planned.reason == "moved":
+            report.skipped += 1
+            continue
+        report.processed += 1
+        if on_planned is not None:
+            on_planned(planned)
+
+
+def _run_locked(
+    pipeline: Pipeline,
+    inputs: Sequence[str],
+    options: BatchOptions,
+    settings: dict[str, Any],
+    report: BatchReport,
+    stop: threading.Event | None,
+) -> None:
+    """Take the output folder's lock, clear a killed run's temporary files, process, and
+    compact the manifest."""
+    out_dir = Path(options.out_dir)
+    state_dir = out_dir / STATE_DIR
+    state_dir.mkdir(parents=True, exist_ok=True)
+    with Lock(state_dir):
+        # Temporary files of a run killed mid-write: with the lock, no one else writes.
+        for stale in (*out_dir.glob(f".*{TEMP_SUFFIX}"), *state_dir.glob(f".*{TEMP_SUFFIX}")):
+            stale.unlink(missing_ok=True)
+        manifest = Manifest(state_dir / "manifest.jsonl")
+        try:
+            planner = Planner(manifest, out_dir, settings, options.force)
+            _process(pipeline, inputs, options, planner, manifest, report, stop)
+        finally:
+            manifest.close()
+        manifest.compact()
+
+
+def _process(
+    pipeline: Pipeline,
+    inputs: Sequence[str],
+    options: BatchOptions,
+    planner: Planner,
+    manifest: Manifest,
+    report: BatchReport,
+    stop: threading.Event | None,
+) -> None:
+    """Run the planned documents through the pipeline; write and record each result."""
+    out_dir = Path(options.out_dir)
+    with (out_dir / "errors.jsonl").open("w", encoding="utf-8") as errors:
+        pending: deque[PlannedDocument] = deque()
+
+        def to_process() -> Iterator[Document]:
+            for item in _documents(inputs, options, report, errors):
+                if stop is not None and stop.is_set():
+                    report.interrupted = True
+                    return
+                planned = planner.plan(*item)
+                if planned is not None and planned.reason == "moved":
+                    manifest.append(_record(planned, planner.settings, list(planned.current)))
+                if planned is None or planned.reason == "moved":
+                    report.skipped += 1
+                    continue
+                pending.append(planned)
+                yield planned.document
+
+        for outcome in pipeline.process_many(to_process(), summarize=options.summarize):
+            planned = pending.popleft()
+            if isinstance(outcome, Failure):
+                _record_failure(errors, outcome, report)
+                continue
+            outputs = _write_outputs(out_dir, planned.name, outcome, options.formats)
+            manifest.append(_record(planned, planner.settings, outputs))
+            report.processed += 1
+
+
+def _record(planned: PlannedDocument, settings: dict[str, Any], outputs: list[str]) -> dict[str, Any]:
+    """The manifest line of a finished document."""
+    return {
+        "key": planned.key,
+        "id": planned.document.id,
+        "name": planned.name,
+        "input": planned.document.origin,
+        "input_hash": planned.input_hash,
+        "settings": settings,
+        "outputs": outputs,
+        "finished": _now(),
+    }
+
+
+def _documents(
+    inputs: Sequence[str], options: BatchOptions, report: BatchReport, errors: IO[str] | None
+) -> Iterator[tuple[Document, str]]:
+    """``(document, key)`` pairs, streamed; unreadable inputs go to the error log."""
+    files = discover_inputs(inputs, options.globs, input_format=options.input_format, exclude=options.out_dir)
+    for file in files:
+        # realpath, unlike Path.resolve, never raises (a symlink loop fails when read).
+        source = "<stdin>" if file.path == STDIN else printable(os.path.realpath(file.path))
+        for item in read_documents([file], encoding=options.encoding):
+            if isinstance(item, Failure):
+                _record_failure(errors, item, report)
+                continue
+            yield item, f"{source}#{item.id}" if file.kind == "jsonl" or file.path == STDIN else source
+
+
+def _write_outputs(out_dir: Path, name: str, result: Result, formats: Iterable[str]) -> list[str]:
+    written = []
+    for fmt in formats:
+        filename = f"{name}.{fmt}"
+        target = out_dir / filename
+        if target.resolve().parent != out_dir.resolve():  # safe_name makes this impossible
+            raise It2enError(f"refusing to write {target} outside {out_dir}")
+        with atomic_output(target) as stream:
+            if fmt == "json":
+                stream.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
+            else:
+                stream.write(render_markdown(result))
+        written.append(filename)
+    return written
+
+
+def _record_failure(errors: IO[str] | None, failure: Failure, report: BatchReport) -> None:
+    """Count and log a failure, and append it to the run's error log (none in a dry run)."""
+    if errors is not None:
+        record = {**failure.to_dict(), "time": _now()}
+        errors.write(json.dumps(record, ensure_ascii=False) + "\n")
+        errors.flush()
+        os.fsync(errors.fileno())
+    report.failed += 1
+    log.error("%s", failure.message())
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")

@@ -1,0 +1,50 @@
+"""The ``it2en`` Typer app: the version option and the commands, one module per group.
+
+This package is the only place that prints, installs log handlers or shows progress
+bars; each command parses its options, calls the library and renders.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .. import __version__
+from .batch import batch
+from .documents import summarize, translate
+from .models import models_app
+from .ray import ray
+
+__all__ = ["app"]
+
+app = typer.Typer(
+    name="it2en",
+    help="Translate Italian documents into English and summarize them in both languages.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"it2en {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Translate Italian documents into English and summarize them in both languages."""
+
+
+app.command("translate")(translate)
+app.command("summarize")(summarize)
+app.command("batch")(batch)
+app.command("ray")(ray)
+app.add_typer(models_app, name="models")

@@ -1,0 +1,151 @@
+"""``batch``: folders, files and JSONL into an output folder, for cron and schedulers."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..batch import BatchOptions, BatchReport, PlannedDocument, run_batch
+from ..config import PipelineConfig
+from ..errors import OutDirLocked
+from ..io import DEFAULT_GLOBS, atomic_output, one_line
+from ..pipeline import Pipeline
+from .documents import check_encoding
+from .errors import EXIT_FAILED_DOCUMENTS, errors_mapped
+from .logs import progress_bars
+from .options import RUNTIME, SUMMARY, InputFormat, Inputs, LogFlags, ModelFlags, shared_options
+
+__all__ = ["batch"]
+
+log = logging.getLogger("it2en.cli")
+
+
+class LogFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+@shared_options("config", "translator", *SUMMARY, *RUNTIME, "docs_per_chunk")
+def batch(
+    inputs: Inputs,
+    out: Annotated[Path, typer.Option("--out", metavar="DIR", help="Output folder (created if missing).")],
+    flags: ModelFlags,
+    logs: LogFlags,
+    glob: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--glob",
+            metavar="PATTERN",
+            help=f"File pattern taken from folders, repeatable [default: {', '.join(DEFAULT_GLOBS)}].",
+        ),
+    ] = None,
+    formats: Annotated[
+        str, typer.Option(metavar="FORMATS", help="Files per document: json, or json,md.")
+    ] = "json",
+    translate_only: Annotated[bool, typer.Option("--translate-only", help="Translation alone.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Redo every document, even unchanged ones.")] = False,
+    report: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="Also write the end-of-run counts as JSON.")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be processed.")] = False,
+    log_format: Annotated[LogFormat, typer.Option(help="stderr log lines as text or JSON.")] = LogFormat.text,
+    input_format: Annotated[InputFormat, typer.Option("--input-format", help="How to read INPUT.")] = (
+        InputFormat.auto
+    ),
+    encoding: Annotated[str, typer.Option(metavar="ENCODING", help="Encoding of text inputs.")] = "utf-8",
+) -> None:
+    """Process folders, files and JSONL into OUT_DIR, only what is new or changed, for
+    cron and schedulers: resumable after a crash, locked against concurrent runs.
+
+    Example: it2en batch inbox/ --out results/ --formats json,md --offline
+    """
+    with errors_mapped(logs, log_format.value, default_level=logging.INFO):
+        cfg = flags.load()
+        check_encoding(encoding)
+        options = BatchOptions(
+            out_dir=out,
+            formats=tuple(f.strip() for f in formats.split(",") if f.strip()),
+            summarize=not translate_only,
+            force=force,
+            globs=tuple(glob or DEFAULT_GLOBS),
+            input_format=input_format.value,
+            encoding=encoding,
+        )
+        result, caught = _run(cfg, inputs, options, dry_run, show_progress=not logs.quiet)
+        if report is not None:
+            with atomic_output(report) as stream:
+                stream.write(json.dumps(result.to_dict(), indent=2) + "\n")
+        if caught:
+            raise typer.Exit(128 + caught[0])
+        if result.failed:
+            raise typer.Exit(EXIT_FAILED_DOCUMENTS)
+
+
+def _run(
+    config: PipelineConfig, inputs: list[str], options: BatchOptions, dry_run: bool, show_progress: bool
+) -> tuple[BatchReport, list[int]]:
+    """The run, with progress bars on a terminal and signals caught; its report and the
+    signals caught. The end-of-run line is logged however the run ends, but for a folder
+    locked by another run (which never started)."""
+    stop = threading.Event()
+    result = BatchReport()
+    with progress_bars(show_progress and sys.stderr.isatty()) as progress, _stop_on_signals(stop) as caught:
+        try:
+            run_batch(
+                Pipeline(config, progress=progress),
+                inputs,
+                options,
+                stop=stop,
+                dry_run=dry_run,
+                on_planned=_print_planned,
+                report=result,
+            )
+        except BaseException as exc:
+            if not isinstance(exc, OutDirLocked):
+                result.crashed = True
+                _log_finished(result)
+            raise
+    _log_finished(result)
+    return result, caught
+
+
+def _print_planned(item: PlannedDocument) -> None:
+    """A dry run's line for a document it would process: reason, output name, input."""
+    typer.echo(f"{item.reason}\t{item.name}\t{one_line(item.document.origin)}")
+
+
+def _log_finished(result: BatchReport) -> None:
+    """The end-of-run line, always logged (a JSON log line carries the counts)."""
+    log.info("%s", result.line(), extra={"fields": {"event": "batch_finished", **result.to_dict()}})
+
+
+@contextmanager
+def _stop_on_signals(stop: threading.Event) -> Iterator[list[int]]:
+    """On the first SIGINT or SIGTERM set ``stop`` (the run finishes the documents it holds
+    and exits); on a second, abort at once. Yields the list of signals caught."""
+    caught: list[int] = []
+
+    def handle(signum: int, frame: object) -> None:
+        caught.append(signum)
+        if stop.is_set():
+            log.error("%s again: stopping now", signal.Signals(signum).name)
+            raise SystemExit(128 + signum)
+        stop.set()
+        log.warning("%s: finishing the documents in progress, then stopping", signal.Signals(signum).name)
+
+    previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield caught
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -1,0 +1,202 @@
+"""``translate`` and ``summarize``: documents in, translations (and summaries) out."""
+
+from __future__ import annotations
+
+import codecs
+import json
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..errors import ConfigError
+from ..io import atomic_output, discover_inputs, read_documents
+from ..pipeline import Pipeline
+from ..render import render_markdown, render_text
+from ..types import Failure, Result
+from .errors import EXIT_FAILED_DOCUMENTS, errors_mapped
+from .logs import progress_bars
+from .options import RUNTIME, SUMMARY, InputFormat, Inputs, LogFlags, ModelFlags, shared_options
+
+__all__ = ["check_encoding", "summarize", "translate"]
+
+log = logging.getLogger("it2en.cli")
+
+
+class OutputFormat(str, Enum):
+    text = "text"
+    md = "md"
+    json = "json"
+    jsonl = "jsonl"
+
+
+_SUFFIX_FORMATS = {".txt": "text", ".md": "md", ".json": "json", ".jsonl": "jsonl"}
+
+FormatOpt = Annotated[
+    OutputFormat | None,
+    typer.Option(
+        "--format", "-f", help="Output format [default: by -o suffix; md on a terminal; else jsonl/text]."
+    ),
+]
+OutputOpt = Annotated[
+    Path | None, typer.Option("--output", "-o", metavar="FILE", help="Output file (default stdout).")
+]
+InputFormatOpt = Annotated[InputFormat, typer.Option("--input-format", help="How to read INPUT.")]
+EncodingOpt = Annotated[str, typer.Option(metavar="ENCODING", help="Encoding of text inputs.")]
+
+
+@dataclass(frozen=True)
+class _Request:
+    """What to read and how to write it, besides the pipeline's settings."""
+
+    inputs: list[str]
+    output_format: OutputFormat | None
+    output: Path | None
+    input_format: InputFormat
+    encoding: str
+    summarize: bool
+
+
+def _document_command(summarize: bool, help_text: str) -> Callable[..., None]:
+    """The ``translate`` (``summarize`` False) or ``summarize`` command: the same options
+    and body; ``summarize`` adds the summary's models and settings."""
+
+    def command(
+        inputs: Inputs,
+        flags: ModelFlags,
+        logs: LogFlags,
+        output_format: FormatOpt = None,
+        output: OutputOpt = None,
+        input_format: InputFormatOpt = InputFormat.auto,
+        encoding: EncodingOpt = "utf-8",
+    ) -> None:
+        with errors_mapped(logs):
+            request = _Request(inputs, output_format, output, input_format, encoding, summarize)
+            _run(request, flags, logs)
+
+    command.__doc__ = help_text
+    models = ("translator", *SUMMARY) if summarize else ("translator",)
+    return shared_options("config", *models, *RUNTIME, "docs_per_chunk")(command)
+
+
+translate = _document_command(
+    False,
+    """Translate Italian documents into English, keeping their layout.
+
+    Example: it2en translate notizia.txt -o notizia.en.txt
+    """,
+)
+summarize = _document_command(
+    True,
+    """Translate and summarize: English summary points grounded in the Italian source,
+    the Italian summary, and the full translation.
+
+    Example: it2en summarize notizia.txt --format json -o notizia.json
+    """,
+)
+
+
+def _run(request: _Request, flags: ModelFlags, logs: LogFlags) -> None:
+    """Read, process and write every document; exit 1 if any failed."""
+    cfg = flags.load()
+    files = list(discover_inputs(request.inputs, input_format=request.input_format.value))
+    documents = read_documents(files, encoding=request.encoding)
+    fmt = _choose_format(request.output_format, request.output, request.summarize)
+    several = len(files) > 1 or any(f.kind == "jsonl" for f in files)  # headers, a JSON array
+    output = request.output
+    if output is not None and output.is_dir():
+        raise ConfigError(f"-o {output} is a folder; give a file name")
+    check_encoding(request.encoding)
+    failures: list[Failure] = []
+    with _stop_on_sigterm() as terminated, progress_bars(not logs.quiet and sys.stderr.isatty()) as progress:
+        pipeline = Pipeline(cfg, progress=progress)
+        try:
+            with atomic_output(output) as stream:
+                records: list[dict[str, object]] = []
+                written = 0
+                for outcome in pipeline.process_many(documents, summarize=request.summarize):
+                    if terminated.is_set():
+                        raise SystemExit(128 + signal.SIGTERM)
+                    if isinstance(outcome, Failure):
+                        failures.append(outcome)
+                        log.error("%s", outcome.message())
+                        continue
+                    written += 1
+                    if fmt == "json":
+                        records.append(outcome.to_dict())
+                    else:
+                        stream.write(_render(outcome, fmt, several, first=written == 1))
+                        stream.flush()
+                if fmt == "json":  # always an array: its shape never depends on the count
+                    stream.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
+                if output is not None and written == 0:
+                    raise _NothingWritten
+        except _NothingWritten:
+            log.warning("no document succeeded; %s left as it was", output)
+    if failures:
+        log.warning("%d document(s) failed", len(failures))
+        raise typer.Exit(EXIT_FAILED_DOCUMENTS)
+
+
+def check_encoding(encoding: str) -> None:
+    """An unknown ``--encoding`` is a usage error, found before any work."""
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise ConfigError(f"--encoding {encoding!r} is not a known encoding") from None
+
+
+class _NothingWritten(Exception):
+    """Raised inside an output file's atomic write to discard it: no document succeeded,
+    and an earlier run's output must not be replaced by an empty one."""
+
+
+def _render(result: Result, fmt: str, several: bool, first: bool) -> str:
+    """One document in ``fmt``; documents after the first are set apart by a blank line."""
+    if fmt == "jsonl":
+        return json.dumps(result.to_dict(), ensure_ascii=False) + "\n"
+    separator = "" if first else "\n"
+    if fmt == "md":
+        return separator + render_markdown(result)
+    return separator + render_text(result, header=several)
+
+
+def _choose_format(explicit: OutputFormat | None, output: Path | None, summarize: bool) -> str:
+    """Explicit flag; else the output file's suffix; else Markdown on a terminal; else
+    JSONL for summaries and plain text for translations."""
+    if explicit is not None:
+        return explicit.value
+    if output is not None and str(output) != "-":
+        return _SUFFIX_FORMATS.get(output.suffix.lower(), "jsonl" if summarize else "text")
+    if sys.stdout.isatty():
+        return "md"
+    return "jsonl" if summarize else "text"
+
+
+@contextmanager
+def _stop_on_sigterm() -> Iterator[threading.Event]:
+    """The first SIGTERM sets the yielded event: the command stops after the document in
+    progress, through every ``finally`` (an output file's temporary copy is removed), with
+    exit code 143. A signal is never raised inside the models' code, which may catch it
+    and go on. A second SIGTERM stops at once."""
+    stop = threading.Event()
+
+    def handle(signum: int, frame: object) -> None:
+        if stop.is_set():
+            raise SystemExit(128 + signum)
+        stop.set()
+        log.error("%s: stopping after the document in progress", signal.Signals(signum).name)
+
+    previous = signal.signal(signal.SIGTERM, handle)
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -1,0 +1,227 @@
+"""The options several commands share, declared once, and handed to commands as typed objects.
+
+A command names the shared options it offers with :func:`shared_options`; they are added
+to its signature (so Typer shows and parses them) and reach the command body grouped as a
+:class:`ModelFlags` (the flags that override config fields) and a :class:`LogFlags`.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from ..config import PipelineConfig
+
+__all__ = ["InputFormat", "Inputs", "LogFlags", "ModelFlags", "shared_options"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class InputFormat(str, Enum):
+    auto = "auto"
+    text = "text"
+    jsonl = "jsonl"
+
+
+Inputs = Annotated[
+    list[str],
+    typer.Argument(
+        metavar="INPUT",
+        show_default=False,
+        help="Italian .txt/.md files, .jsonl files of {id, text}, folders of them, or - for stdin.",
+    ),
+]
+
+
+@dataclass(frozen=True)
+class ModelFlags:
+    """The config file and the flags that override its fields (None: not given)."""
+
+    config: Path | None = None
+    translator: str | None = None
+    summarizer: str | None = None
+    back_translator: str | None = None
+    models_dir: str | None = None
+    offline: bool | None = None
+    device: str | None = None
+    precision: str | None = None
+    backend: str | None = None
+    num_beams: int | None = None
+    batch_size: int | None = None
+    max_batch_tokens: int | None = None
+    threads: int | None = None
+    docs_per_chunk: int | None = None
+    italian_summary: bool | None = None
+
+    def load(self) -> PipelineConfig:
+        """Defaults, then the config file, then the flags given."""
+        overrides = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "config"}
+        return PipelineConfig.from_file(self.config, **overrides)
+
+
+@dataclass(frozen=True)
+class LogFlags:
+    """How much goes to stderr."""
+
+    quiet: bool = False
+    verbose: bool = False
+    debug: bool = False
+
+
+_OPTIONS: dict[str, tuple[Any, Any]] = {
+    "config": (
+        Annotated[Path | None, typer.Option("--config", metavar="FILE", help="TOML preset (see configs/).")],
+        None,
+    ),
+    "translator": (
+        Annotated[str | None, typer.Option(metavar="MODEL", help="Italian→English model: hub id or folder.")],
+        None,
+    ),
+    "summarizer": (
+        Annotated[str | None, typer.Option(metavar="MODEL", help="Summarizer model: hub id or folder.")],
+        None,
+    ),
+    "back_translator": (
+        Annotated[str | None, typer.Option(metavar="MODEL", help="English→Italian model: hub id or folder.")],
+        None,
+    ),
+    "models_dir": (
+        Annotated[str | None, typer.Option("--models-dir", metavar="DIR", help="Local model store.")],
+        None,
+    ),
+    "offline": (Annotated[bool | None, typer.Option("--offline", help="Never use the network.")], None),
+    "device": (
+        Annotated[str | None, typer.Option(metavar="DEVICE", help="auto, cpu, cuda or cuda:N.")],
+        None,
+    ),
+    "precision": (
+        Annotated[
+            str | None,
+            typer.Option(metavar="PRECISION", help="auto, fp32, fp16, bf16 (half: CUDA only) or int8."),
+        ],
+        None,
+    ),
+    "backend": (
+        Annotated[
+            str | None,
+            typer.Option(
+                metavar="BACKEND",
+                help="Inference engine: auto (ctranslate2 when installed), torch, ctranslate2.",
+            ),
+        ],
+        None,
+    ),
+    "num_beams": (
+        Annotated[int | None, typer.Option("--num-beams", metavar="N", help="Beam width (1 = greedy).")],
+        None,
+    ),
+    "batch_size": (
+        Annotated[
+            int | None,
+            typer.Option(
+                "--batch-size", metavar="N", help="Most segments per batch (0: 16 on CPU, 64 on CUDA)."
+            ),
+        ],
+        None,
+    ),
+    "max_batch_tokens": (
+        Annotated[
+            int | None,
+            typer.Option("--max-batch-tokens", metavar="N", help="Most padded input tokens per batch."),
+        ],
+        None,
+    ),
+    "threads": (
+        Annotated[
+            int | None,
+            typer.Option("--threads", metavar="N", help="CPU threads (0: the CPUs this process may use)."),
+        ],
+        None,
+    ),
+    "docs_per_chunk": (
+        Annotated[
+            int | None,
+            typer.Option(
+                "--docs-per-chunk",
+                "--chunk-docs",
+                "--docs-per-batch",
+                metavar="N",
+                help="Documents held and batched together (per worker with ray) [default: 64].",
+            ),
+        ],
+        None,
+    ),
+    "italian_summary": (
+        Annotated[
+            bool | None,
+            typer.Option("--italian-summary/--no-italian-summary", help="Render the summary in Italian too."),
+        ],
+        None,
+    ),
+    "quiet": (Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")], False),
+    "verbose": (Annotated[bool, typer.Option("--verbose", "-v", help="More log detail on stderr.")], False),
+    "debug": (Annotated[bool, typer.Option("--debug", help="Show tracebacks.")], False),
+}
+_MODEL_FIELDS = frozenset(f.name for f in fields(ModelFlags))
+_LOG_FIELDS = frozenset(f.name for f in fields(LogFlags))
+
+RUNTIME = (
+    "models_dir",
+    "offline",
+    "device",
+    "precision",
+    "backend",
+    "num_beams",
+    "batch_size",
+    "max_batch_tokens",
+    "threads",
+)
+"""Where and how models run: the options of every command that runs them."""
+SUMMARY = ("summarizer", "back_translator", "italian_summary")
+"""The summary's models and settings."""
+
+
+def shared_options(*names: str) -> Callable[[F], F]:
+    """Add the shared options ``names`` (and ``--quiet``, ``--verbose``, ``--debug``) to a
+    command. The command receives them as ``flags: ModelFlags`` (if it declares that
+    parameter) and ``logs: LogFlags``; its own parameters stay as they are."""
+    names = (*names, *sorted(_LOG_FIELDS))
+
+    def decorate(command: F) -> F:
+        hints = typing.get_type_hints(command, include_extras=True)
+        own = [
+            parameter.replace(annotation=hints[parameter.name], kind=inspect.Parameter.KEYWORD_ONLY)
+            for parameter in inspect.signature(command).parameters.values()
+            if parameter.name not in ("flags", "logs")
+        ]
+        added = [
+            inspect.Parameter(
+                name, inspect.Parameter.KEYWORD_ONLY, annotation=_OPTIONS[name][0], default=_OPTIONS[name][1]
+            )
+            for name in names
+        ]
+        wants_flags = "flags" in inspect.signature(command).parameters
+
+        @functools.wraps(command)
+        def run(**kwargs: Any) -> Any:
+            shared = {name: kwargs.pop(name) for name in names}
+            grouped: dict[str, Any] = {
+                "logs": LogFlags(**{k: v for k, v in shared.items() if k in _LOG_FIELDS})
+            }
+            if wants_flags:
+                grouped["flags"] = ModelFlags(**{k: v for k, v in shared.items() if k in _MODEL_FIELDS})
+            return command(**kwargs, **grouped)
+
+        run.__signature__ = inspect.Signature([*own, *added])  # type: ignore[attr-defined]
+        run.__annotations__ = {p.name: p.annotation for p in [*own, *added]}
+        return run  # type: ignore[return-value]
+
+    return decorate

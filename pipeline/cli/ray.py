@@ -1,0 +1,62 @@
+"""``ray``: a corpus on a Ray cluster (or a local Ray), written as JSONL shards."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .errors import EXIT_FAILED_DOCUMENTS, errors_mapped
+from .options import RUNTIME, SUMMARY, LogFlags, ModelFlags, shared_options
+
+__all__ = ["ray"]
+
+log = logging.getLogger("it2en.cli")
+
+
+@shared_options("config", "translator", *SUMMARY, *RUNTIME, "docs_per_chunk")
+def ray(
+    input: Annotated[
+        str, typer.Argument(help="A JSONL or text file, or a folder of them; s3:// and gs:// too.")
+    ],
+    output_dir: Annotated[Path, typer.Argument(help="Folder for the JSONL shards.")],
+    flags: ModelFlags,
+    logs: LogFlags,
+    address: Annotated[
+        str | None, typer.Option(help="Ray cluster address [default: start a local Ray].")
+    ] = None,
+    workers: Annotated[int, typer.Option(help="Worker actors, each with its own models.")] = 1,
+    gpus_per_worker: Annotated[float, typer.Option(help="GPU share per worker (0 on CPU clusters).")] = 0.0,
+    cpus_per_worker: Annotated[float, typer.Option(help="CPUs reserved per worker (its threads).")] = 1.0,
+    translate_only: Annotated[bool, typer.Option("--translate-only", help="Translation alone.")] = False,
+) -> None:
+    """Translate and summarize a corpus on a Ray cluster (or a local Ray): part-*.jsonl
+    shards hold the records of summarize --format jsonl, errors-*.jsonl the failures.
+
+    Example: it2en ray s3://bucket/corpus/ results/ --address auto --workers 8 --gpus-per-worker 0.5
+    """
+    with errors_mapped(logs, default_level=logging.INFO):
+        from ..distributed import DistributedOptions, run_distributed
+
+        if not logs.verbose and not logs.debug:
+            for name in ("ray", "ray.data"):  # their per-stage INFO lines
+                logging.getLogger(name).setLevel(logging.WARNING)
+        options = DistributedOptions(
+            address=address,
+            workers=workers,
+            gpus_per_worker=gpus_per_worker,
+            cpus_per_worker=cpus_per_worker,
+            summarize=not translate_only,
+        )
+        report = run_distributed([input], output_dir, flags.load(), options)
+        log.info(
+            "ray: %d processed, %d failed, %d shard(s) in %s",
+            report.processed,
+            report.failed,
+            report.shards,
+            output_dir,
+        )
+        if report.failed:
+            raise typer.Exit(EXIT_FAILED_DOCUMENTS)

@@ -1,0 +1,67 @@
+"""Engines: the small interface the pipeline talks to, and the two that ship with it2en.
+
+The pipeline needs three things of a seq2seq model: how many tokens a text costs, the
+longest input it takes, and the outputs for one batch of texts. That is the
+:class:`Seq2SeqEngine` protocol, and the extension point: any object that has them (a
+translation API client, a fake in a unit test, another runtime) can be passed to
+``Pipeline(engines={"translator": ...})``. :func:`build_engine` makes the configured one:
+:class:`~pipeline.engines.torch.TorchSeq2Seq` (transformers) or
+:class:`~pipeline.engines.ct2.CT2Seq2Seq` (CTranslate2), chosen and placed by
+:func:`~pipeline.engines.runtime.resolve_runtime`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Protocol
+
+from ..types import Role, as_role
+
+if TYPE_CHECKING:
+    from ..config import PipelineConfig
+
+__all__ = ["ForcedLength", "Seq2SeqEngine", "build_engine"]
+
+ForcedLength = Callable[[int], int]
+"""Benchmarks only: output tokens to force for a batch whose longest input has N tokens.
+Random-weight models never choose a sensible end, so speed runs fix lengths this way."""
+
+
+class Seq2SeqEngine(Protocol):
+    """What the pipeline needs of a text-to-text model."""
+
+    name: str
+    """Recorded in each result's ``models``."""
+    max_input_tokens: int
+    """The longest input :meth:`generate` takes; longer texts are split before."""
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Input tokens per text, special tokens included (batches are cut by these)."""
+        ...
+
+    def generate(self, texts: Sequence[str]) -> list[str]:
+        """Outputs for one batch, in the order of ``texts``. May raise
+        :class:`~pipeline.errors.BatchTooLarge` to have the batch halved and retried."""
+        ...
+
+
+def build_engine(
+    config: PipelineConfig, role: Role | str, *, forced_length: ForcedLength | None = None
+) -> Seq2SeqEngine:
+    """The engine ``config`` asks for to run its model for ``role``: backend, device,
+    precision, threads and input limit (translators only: the summarizer reads windows as
+    long as it takes). ``forced_length``: benchmarks only (see :data:`ForcedLength`).
+    Raises :class:`~pipeline.errors.ConfigError` or :class:`~pipeline.errors.ModelLoadError`."""
+    from .runtime import ModelSpec, resolve_runtime
+
+    role = as_role(role)
+    runtime = resolve_runtime(config)
+    limit = config.max_input_tokens if role != "summarizer" else None
+    spec = ModelSpec(role, config.model_for(role), runtime, limit, forced_length)
+    if runtime.backend == "ctranslate2":
+        from .ct2 import CT2Seq2Seq
+
+        return CT2Seq2Seq(spec)
+    from .torch import TorchSeq2Seq
+
+    return TorchSeq2Seq(spec)

@@ -1,0 +1,63 @@
+"""What both engines share as runners of Hugging Face checkpoints: the tokenizer's counts,
+the input limit, the one too-long guard, and decoding of output token ids to text.
+
+Both engines tokenize with the model's own Hugging Face tokenizer, so they see the same
+tokens, segment the same way and differ only in how they search.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = ["HFEngine", "count_tokens", "input_limit"]
+
+# Models advertise absurd limits when they have none (transformers uses 1e30).
+_NO_LIMIT = 100_000
+
+
+def count_tokens(tokenizer: Any, texts: Sequence[str]) -> list[int]:
+    """Input tokens per text by ``tokenizer``, special tokens included, never truncated."""
+    # verbose=False: counting over-long texts is the point, not a mistake to warn about.
+    encoded = tokenizer(list(texts), add_special_tokens=True, truncation=False, verbose=False)
+    return [len(ids) for ids in encoded["input_ids"]]
+
+
+def input_limit(tokenizer: Any, max_positions: int | None, configured: int | None) -> int:
+    """The longest input a model takes: the smallest of the tokenizer's limit, the model's
+    position table and the configured cap, ignoring the huge "no limit" placeholders."""
+    limits = [getattr(tokenizer, "model_max_length", None), max_positions, configured]
+    return min(int(x) for x in limits if x and x < _NO_LIMIT)
+
+
+class HFEngine:
+    """Base of the engines: a name, an input limit, a Hugging Face tokenizer, and
+    :meth:`generate_tokens` supplied by the subclass."""
+
+    name: str
+    max_input_tokens: int
+    _tokenizer: Any
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Input tokens per text, special tokens included, never truncated."""
+        return count_tokens(self._tokenizer, texts)
+
+    def generate(self, texts: Sequence[str]) -> list[str]:
+        """Outputs for one batch, in the order of ``texts``."""
+        tokens = self.generate_tokens(texts)
+        return [text.strip() for text in self._tokenizer.batch_decode(tokens, skip_special_tokens=True)]
+
+    def generate_tokens(self, texts: Sequence[str]) -> list[list[int]]:
+        """The output token ids for one batch, without the decoder start token, a forced
+        first token or the end token: what both engines must agree on."""
+        raise NotImplementedError
+
+    def _check_length(self, longest: int) -> None:
+        """Refuse a batch whose longest input (in tokens) exceeds the model's limit: the
+        segmenter splits every text to fit, so such an input is a bug upstream, and
+        truncating it would drop text silently."""
+        if longest > self.max_input_tokens:
+            raise ValueError(
+                f"{self.name}: input of {longest} tokens exceeds the limit of "
+                f"{self.max_input_tokens}; segments must be split first"
+            )
