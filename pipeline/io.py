@@ -6,8 +6,9 @@ read by :func:`read_documents`, with one rule for what a document is called (the
 
 * a file named as an input: its name without suffix (``notizia`` for ``notizia.txt``);
 * a file found in a folder: its path below that folder without suffix (``2026/notizia``);
-  folders are walked recursively in sorted order, hidden files and folders (``.name``)
-  are skipped, and names are matched against the globs in any case;
+  folders are walked recursively in sorted order (a folder's files, then its
+  subfolders), hidden files and folders (``.name``) are skipped, and names are matched
+  against the globs in any case;
 * standard input: the first 12 hex digits of its text's SHA-256;
 * a JSONL record: its ``id``, else the file's id and the line number (``notizie-7``).
 

@@ -132,11 +132,15 @@ class Pipeline:
             return [r for item in chunk for r in self._run_chunk([item], summarize=summarize)]
 
     def _process(self, chunk: list[Document | Failure], summarize: bool) -> list[Result | Failure]:
-        translator = self.engine("translator")
         texts = {
             i: item.text for i, item in enumerate(chunk) if isinstance(item, Document) and item.text.strip()
         }
-        segmented, translations = self._translate_texts("translate", translator, texts, "it")
+        segmented: dict[int, list[Segment]] = {}
+        translations: dict[int, list[str]] = {}
+        if texts:  # a chunk of failures alone never loads a model
+            segmented, translations = self._translate_texts(
+                "translate", self.engine("translator"), texts, "it"
+            )
         english = {i: reassemble(texts[i], segmented[i], translations[i]) for i in texts}
         summaries = self._summaries(texts, segmented, translations, english) if summarize else {}
         roles: list[Role] = ["translator"]

@@ -118,3 +118,33 @@ def test_a_pool_that_would_take_every_cpu_is_shrunk_so_the_reading_can_run(local
         [str(docs)], out, tiny_config(tiny_models, docs_per_chunk=1), DistributedOptions(workers=2)
     )
     assert report.processed == 3 and [r["id"] for r in shards(out, "part")] == ["a", "b", "c"]
+
+
+def test_cli_batch_and_ray_name_documents_by_the_same_rule(local_ray, tiny_models, translate_flags, tmp_path):
+    """One discovery and id rule for every front end: relative paths, hidden files skipped,
+    JSONL records without an id named by file and line."""
+    from pipeline import BatchOptions, run_batch
+
+    inbox = tmp_path / "inbox"
+    (inbox / "sub").mkdir(parents=True)
+    (inbox / ".nascosta").mkdir()
+    (inbox / "a.txt").write_text("Il lunedì è chiuso.", encoding="utf-8")
+    (inbox / "sub" / "b.md").write_text("Il sindaco ha promesso nuovi libri.", encoding="utf-8")
+    (inbox / "sub" / "feed.jsonl").write_text('{"text": "Il piccolo paziente sta bene."}\n', encoding="utf-8")
+    (inbox / ".bozza.txt").write_text("Non letto.", encoding="utf-8")
+    (inbox / ".nascosta" / "c.txt").write_text("Non letto.", encoding="utf-8")
+    expected = ["a", "sub/b", "sub/feed-1"]
+
+    cli = CliRunner().invoke(app, ["translate", str(inbox), *translate_flags, "--format", "json"])
+    assert cli.exit_code == 0, cli.output
+    assert [r["id"] for r in json.loads(cli.stdout)] == expected
+
+    config = tiny_config(tiny_models)
+    batch_out = tmp_path / "batch"
+    report = run_batch(Pipeline(config), [str(inbox)], BatchOptions(out_dir=batch_out, summarize=False))
+    assert report.processed == 3 and report.failed == 0
+    assert sorted(json.loads(p.read_text())["id"] for p in batch_out.glob("*.json")) == expected
+
+    ray_out = tmp_path / "ray"
+    run_distributed([str(inbox)], ray_out, config, DistributedOptions(summarize=False))
+    assert [r["id"] for r in shards(ray_out, "part")] == expected

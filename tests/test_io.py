@@ -164,3 +164,34 @@ def test_names_with_control_characters_stay_on_one_line():
     )
     assert render_markdown(result).splitlines()[0] == "# notizia\\n# finta"
     assert render_text(result, header=True).splitlines()[0] == "==> notizia\\n# finta <=="
+
+
+def test_one_id_rule_for_named_files_folders_jsonl_and_stdin(tmp_path):
+    from pipeline.io import discover_inputs
+
+    inbox = tmp_path / "inbox"
+    (inbox / "2026" / "11").mkdir(parents=True)
+    (inbox / ".git").mkdir()
+    (inbox / "out").mkdir()
+    (inbox / "a.txt").write_text("Uno.", encoding="utf-8")
+    (inbox / "2026" / "11" / "NOTA.TXT").write_text("Due.", encoding="utf-8")
+    (inbox / "2026" / "feed.jsonl").write_text('{"id": "x", "text": "Tre."}\n{"text": "Quattro."}\n')
+    (inbox / ".bozza.txt").write_text("nascosto", encoding="utf-8")  # hidden file
+    (inbox / ".git" / "c.txt").write_text("nascosto", encoding="utf-8")  # hidden folder
+    (inbox / "out" / "o.txt").write_text("uscita", encoding="utf-8")  # the excluded folder
+    (inbox / "foto.jpg").write_bytes(b"\xff\xd8")  # no glob matches
+    single = tmp_path / "singolo.md"
+    single.write_text("Cinque.", encoding="utf-8")
+    files = list(discover_inputs([str(inbox), str(single), "-"], exclude=inbox / "out"))
+    assert [(f.id, f.kind) for f in files] == [  # a folder's files, then its subfolders'
+        ("a", "text"),
+        ("2026/feed", "jsonl"),
+        ("2026/11/NOTA", "text"),
+        ("singolo", "text"),
+        ("stdin", "text"),
+    ]
+    docs = list(read_documents(files, stdin=io.BytesIO(b"Sei.")))
+    assert [d.id for d in docs[:5]] == ["a", "x", "2026/feed-2", "2026/11/NOTA", "singolo"]
+    assert docs[5].text == "Sei." and len(docs[5].id) == 12  # a content hash
+    only_txt = [f.id for f in discover_inputs([str(inbox)], ["*.txt"], exclude=inbox / "out")]
+    assert only_txt == ["a", "2026/11/NOTA"]

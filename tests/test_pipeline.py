@@ -212,3 +212,61 @@ def test_a_document_whose_translation_is_blank_gives_no_empty_summary_point(pipe
     result = pipe.process("🙂🙂🙂")
     assert result.segments and all(p.en.strip() for p in result.summary.points)
     assert "1. \n" not in render_markdown(result) + "\n"
+
+
+def test_any_object_with_the_engine_methods_plugs_in_and_roles_are_checked(fake_engine):
+    """The extension point the README shows: an engine that is not a model at all."""
+    from pipeline import ConfigError, PipelineConfig, Seq2SeqEngine
+
+    class Shouting:  # a stand-in for a translation API client
+        name = "shouting-api"
+        max_input_tokens = 64
+
+        def count_tokens(self, texts):
+            return [len(t.split()) + 1 for t in texts]
+
+        def generate(self, texts):
+            return [t.upper() for t in texts]
+
+    engine: Seq2SeqEngine = Shouting()
+    pipe = Pipeline(PipelineConfig(device="cpu"), engines={"translator": engine})
+    assert pipe.translate(["Piove.\n\nIl lunedì è chiuso."]) == ["PIOVE.\n\nIL LUNEDÌ È CHIUSO."]
+    assert pipe.process("Piove.", summarize=False).models == {"translator": "shouting-api"}
+    assert Pipeline(engines={"back_translator": engine}).engine("back-translator") is engine
+    with pytest.raises(ConfigError, match="unknown model role 'translater'"):
+        Pipeline(engines={"translater": engine})
+    with pytest.raises(ConfigError, match="roles: translator, summarizer, back-translator"):
+        PipelineConfig().model_for("summariser")
+    assert PipelineConfig().model_for("back-translator") == PipelineConfig().back_translator
+
+
+def test_the_library_logs_under_it2en_and_the_cli_leaves_its_logger_as_found(caplog, fake_engine, tmp_path):
+    import logging
+
+    from typer.testing import CliRunner
+
+    from pipeline import PipelineConfig
+    from pipeline.cli import app
+
+    class FailingOnce:
+        name, max_input_tokens = "flaky", 16
+        count_tokens = staticmethod(fake_engine.count_tokens)
+        calls = 0
+
+        def generate(self, texts):
+            FailingOnce.calls += 1
+            if len(texts) > 1:
+                raise RuntimeError("pooled batch failed")
+            return list(texts)
+
+    pipe = Pipeline(PipelineConfig(device="cpu"), engines={"translator": FailingOnce()})
+    with caplog.at_level(logging.WARNING, logger="it2en"):
+        out = list(pipe.process_many([("a", "Uno."), ("b", "Due.")], summarize=False))
+    assert [o.translation for o in out] == ["Uno.", "Due."]
+    assert [r.name for r in caplog.records] == ["it2en.pipeline"]
+    logger = logging.getLogger("it2en")
+    before = (logger.handlers[:], logger.level, logger.propagate)
+    missing = str(tmp_path / "missing.txt")
+    result = CliRunner().invoke(app, ["translate", missing, "--device", "cpu", "--offline"])
+    assert result.exit_code != 0 and "missing.txt" in result.stderr
+    assert (logger.handlers, logger.level, logger.propagate) == before
