@@ -7,6 +7,7 @@ two equal).
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
@@ -21,7 +22,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-__all__ = ["BACKENDS", "DEVICES", "PRECISIONS", "PipelineConfig", "load_config"]
+__all__ = ["BACKENDS", "DEVICES", "PRECISIONS", "PipelineConfig", "load_config", "renamed", "user_cache_dir"]
 
 PRECISIONS = ("auto", "fp32", "fp16", "bf16", "int8")
 BACKENDS = ("auto", "torch", "ctranslate2")
@@ -37,6 +38,7 @@ _TOML_KEYS: dict[str, dict[str, str]] = {
         "offline": "offline",
     },
     "runtime": {"device": "device", "precision": "precision", "backend": "backend", "threads": "threads"},
+    "cache": {"dir": "cache_dir"},
     "decoding": {
         "num_beams": "num_beams",
         "batch_size": "batch_size",
@@ -60,6 +62,9 @@ class PipelineConfig:
     """English→Italian MarianMT model that renders the summary in Italian."""
     models_dir: str = "models"
     """Local model store searched before the hub (``it2en models download`` fills it)."""
+    cache_dir: str = ""
+    """it2en's cache folder (CTranslate2 conversions); empty: ``IT2EN_CACHE`` when set,
+    else the platform's user cache folder (see :func:`user_cache_dir`)."""
     offline: bool = False
     """Never touch the network; also on when ``HF_HUB_OFFLINE=1`` is set."""
     device: str = "auto"
@@ -114,6 +119,11 @@ class PipelineConfig:
         """The model configured for ``role``; an unknown role is a :class:`ConfigError`."""
         return str(getattr(self, role_key(as_role(role))))
 
+    def cache_folder(self) -> Path:
+        """The cache folder in effect: ``cache_dir``, else ``IT2EN_CACHE``, else
+        :func:`user_cache_dir`."""
+        return Path(self.cache_dir or os.environ.get("IT2EN_CACHE", "") or user_cache_dir()).expanduser()
+
     def batch_size_for(self, device_type: str) -> int:
         """The batch size on ``device_type`` (``cpu``/``cuda``): the configured one, else
         16 on CPU and 64 on CUDA. On CPU, beam search over 32 rows holds about 200 MB more
@@ -131,7 +141,14 @@ class PipelineConfig:
             base = cls(**load_config(path))
         except ConfigError as exc:
             message = str(exc)
-            raise ConfigError(message if message.startswith(f"{path}:") else f"{path}: {message}") from None
+            if message.startswith(f"{path}:"):
+                raise
+            toml_keys = {
+                field: f"{section}.{key}"
+                for section, keys in _TOML_KEYS.items()
+                for key, field in keys.items()
+            }
+            raise ConfigError(f"{path}: {renamed(message, toml_keys)}") from None
         return base.with_overrides(**overrides)
 
     def with_overrides(self, **overrides: Any) -> PipelineConfig:
@@ -170,11 +187,29 @@ def load_config(path: str | Path) -> dict[str, Any]:
             if key not in keys:
                 raise ConfigError(f"{path}: unknown key {section}.{key} (known: {', '.join(keys)})")
             values[keys[key]] = _check_type(path, f"{section}.{key}", keys[key], value)
-    for name in ("translator", "summarizer", "back_translator", "models_dir"):
+    for name in ("translator", "summarizer", "back_translator", "models_dir", "cache_dir"):
         value = values.get(name)
         if isinstance(value, str) and value.startswith(("./", "../")):
             values[name] = str((path.parent / value).resolve())
     return values
+
+
+def renamed(message: str, names: Mapping[str, str]) -> str:
+    """``message`` about a field (``num_beams must be...``) with the field called as the
+    user wrote it: a TOML key (``decoding.num_beams``) or a flag (``--num-beams``)."""
+    field, _, rest = message.partition(" ")
+    return f"{names[field]} {rest}" if field in names and rest else message
+
+
+def user_cache_dir() -> Path:
+    """The platform's per-user cache folder for it2en: ``$XDG_CACHE_HOME/it2en`` or
+    ``~/.cache/it2en`` on Linux, ``~/Library/Caches/it2en`` on macOS,
+    ``%LOCALAPPDATA%\\it2en\\Cache`` on Windows."""
+    if sys.platform == "win32":
+        return Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local") / "it2en" / "Cache"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "it2en"
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "it2en"
 
 
 def _check_type(path: Path, key: str, field_name: str, value: Any) -> Any:

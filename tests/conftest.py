@@ -23,6 +23,20 @@ def _builder_module():
     return module
 
 
+@pytest.fixture(scope="session", autouse=True)
+def own_cache_folder(tmp_path_factory: pytest.TempPathFactory):
+    """Tests never write into the user's cache folder: IT2EN_CACHE points at a folder of
+    the session (command-line runs in subprocesses inherit it)."""
+    folder = tmp_path_factory.mktemp("it2en-cache")
+    previous = os.environ.get("IT2EN_CACHE")
+    os.environ["IT2EN_CACHE"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("IT2EN_CACHE", None)
+    else:
+        os.environ["IT2EN_CACHE"] = previous
+
+
 @pytest.fixture(scope="session")
 def tiny_models() -> Path:
     """The folder holding translator/, back-translator/ and summarizer/.
@@ -53,6 +67,8 @@ def model_flags(tiny_models: Path, model_store: Path) -> list[str]:
     return [
         "--models-dir",
         str(model_store),
+        "--cache-dir",
+        str(model_store),
         "--translator",
         str(tiny_models / "translator"),
         "--summarizer",
@@ -78,6 +94,8 @@ def translate_flags(tiny_models: Path, model_store: Path) -> list[str]:
         "--precision",
         "fp32",
         "--models-dir",
+        str(model_store),
+        "--cache-dir",
         str(model_store),
     ]
 

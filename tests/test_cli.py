@@ -134,9 +134,10 @@ def test_encoding_option_reads_other_encodings(translate_flags, tmp_path):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--device", "gpu"], "device must be auto|cpu|cuda|cuda:N"),
+        (["--device", "gpu"], "--device must be auto|cpu|cuda|cuda:N"),
         (["--precision", "fp16", "--device", "cpu"], "precision fp16 needs a CUDA device"),
-        (["--num-beams", "0"], "num_beams must be an integer >= 1"),
+        (["--num-beams", "0"], "--num-beams must be an integer >= 1"),
+        (["--docs-per-chunk", "0"], "--docs-per-chunk must be an integer >= 1"),
         (["--config", "nope.toml"], "nope.toml: config file not found"),
     ],
 )

@@ -48,7 +48,7 @@ def test_conversion_is_cached_and_redone_when_the_model_changes(tiny_models, tmp
     model = tmp_path / "translator"
     shutil.copytree(tiny_models / "translator", model)
     store = str(tmp_path / "store")
-    config = dict(translator=str(model), models_dir=store, backend="ctranslate2", precision="auto")
+    config = dict(translator=str(model), cache_dir=store, backend="ctranslate2", precision="auto")
     pipeline(tiny_models, **config).translate(["Il lunedì è chiuso."])
     converted = list((tmp_path / "store" / "ct2").iterdir())
     assert len(converted) == 1 and converted[0].name.startswith("translator-int8-")
@@ -123,6 +123,66 @@ def test_a_conversion_store_that_cannot_be_written_is_a_model_error(tiny_models,
     blocker = tmp_path / "file"
     blocker.write_text("not a folder", encoding="utf-8")
     with pytest.raises(
-        ModelLoadError, match=r"cannot write its CTranslate2 conversion into .*file/store/ct2"
+        ModelLoadError, match=r"cannot write its CTranslate2 conversion into .*file/cache/ct2.*--cache-dir"
     ):
-        pipeline(tiny_models, backend="ctranslate2", models_dir=str(blocker / "store")).engine("translator")
+        pipeline(tiny_models, backend="ctranslate2", cache_dir=str(blocker / "cache")).engine("translator")
+
+
+def test_an_unreachable_hub_means_the_local_cache_at_once_without_retries(monkeypatch, tmp_path):
+    """No network and no --offline: a hub model missing from the cache fails in seconds with
+    one line, instead of a minute of retries."""
+    import time
+
+    from pipeline import ModelLoadError
+    from pipeline.engines import hub
+
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # nothing listens there
+    for proxy in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(proxy, raising=False)
+    hub.hub_reachable.cache_clear()
+    try:
+        assert not hub.hub_reachable() and hub.local_only(False)
+        start = time.monotonic()
+        with pytest.raises(ModelLoadError, match=r"hub is unreachable.*cannot be reached from here"):
+            pipeline_config = PipelineConfig(
+                translator="nessuno/modello", models_dir=str(tmp_path), backend="torch"
+            )
+            Pipeline(pipeline_config).engine("translator")
+        assert time.monotonic() - start < 15
+    finally:
+        hub.hub_reachable.cache_clear()
+
+
+def test_conversions_default_to_the_user_cache_folder_not_the_working_folder(tiny_models, tmp_path):
+    """A scheduled job run from a read-only folder used to fail every document: the default
+    conversion store was ./models/ct2."""
+    import os
+    import subprocess
+    import sys
+
+    from pipeline.config import user_cache_dir
+
+    work = tmp_path / "readonly"
+    work.mkdir()
+    (work / "notizia.txt").write_text("Il lunedì è chiuso.", encoding="utf-8")
+    work.chmod(0o555)
+    env = {k: v for k, v in os.environ.items() if k != "IT2EN_CACHE"}
+    env["XDG_CACHE_HOME"] = str(tmp_path / "xdg")
+    command = ["translate", "notizia.txt", "--translator", str(tiny_models / "translator")]
+    flags = ["--backend", "ctranslate2", "--device", "cpu", "--precision", "fp32", "--offline"]
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "pipeline", *command, *flags],
+            cwd=work,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    finally:
+        work.chmod(0o755)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "Il lunedì è chiuso.\n"
+    assert [p.name.split("-")[0] for p in (tmp_path / "xdg" / "it2en" / "ct2").iterdir()] == ["translator"]
+    assert not (work / "models").exists()
+    assert str(user_cache_dir()).endswith("it2en")

@@ -22,5 +22,6 @@ def tiny_config(models: Path, **overrides: Any) -> PipelineConfig:
         "device": "cpu",
         "precision": "fp32",
         "models_dir": str(models / "store"),
+        "cache_dir": str(models / "store"),
     }
     return PipelineConfig(**{**settings, **overrides})

@@ -46,8 +46,8 @@ class _JsonFormatter(logging.Formatter):
 @contextmanager
 def logging_to_stderr(level: int, log_format: str = "text", debug: bool = False) -> Iterator[None]:
     """Send the ``it2en`` logger's records at ``level`` and above to stderr, as text or
-    JSON lines, while the block runs; quiet transformers' own logging and progress bars
-    unless ``debug``."""
+    JSON lines, while the block runs; quiet transformers' and huggingface_hub's own
+    logging and progress bars unless ``debug``."""
     logger = logging.getLogger(LOGGER)
     saved = (logger.handlers[:], logger.level, logger.propagate)
     handler = logging.StreamHandler(sys.stderr)
@@ -56,10 +56,12 @@ def logging_to_stderr(level: int, log_format: str = "text", debug: bool = False)
     logger.setLevel(level)
     logger.propagate = False
     if not debug:
+        from huggingface_hub.utils import logging as hub_logging
         from transformers.utils import logging as hf_logging
 
         hf_logging.set_verbosity_error()
         hf_logging.disable_progress_bar()
+        hub_logging.set_verbosity_error()  # its "Retrying in 8s" lines
     try:
         yield
     finally:

@@ -18,7 +18,8 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from ..config import PipelineConfig
+from ..config import PipelineConfig, renamed
+from ..errors import ConfigError
 
 __all__ = ["InputFormat", "Inputs", "LogFlags", "ModelFlags", "shared_options"]
 
@@ -50,6 +51,7 @@ class ModelFlags:
     summarizer: str | None = None
     back_translator: str | None = None
     models_dir: str | None = None
+    cache_dir: str | None = None
     offline: bool | None = None
     device: str | None = None
     precision: str | None = None
@@ -64,7 +66,13 @@ class ModelFlags:
     def load(self) -> PipelineConfig:
         """Defaults, then the config file, then the flags given."""
         overrides = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "config"}
-        return PipelineConfig.from_file(self.config, **overrides)
+        try:
+            return PipelineConfig.from_file(self.config, **overrides)
+        except ConfigError as exc:  # a bad flag's value: name the flag, not the field
+            flags = {
+                name: "--" + name.replace("_", "-") for name, value in overrides.items() if value is not None
+            }
+            raise ConfigError(renamed(str(exc), flags)) from None
 
 
 @dataclass(frozen=True)
@@ -95,6 +103,17 @@ _OPTIONS: dict[str, tuple[Any, Any]] = {
     ),
     "models_dir": (
         Annotated[str | None, typer.Option("--models-dir", metavar="DIR", help="Local model store.")],
+        None,
+    ),
+    "cache_dir": (
+        Annotated[
+            str | None,
+            typer.Option(
+                "--cache-dir",
+                metavar="DIR",
+                help="it2en's cache (conversions) [default: the user cache folder].",
+            ),
+        ],
         None,
     ),
     "offline": (Annotated[bool | None, typer.Option("--offline", help="Never use the network.")], None),
@@ -175,6 +194,7 @@ _LOG_FIELDS = frozenset(f.name for f in fields(LogFlags))
 
 RUNTIME = (
     "models_dir",
+    "cache_dir",
     "offline",
     "device",
     "precision",

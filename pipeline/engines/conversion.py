@@ -1,6 +1,6 @@
 """The CTranslate2 conversion cache: each Hugging Face model converted once per precision.
 
-Conversions live under ``<models_dir>/ct2/<name>-<quantization>-<fingerprint>``; the
+Conversions live under ``<cache folder>/ct2/<name>-<quantization>-<fingerprint>``; the
 fingerprint follows the source model (folder contents or hub snapshot), so a changed model
 is converted again and an unchanged one never is. A conversion is written into a
 temporary folder and renamed into place, so a killed run never leaves half a model.
@@ -18,22 +18,25 @@ from pathlib import Path
 
 from ..errors import ModelLoadError
 from ..io import safe_name
-from .hub import is_offline, model_identity, store_folder
+from .hub import local_only, model_identity, store_folder
+from .runtime import Runtime
 
 __all__ = ["converted", "target_vocabulary"]
 
 log = logging.getLogger("it2en.engines")
 
 
-def converted(role: str, name: str, source: str, models_dir: str, offline: bool, quantization: str) -> Path:
-    """The cached conversion of model ``name`` (loaded from ``source``), converting it on
-    first use. An unwritable store or a failed conversion is a :class:`ModelLoadError`."""
+def converted(role: str, name: str, source: str, runtime: Runtime, quantization: str) -> Path:
+    """The cached conversion of model ``name`` (loaded from ``source``) in the runtime's
+    cache folder, converting it on first use. An unwritable folder or a failed conversion is
+    a :class:`ModelLoadError`."""
+    models_dir, offline = runtime.models_dir, runtime.offline
     from ctranslate2.converters import TransformersConverter
 
     fingerprint = hashlib.sha256(model_identity(name, models_dir).encode()).hexdigest()[:12]
     path = Path(name).expanduser()
     slug = path.name if path.is_dir() else store_folder("", name).name
-    target = Path(models_dir) / "ct2" / f"{safe_name(slug, 60)}-{quantization}-{fingerprint}"
+    target = Path(runtime.cache_dir) / "ct2" / f"{safe_name(slug, 60)}-{quantization}-{fingerprint}"
     if (target / "model.bin").is_file():
         return target
     try:
@@ -42,7 +45,7 @@ def converted(role: str, name: str, source: str, models_dir: str, offline: bool,
     except OSError as exc:
         raise ModelLoadError(
             f"{role} model {name!r}: cannot write its CTranslate2 conversion into {target.parent} "
-            f"({exc.strerror or exc}); set --models-dir to a writable folder"
+            f"({exc.strerror or exc}); set --cache-dir to a writable folder"
         ) from None
     log.info("converting %s %s for CTranslate2 (%s) into %s", role, name, quantization, target)
     try:
@@ -73,10 +76,10 @@ def target_vocabulary(folder: Path) -> set[str]:
 
 
 def _local(source: str, offline: bool) -> str:
-    """The folder to convert: ``source`` itself, or, for a hub id when offline, its cached
-    snapshot (the converter's own loading would otherwise try the network: huggingface_hub
-    reads ``HF_HUB_OFFLINE`` once, at import)."""
-    if Path(source).is_dir() or not is_offline(offline):
+    """The folder to convert: ``source`` itself, or, for a hub id when offline or the hub
+    is unreachable, its cached snapshot (the converter's own loading would otherwise try
+    the network: huggingface_hub reads ``HF_HUB_OFFLINE`` once, at import)."""
+    if Path(source).is_dir() or not local_only(offline):
         return source
     from huggingface_hub import snapshot_download
 

@@ -47,7 +47,7 @@ class CT2Seq2Seq(HFEngine):
         )
         kind = runtime.compute_type
         quantization = "int8" if kind.startswith("int8") else kind
-        folder = converted(role, name, source, runtime.models_dir, runtime.offline, quantization)
+        folder = converted(role, name, source, runtime, quantization)
         self._translator = ctranslate2.Translator(
             str(folder),
             device=runtime.device,

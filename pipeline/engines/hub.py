@@ -8,13 +8,16 @@ place that was tried and how to fetch the model.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
+import socket
 import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
 
 from ..errors import ModelLoadError
 from .decoding import read_generation_config
@@ -25,14 +28,19 @@ if TYPE_CHECKING:
 __all__ = [
     "download_model",
     "from_pretrained",
+    "hub_reachable",
     "is_offline",
     "load_hf_model",
+    "local_only",
     "model_identity",
     "store_folder",
 ]
 
 log = logging.getLogger("it2en.engines")
 T = TypeVar("T")
+
+HUB_TIMEOUT = 3.0
+"""Seconds to wait for the hub before using the local cache alone."""
 
 
 def is_offline(offline: bool) -> bool:
@@ -67,16 +75,22 @@ def from_pretrained(
     """Run ``load(source, kwargs)`` on the place ``name`` resolves to; return its result and
     that place. ``kwargs`` carry ``local_files_only`` and ``trust_remote_code=False`` for
     ``from_pretrained``. Any failure becomes one :class:`ModelLoadError` line."""
-    offline = is_offline(offline)
     tried: list[str] = []
     try:
         source, local = _locate(name, models_dir, tried)
     except FileNotFoundError as exc:
         raise ModelLoadError(f"{role} model {name!r}: {exc}") from None
     kwargs: dict[str, Any] = {"trust_remote_code": False}
+    offline = is_offline(offline)
     if not local:
-        kwargs["local_files_only"] = offline
-        tried.append("the Hugging Face cache (offline)" if offline else "the Hugging Face hub and its cache")
+        cache_only = local_only(offline)
+        kwargs["local_files_only"] = cache_only
+        if offline:
+            tried.append("the Hugging Face cache (offline)")
+        elif cache_only:
+            tried.append("the Hugging Face cache (the hub is unreachable)")
+        else:
+            tried.append("the Hugging Face hub and its cache")
     try:
         with warnings.catch_warnings():
             # MarianTokenizer's hint about an optional package: the library never prints.
@@ -85,6 +99,29 @@ def from_pretrained(
     except Exception as exc:  # transformers raises OSError, ValueError, HTTP errors...
         log.debug("loading %s from %s failed", role, source, exc_info=True)
         raise ModelLoadError(_not_found(role, name, tried, offline, exc)) from exc
+
+
+def local_only(offline: bool) -> bool:
+    """Whether a hub model must come from the local cache alone: offline mode, or a hub
+    that cannot be reached (then transformers would retry for minutes before failing)."""
+    return is_offline(offline) or not hub_reachable()
+
+
+@functools.cache
+def hub_reachable() -> bool:
+    """Whether the Hugging Face hub (``HF_ENDPOINT``) accepts a connection within
+    :data:`HUB_TIMEOUT` seconds; checked once per process. Behind a proxy
+    (``HTTPS_PROXY``...) the hub is assumed reachable: the proxy decides."""
+    if any(os.environ.get(v) for v in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")):
+        return True
+    endpoint = urlsplit(os.environ.get("HF_ENDPOINT", "https://huggingface.co"))
+    port = endpoint.port or (443 if endpoint.scheme == "https" else 80)
+    try:
+        with socket.create_connection((endpoint.hostname or "", port), timeout=HUB_TIMEOUT):
+            return True
+    except OSError:
+        log.info("the Hugging Face hub (%s) is unreachable: using the local cache only", endpoint.geturl())
+        return False
 
 
 def _locate(name: str, models_dir: str | Path, tried: list[str]) -> tuple[str, bool]:
@@ -113,6 +150,8 @@ def _not_found(role: str, name: str, tried: list[str], offline: bool, exc: Excep
     )
     if offline:
         fetch = "offline mode is on; " + fetch
+    elif not hub_reachable():
+        fetch = "the Hugging Face hub cannot be reached from here; " + fetch
     return (
         f"{role} model {name!r} could not be loaded (looked in: {', '.join(tried)}): {reason[:200]}; {fetch}"
     )

@@ -54,6 +54,8 @@ class Runtime:
     num_beams: int
     models_dir: str
     offline: bool
+    cache_dir: str
+    """Where CTranslate2 conversions are kept (resolved: never empty)."""
 
     @property
     def compute_type(self) -> str:
@@ -100,6 +102,7 @@ def resolve_runtime(config: PipelineConfig) -> Runtime:
         num_beams=config.num_beams,
         models_dir=config.models_dir,
         offline=config.offline,
+        cache_dir=str(config.cache_folder()),
     )
 
 
