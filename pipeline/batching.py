@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from .errors import BatchTooLarge
 
 __all__ = ["ProgressFn", "plan_batches", "run_batched"]
 
 log = logging.getLogger("it2en.batching")
+
+T = TypeVar("T")
+"""What an engine's generate returns per text: a string, or a (string, score) pair."""
 
 ProgressFn = Callable[[int, int], None]
 """Called as ``progress(done, total)`` after each batch, in texts."""
@@ -49,18 +53,18 @@ def plan_batches(lengths: Sequence[int], max_tokens: int, max_size: int) -> list
 def run_batched(
     texts: Sequence[str],
     count_tokens: Callable[[Sequence[str]], list[int]],
-    generate: Callable[[Sequence[str]], list[str]],
+    generate: Callable[[Sequence[str]], list[T]],
     *,
     max_tokens: int,
     max_size: int,
     progress: ProgressFn | None = None,
-) -> list[str]:
+) -> list[T]:
     """Outputs for ``texts`` in their order, each distinct text generated exactly once."""
     unique = list(dict.fromkeys(texts))
     if not unique:
         return []
     lengths = count_tokens(unique)
-    outputs: dict[str, str] = {}
+    outputs: dict[str, T] = {}
     done = 0
     for batch in plan_batches(lengths, max_tokens, max_size):
         inputs = [unique[i] for i in batch]
@@ -71,7 +75,7 @@ def run_batched(
     return [outputs[text] for text in texts]
 
 
-def _generate_halving(generate: Callable[[Sequence[str]], list[str]], inputs: list[str]) -> list[str]:
+def _generate_halving(generate: Callable[[Sequence[str]], list[T]], inputs: list[str]) -> list[T]:
     """``generate(inputs)``; on :class:`BatchTooLarge`, each half on its own."""
     try:
         results = generate(inputs)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
-from .types import Role, as_role, role_key
+from .types import FLAGS, Role, as_role, role_key
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -47,6 +47,12 @@ _TOML_KEYS: dict[str, dict[str, str]] = {
         "docs_per_chunk": "docs_per_chunk",
     },
     "summary": {"min_sentences": "summary_min_sentences", "italian": "italian_summary"},
+    "checks": {
+        "enabled": "checks",
+        "min_score_translator": "min_score_translator",
+        "length_ratio_min": "length_ratio_min",
+        "length_ratio_max": "length_ratio_max",
+    },
 }
 
 
@@ -93,6 +99,14 @@ class PipelineConfig:
     """Documents with fewer sentences keep their translation as the summary."""
     italian_summary: bool = True
     """Render the summary in Italian with the back-translator."""
+    checks: tuple[str, ...] = FLAGS
+    """The trust checks that run (README, "Trust signals"); empty: none."""
+    min_score_translator: float = -1.5
+    """``low_confidence`` below this mean log-probability per token of the translator."""
+    length_ratio_min: float = 0.4
+    """``length`` below this ratio of translation to source characters."""
+    length_ratio_max: float = 2.5
+    """``length`` above this ratio."""
 
     def __post_init__(self) -> None:
         for name in ("translator", "summarizer", "back_translator", "models_dir"):
@@ -114,6 +128,11 @@ class PipelineConfig:
             _require_positive("max_input_tokens", self.max_input_tokens, minimum=8)
         _require_positive("summary_min_sentences", self.summary_min_sentences, minimum=0)
         _require_positive("threads", self.threads, minimum=0)
+        unknown = [name for name in self.checks if name not in FLAGS]
+        if isinstance(self.checks, str) or unknown:
+            raise ConfigError(f"checks must be a list of {', '.join(FLAGS)}; unknown: {', '.join(unknown)}")
+        if not 0 < self.length_ratio_min < self.length_ratio_max:
+            raise ConfigError("length_ratio_min must be positive and below length_ratio_max")
 
     def model_for(self, role: Role | str) -> str:
         """The model configured for ``role``; an unknown role is a :class:`ConfigError`."""
@@ -215,8 +234,14 @@ def user_cache_dir() -> Path:
 def _check_type(path: Path, key: str, field_name: str, value: Any) -> Any:
     """Reject a value whose TOML type does not match the field's."""
     expected = {f.name: f.type for f in fields(PipelineConfig)}[field_name]
-    if "bool" in expected:
+    if "tuple" in expected:
+        ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+        value = tuple(value) if ok else value
+    elif "bool" in expected:
         ok = isinstance(value, bool)
+    elif "float" in expected:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        value = float(value) if ok else value
     elif "int" in expected:
         ok = isinstance(value, int) and not isinstance(value, bool)
     else:

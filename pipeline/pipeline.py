@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from functools import cached_property
 from itertools import islice
 from pathlib import Path
 
 from .batching import ProgressFn, run_batched
+from .checks import CheckSettings, check_points, check_segment
 from .config import PipelineConfig
 from .engines import Seq2SeqEngine, build_engine
 from .errors import It2enError
@@ -137,16 +139,14 @@ class Pipeline:
         }
         segmented: dict[int, list[Segment]] = {}
         translations: dict[int, list[str]] = {}
+        scores: dict[int, list[float | None]] = {}
         if texts:  # a chunk of failures alone never loads a model
-            segmented, translations = self._translate_texts(
-                "translate", self.engine("translator"), texts, "it"
+            scored = "low_confidence" in self.config.checks
+            segmented, translations, scores = self._translate_texts(
+                "translate", self.engine("translator"), texts, "it", scored=scored
             )
         english = {i: reassemble(texts[i], segmented[i], translations[i]) for i in texts}
         summaries = self._summaries(texts, segmented, translations, english) if summarize else {}
-        roles: list[Role] = ["translator"]
-        if summarize:
-            roles += ["summarizer", "back-translator"] if self.config.italian_summary else ["summarizer"]
-        models = {role_key(role): self._model_name(role) for role in roles}
         outcomes: list[Result | Failure] = []
         for i, item in enumerate(chunk):
             if isinstance(item, Failure):
@@ -154,19 +154,51 @@ class Pipeline:
             elif i not in texts:
                 outcomes.append(Failure(item.id, item.origin, "document is empty"))
             else:
-                outcomes.append(
-                    Result(
-                        id=item.id,
-                        source=item.text,
-                        segments=tuple(segmented[i]),
-                        translations=tuple(translations[i]),
-                        translation=english[i],
-                        models=models,
-                        summary=summaries.get(i),
-                        origin=item.origin,
-                    )
+                result = Result(
+                    id=item.id,
+                    source=item.text,
+                    segments=tuple(segmented[i]),
+                    translations=tuple(translations[i]),
+                    translation=english[i],
+                    models=self._models(summarize),
+                    summary=summaries.get(i),
+                    origin=item.origin,
+                    scores=tuple(scores[i]),
                 )
+                outcomes.append(self._checked(result))
         return outcomes
+
+    def _models(self, summarize: bool) -> dict[str, str]:
+        """The models a result names, by role: those its job used."""
+        roles: list[Role] = ["translator"]
+        if summarize:
+            roles += ["summarizer", "back-translator"] if self.config.italian_summary else ["summarizer"]
+        return {role_key(role): self._model_name(role) for role in roles}
+
+    def _checked(self, result: Result) -> Result:
+        """``result`` with what the configured checks find (:mod:`pipeline.checks`)."""
+        settings = self._check_settings
+        if not settings.enabled:
+            return result
+        flags = tuple(
+            check_segment(seg.text, translation, score, settings)
+            for seg, translation, score in zip(
+                result.segments, result.translations, result.scores, strict=True
+            )
+        )
+        summary = result.summary
+        if summary is not None:
+            summary = replace(summary, points=check_points(summary.points, result.translation, settings))
+        return replace(result, flags=flags, summary=summary)
+
+    @cached_property
+    def _check_settings(self) -> CheckSettings:
+        config = self.config
+        return CheckSettings(
+            enabled=frozenset(config.checks),  # type: ignore[arg-type]  # validated by PipelineConfig
+            min_score=config.min_score_translator,
+            length_ratio=(config.length_ratio_min, config.length_ratio_max),
+        )
 
     def _summaries(
         self,
@@ -198,32 +230,36 @@ class Pipeline:
     ) -> list[str]:
         """Translations of whole texts (segmented, pooled, reassembled); blank ones unchanged."""
         todo = {i: text for i, text in enumerate(texts) if text.strip()}
-        segmented, outputs = self._translate_texts(stage, engine, todo, language)
+        segmented, outputs, _ = self._translate_texts(stage, engine, todo, language, scored=False)
         translated = list(texts)
         for i, text in todo.items():
             translated[i] = reassemble(text, segmented[i], outputs[i])
         return translated
 
     def _translate_texts(
-        self, stage: str, engine: Seq2SeqEngine, texts: dict[int, str], language: str
-    ) -> tuple[dict[int, list[Segment]], dict[int, list[str]]]:
+        self, stage: str, engine: Seq2SeqEngine, texts: dict[int, str], language: str, *, scored: bool
+    ) -> tuple[dict[int, list[Segment]], dict[int, list[str]], dict[int, list[float | None]]]:
         """Segment every text, translate all segments in one pooled batched run, and
-        return each text's segments and their translations."""
+        return each text's segments, their translations and (``scored``, when the engine
+        gives them) their scores."""
         segmented = {
             i: segment_document(text, engine.count_tokens, engine.max_input_tokens, language)
             for i, text in texts.items()
         }
+        generate_scored = getattr(engine, "generate_scored", None) if scored else None
         outputs = iter(
             run_batched(
                 [s.text for segs in segmented.values() for s in segs],
                 engine.count_tokens,
-                engine.generate,
+                generate_scored or (lambda batch: [(text, None) for text in engine.generate(batch)]),
                 max_tokens=self.config.max_batch_tokens,
                 max_size=self._batch_size,
                 progress=self._stage_progress(stage),
             )
         )
-        return segmented, {i: [next(outputs) for _ in segs] for i, segs in segmented.items()}
+        pairs = {i: [next(outputs) for _ in segs] for i, segs in segmented.items()}
+        translations = {i: [text for text, _ in row] for i, row in pairs.items()}
+        return segmented, translations, {i: [score for _, score in row] for i, row in pairs.items()}
 
     def _stage_progress(self, stage: str) -> ProgressFn | None:
         callback = self._progress

@@ -14,9 +14,12 @@ from typing import Any, Literal, cast, get_args
 from .errors import ConfigError
 
 __all__ = [
+    "FLAGS",
     "ROLES",
     "Document",
     "Failure",
+    "Flag",
+    "FlagName",
     "Point",
     "Result",
     "Role",
@@ -92,14 +95,31 @@ class Segment:
     kind: SegmentKind = "text"
 
 
+FlagName = Literal[
+    "untranslated", "numbers", "names", "repetition", "length", "low_confidence", "unsupported", "ungrounded"
+]
+"""A check that found something a reader should look at (README, "Trust signals")."""
+
+FLAGS: tuple[FlagName, ...] = get_args(FlagName)
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A reason to check a segment or a summary point: the check, and what it found."""
+
+    name: FlagName
+    detail: str
+
+
 @dataclass(frozen=True)
 class Point:
-    """One sentence of the English summary, its Italian rendering, and the indices of the
-    segments it rests on."""
+    """One sentence of the English summary, its Italian rendering, the indices of the
+    segments it rests on, and what the checks found in it."""
 
     en: str
     it: str | None
     source_segments: tuple[int, ...]
+    flags: tuple[Flag, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -142,6 +162,31 @@ class Result:
     models: dict[str, str]
     summary: Summary | None = None
     origin: str = ""
+    scores: tuple[float | None, ...] = ()
+    """Per segment: the translator's mean log-probability per token (None: the engine
+    gives none)."""
+    flags: tuple[tuple[Flag, ...], ...] = ()
+    """Per segment: what the checks found."""
+
+    def segment_flags(self, index: int) -> tuple[Flag, ...]:
+        """The flags of segment ``index`` (none when the checks did not run)."""
+        return self.flags[index] if index < len(self.flags) else ()
+
+    def review(self) -> list[dict[str, Any]]:
+        """What a reader should check, segments first, then summary points: one entry per
+        flag, naming the segment or point and the reason."""
+        entries: list[dict[str, Any]] = [
+            {"segment": index, "flag": flag.name, "detail": flag.detail}
+            for index in range(len(self.segments))
+            for flag in self.segment_flags(index)
+        ]
+        points = self.summary.points if self.summary is not None else ()
+        entries += [
+            {"point": index, "flag": flag.name, "detail": flag.detail}
+            for index, point in enumerate(points)
+            for flag in point.flags
+        ]
+        return entries
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON record documented in the README (one line of ``--format jsonl``)."""
@@ -157,8 +202,10 @@ class Result:
                     "kind": seg.kind,
                     "start": seg.start,
                     "end": seg.end,
+                    "score": self._score(i),
+                    "flags": [flag.name for flag in self.segment_flags(i)],
                 }
-                for seg, tr in zip(self.segments, self.translations, strict=True)
+                for i, (seg, tr) in enumerate(zip(self.segments, self.translations, strict=True))
             ],
         }
         if self.summary is not None:
@@ -166,8 +213,18 @@ class Result:
             record["summary_it"] = self.summary.it
             record["summary_kind"] = self.summary.kind
             record["points"] = [
-                {"en": p.en, "it": p.it, "source_segments": list(p.source_segments)}
+                {
+                    "en": p.en,
+                    "it": p.it,
+                    "source_segments": list(p.source_segments),
+                    "flags": [flag.name for flag in p.flags],
+                }
                 for p in self.summary.points
             ]
+        record["review"] = self.review()
         record["models"] = dict(self.models)
         return record
+
+    def _score(self, index: int) -> float | None:
+        score = self.scores[index] if index < len(self.scores) else None
+        return None if score is None else round(score, 4)

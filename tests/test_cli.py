@@ -75,7 +75,10 @@ def test_markdown_report_is_bilingual(model_flags, tmp_path):
     result = run("summarize", doc, *model_flags, "--format", "md")
     assert result.exit_code == 0, result.output
     md = result.stdout
-    assert md.startswith("# breve\n\n## Summary\n\n1. " + FIRST)
+    # The copy model leaves every sentence Italian: all six are listed to check first.
+    assert md.startswith(f"# breve\n\n## To check\n\n- Sentence 1 («{FIRST}»): **untranslated**")
+    assert md.count("**untranslated**") == 6 and md.count("⚠ *untranslated*") == 6
+    assert "\n## Summary\n\n1. " + FIRST in md
     assert f"   - *Fonte:* {FIRST}" in md
     assert "## Riassunto" in md and "## Translation" in md
     assert md.count("\n> ") == 2  # each Italian paragraph quoted above its translation

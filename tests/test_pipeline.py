@@ -88,7 +88,8 @@ def test_summary_of_a_document_is_its_first_sentence_with_grounded_points(pipe):
     assert record["summary"] == first
     assert record["summary_kind"] == "abstractive"
     assert record["summary_it"] == first  # the back-translator copies too
-    assert record["points"] == [{"en": first, "it": first, "source_segments": [0]}]
+    assert record["points"] == [{"en": first, "it": first, "source_segments": [0], "flags": []}]
+    score = record["segments"][0].pop("score")
     assert record["segments"][0] == {
         "source": first,
         "translation": first,
@@ -96,6 +97,13 @@ def test_summary_of_a_document_is_its_first_sentence_with_grounded_points(pipe):
         "kind": "text",
         "start": 0,
         "end": len(first),
+        "flags": ["untranslated"],  # the copy model leaves it Italian
+    }
+    assert -0.05 < score <= 0  # the copy model is sure of itself
+    assert record["review"][0] == {
+        "segment": 0,
+        "flag": "untranslated",
+        "detail": "the translation repeats the Italian source",
     }
     assert set(record["models"]) == {"translator", "summarizer", "back_translator"}
 

@@ -5,6 +5,8 @@ Layout of an output folder::
     OUT_DIR/<name>.json        the record of one document (as ``summarize --format json``)
     OUT_DIR/<name>.md          the Markdown report, with ``formats=("json", "md")``
     OUT_DIR/errors.jsonl       this run's failures: {"id", "input", "reason", "time"}
+    OUT_DIR/review.jsonl       this run's flagged segments and points:
+                               {"id", "output", "segment" or "point", "flag", "detail"}
     OUT_DIR/.it2en/manifest.jsonl   per document: input hash, settings, model identities, outputs
     OUT_DIR/.it2en/lock        held (flock) while a run works on OUT_DIR
 

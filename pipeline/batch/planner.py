@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["STATE_DIR", "PlannedDocument", "Planner", "digest", "settings_fingerprint"]
 
 STATE_DIR = ".it2en"
-_RESERVED = frozenset({"errors", STATE_DIR})
+_RESERVED = frozenset({"errors", "review", STATE_DIR})
 _MAX_NAME = 120
 
 
@@ -58,6 +58,12 @@ def settings_fingerprint(config: PipelineConfig, options: BatchOptions) -> dict[
         "max_input_tokens": config.max_input_tokens,
         "summary_min_sentences": config.summary_min_sentences if options.summarize else None,
         "italian_summary": config.italian_summary if options.summarize else None,
+        "checks": [
+            sorted(config.checks),
+            config.min_score_translator,
+            config.length_ratio_min,
+            config.length_ratio_max,
+        ],
     }
 
 

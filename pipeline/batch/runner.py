@@ -9,7 +9,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any
@@ -72,6 +72,20 @@ class BatchReport:
     """The run stopped on an error that was not a document's (disk full, a bug)."""
     dry_run: bool = False
     out_dir: str = ""
+    flagged: int = 0
+    """Documents processed with at least one flag (see ``review.jsonl``)."""
+    flags: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Per flag: the documents, segments and summary points that carry it."""
+
+    def count_flags(self, result: Result) -> None:
+        """Add ``result``'s flags to the counts."""
+        review = result.review()
+        self.flagged += bool(review)
+        for name in sorted({entry["flag"] for entry in review}):
+            counts = self.flags.setdefault(name, {"documents": 0, "segments": 0, "points": 0})
+            counts["documents"] += 1
+            counts["segments"] += sum(1 for e in review if e["flag"] == name and "segment" in e)
+            counts["points"] += sum(1 for e in review if e["flag"] == name and "point" in e)
 
     @property
     def docs_per_s(self) -> float:
@@ -83,10 +97,9 @@ class BatchReport:
             counts = f"{self.processed} to process, {self.skipped} skipped, {self.failed} unreadable"
             return f"batch (dry run): {counts}"
         state = " (crashed)" if self.crashed else " (interrupted)" if self.interrupted else ""
-        return (
-            f"batch{state}: {self.processed} processed, {self.skipped} skipped, {self.failed} failed "
-            f"in {self.elapsed_s:.1f}s ({self.docs_per_s:.2f} docs/s)"
-        )
+        counts = f"{self.processed} processed, {self.skipped} skipped, {self.failed} failed"
+        flagged = f"; {self.flagged} to check (review.jsonl)" if self.flagged else ""
+        return f"batch{state}: {counts} in {self.elapsed_s:.1f}s ({self.docs_per_s:.2f} docs/s){flagged}"
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -184,7 +197,10 @@ def _process(
 ) -> None:
     """Run the planned documents through the pipeline; write and record each result."""
     out_dir = Path(options.out_dir)
-    with (out_dir / "errors.jsonl").open("w", encoding="utf-8") as errors:
+    with (
+        (out_dir / "errors.jsonl").open("w", encoding="utf-8") as errors,
+        (out_dir / "review.jsonl").open("w", encoding="utf-8") as review,
+    ):
         pending: deque[PlannedDocument] = deque()
 
         def to_process() -> Iterator[Document]:
@@ -207,8 +223,12 @@ def _process(
                 _record_failure(errors, outcome, report)
                 continue
             outputs = _write_outputs(out_dir, planned.name, outcome, options.formats)
+            _append(
+                review, [{"id": outcome.id, "output": f"{planned.name}.json", **e} for e in outcome.review()]
+            )
             manifest.append(_record(planned, planner.settings, outputs))
             report.processed += 1
+            report.count_flags(outcome)
 
 
 def _record(planned: PlannedDocument, settings: dict[str, Any], outputs: list[str]) -> dict[str, Any]:
@@ -259,12 +279,17 @@ def _write_outputs(out_dir: Path, name: str, result: Result, formats: Iterable[s
 def _record_failure(errors: IO[str] | None, failure: Failure, report: BatchReport) -> None:
     """Count and log a failure, and append it to the run's error log (none in a dry run)."""
     if errors is not None:
-        record = {**failure.to_dict(), "time": _now()}
-        errors.write(json.dumps(record, ensure_ascii=False) + "\n")
-        errors.flush()
-        os.fsync(errors.fileno())
+        _append(errors, [{**failure.to_dict(), "time": _now()}])
     report.failed += 1
     log.error("%s", failure.message())
+
+
+def _append(stream: IO[str], records: list[dict[str, Any]]) -> None:
+    """Append JSON lines to a run's log file, flushed and fsynced (nothing when empty)."""
+    if records:
+        stream.write("".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records))
+        stream.flush()
+        os.fsync(stream.fileno())
 
 
 def _now() -> str:

@@ -75,9 +75,9 @@ class CT2Seq2Seq(HFEngine):
             runtime.threads,
         )
 
-    def generate_tokens(self, texts: Sequence[str]) -> list[list[int]]:
-        """The output token ids for one batch, without a forced first token or the end
-        token, as the torch engine's."""
+    def _outputs(self, texts: Sequence[str], scored: bool) -> tuple[list[list[int]], list[float | None]]:
+        """Output token ids without a forced first token or the end token, as the torch
+        engine's, and their scores (CTranslate2 returns them at no cost)."""
         tokenizer = self._tokenizer
         encoded = tokenizer(list(texts), add_special_tokens=True, truncation=False, verbose=False)
         tokens = [tokenizer.convert_ids_to_tokens(ids) for ids in encoded["input_ids"]]
@@ -94,4 +94,7 @@ class CT2Seq2Seq(HFEngine):
             if "out of memory" in str(exc).lower():
                 raise BatchTooLarge(str(exc)) from exc
             raise
-        return [tokenizer.convert_tokens_to_ids(search.best(r.hypotheses, r.scores)) for r in results]
+        chosen = [search.best_scored(r.hypotheses, r.scores) for r in results]
+        return [tokenizer.convert_tokens_to_ids(tokens) for tokens, _ in chosen], [
+            score for _, score in chosen
+        ]

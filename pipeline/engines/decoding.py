@@ -44,6 +44,7 @@ __all__ = [
     "CT2Search",
     "ct2_search",
     "forced_max_length",
+    "length_limits",
     "read_generation_config",
     "search_config",
     "token_ids",
@@ -112,7 +113,7 @@ def token_ids(value: int | Sequence[int] | None) -> list[int]:
     return [int(value)] if isinstance(value, int) else [int(v) for v in value]
 
 
-def _length_limits(generation: GenerationConfig) -> tuple[int, int]:
+def length_limits(generation: GenerationConfig) -> tuple[int, int]:
     """transformers' ``(min_length, max_length)`` for a one-token decoder prompt, with
     ``min_new_tokens``/``max_new_tokens`` taking precedence as in ``generate``."""
     max_length = generation.max_length
@@ -163,8 +164,16 @@ class CT2Search:
     def best(self, hypotheses: Sequence[Sequence[str]], scores: Sequence[float]) -> list[str]:
         """The output tokens transformers would pick among one input's finished hypotheses
         (returned with their end token and normalised scores), prefix and end removed."""
+        return self.best_scored(hypotheses, scores)[0]
+
+    def best_scored(
+        self, hypotheses: Sequence[Sequence[str]], scores: Sequence[float]
+    ) -> tuple[list[str], float | None]:
+        """:meth:`best`, and the mean log-probability per token of the hypothesis chosen
+        (prefix and end token counted, as the torch engine counts them). CTranslate2
+        returns ``sum / length ** length_penalty``."""
         if not hypotheses:
-            return []
+            return [], None
         cap = self.options["max_decoding_length"]
         penalty = self.options["length_penalty"]
 
@@ -178,11 +187,12 @@ class CT2Search:
 
         chosen = max(range(len(hypotheses)), key=score) if self.cap_forced_end else 0
         tokens = list(hypotheses[chosen])
+        mean = scores[chosen] * len(tokens) ** (penalty - 1) if len(scores) > chosen and tokens else None
         if tokens[: len(self.prefix)] == list(self.prefix):
             tokens = tokens[len(self.prefix) :]
         while tokens and tokens[-1] in self.end_tokens:
             tokens.pop()
-        return tokens[: len(tokens) - self.extra_steps]
+        return tokens[: len(tokens) - self.extra_steps], mean
 
 
 def ct2_search(
@@ -201,7 +211,7 @@ def ct2_search(
         log.warning("%s: CTranslate2 decodes without %s; use --backend torch", name, ", ".join(unmapped))
     end_tokens = frozenset(to_token(i) for i in token_ids(generation.eos_token_id))
     prefix = () if generation.forced_bos_token_id is None else (to_token(generation.forced_bos_token_id),)
-    min_length, max_length = _length_limits(generation)
+    min_length, max_length = length_limits(generation)
     forced_end = generation.forced_eos_token_id is not None
     cap_forced_end = forced_end and num_beams > 1
     # Tokens generated after the decoder start token, transformers' forced end included.
@@ -223,7 +233,7 @@ def ct2_search(
         "suppress_sequences": banned or None,
         "end_token": sorted(end_tokens) or None,
         "return_end_token": True,
-        "return_scores": cap_forced_end,
+        "return_scores": True,  # the confidence score, and the ranking at the cap
         "max_input_length": 0,  # never truncate: inputs are split to fit upstream
         "max_batch_size": 0,
     }

@@ -31,8 +31,8 @@ def input_limit(tokenizer: Any, max_positions: int | None, configured: int | Non
 
 
 class HFEngine:
-    """Base of the engines: a name, an input limit, a Hugging Face tokenizer, and
-    :meth:`generate_tokens` supplied by the subclass."""
+    """Base of the engines: a name, an input limit, a Hugging Face tokenizer, and the
+    search (:meth:`_outputs`) supplied by the subclass."""
 
     name: str
     max_input_tokens: int
@@ -44,13 +44,26 @@ class HFEngine:
 
     def generate(self, texts: Sequence[str]) -> list[str]:
         """Outputs for one batch, in the order of ``texts``."""
-        tokens = self.generate_tokens(texts)
-        return [text.strip() for text in self._tokenizer.batch_decode(tokens, skip_special_tokens=True)]
+        return self._texts(self.generate_tokens(texts))
+
+    def generate_scored(self, texts: Sequence[str]) -> list[tuple[str, float | None]]:
+        """Outputs for one batch with their confidence: the mean log-probability per token
+        of each output under the model (end token included), the same on both engines."""
+        tokens, scores = self._outputs(texts, scored=True)
+        return list(zip(self._texts(tokens), scores, strict=True))
 
     def generate_tokens(self, texts: Sequence[str]) -> list[list[int]]:
         """The output token ids for one batch, without the decoder start token, a forced
         first token or the end token: what both engines must agree on."""
+        return self._outputs(texts, scored=False)[0]
+
+    def _outputs(self, texts: Sequence[str], scored: bool) -> tuple[list[list[int]], list[float | None]]:
+        """Output token ids (as :meth:`generate_tokens`) and, when ``scored`` or free,
+        their scores (else None each)."""
         raise NotImplementedError
+
+    def _texts(self, tokens: list[list[int]]) -> list[str]:
+        return [text.strip() for text in self._tokenizer.batch_decode(tokens, skip_special_tokens=True)]
 
     def _check_length(self, longest: int) -> None:
         """Refuse a batch whose longest input (in tokens) exceeds the model's limit: the

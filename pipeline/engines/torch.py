@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..errors import BatchTooLarge
-from .decoding import forced_max_length, search_config, token_ids
+from .decoding import forced_max_length, length_limits, search_config, token_ids
 from .hf import HFEngine, input_limit
 from .hub import from_pretrained, load_hf_model
 from .runtime import ModelSpec
@@ -59,9 +59,10 @@ class TorchSeq2Seq(HFEngine):
         )
         self._generation_config = search_config(model.generation_config, runtime.num_beams)
 
-    def generate_tokens(self, texts: Sequence[str]) -> list[list[int]]:
-        """The output token ids for one batch, without the decoder start token, a forced
-        first token or the end token."""
+    def _outputs(self, texts: Sequence[str], scored: bool) -> tuple[list[list[int]], list[float | None]]:
+        """Output token ids without the decoder start token, a forced first token or the end
+        token; with ``scored``, their scores from one teacher-forced pass (transformers'
+        own per-step scores would hold a vocabulary-wide row per step and hypothesis)."""
         import torch
 
         batch = self._tokenizer(list(texts), return_tensors="pt", padding=True, truncation=False).to(
@@ -88,7 +89,64 @@ class TorchSeq2Seq(HFEngine):
             content = row[skip:]
             cut = next((i for i, token in enumerate(content) if token in ends), len(content))
             outputs.append(content[:cut])
-        return outputs
+        scores = self._scores(batch, output, config) if scored else [None] * len(outputs)
+        return outputs, scores
+
+    def _scores(self, batch: Any, output: Any, config: Any) -> list[float | None]:
+        """The mean log-probability per token of each output row (after the decoder start
+        token, up to and including its end token) under the model, by teacher forcing, a
+        few rows at a time so the logits stay under about 256 MB."""
+        import torch
+
+        ends = set(token_ids(config.eos_token_id))
+        lengths = []
+        for row in output[:, 1:].tolist():
+            cut = next((i for i, token in enumerate(row) if token in ends), len(row) - 1)
+            lengths.append(cut + 1)
+        width = max(lengths)
+        counts = torch.tensor(lengths, device=output.device)
+        mask = torch.arange(width, device=output.device)[None, :] < counts[:, None]
+        step = max(1, (1 << 26) // (width * int(self._model.config.vocab_size)))
+        totals = []
+        with torch.inference_mode():
+            for start in range(0, output.shape[0], step):
+                rows = slice(start, start + step)
+                logits = self._model(
+                    input_ids=batch["input_ids"][rows],
+                    attention_mask=batch["attention_mask"][rows],
+                    decoder_input_ids=output[rows, :width],
+                ).logits.float()
+                _ban(logits, config, output[rows, :width].tolist())
+                chosen = torch.log_softmax(logits, -1).gather(-1, output[rows, 1 : width + 1, None])[..., 0]
+                totals.append(torch.where(mask[rows], chosen, 0.0).sum(-1))
+        return (torch.cat(totals) / counts).tolist()
+
+
+def _ban(logits: Any, config: Any, prefixes: list[list[int]]) -> None:
+    """Apply the search's bans to teacher-forced ``logits`` (rows, steps, vocabulary) in
+    place, as CTranslate2 applies them before its softmax: banned tokens everywhere, the
+    end token before the minimum length, a forced first token, repeated n-grams
+    (``prefixes``: each row's decoder input)."""
+    banned = [words[0] for words in config.bad_words_ids or [] if len(words) == 1]
+    banned += list(config.suppress_tokens or [])
+    if banned:
+        logits[..., banned] = float("-inf")
+    early = length_limits(config)[0] - 1  # steps before transformers lets the end come
+    if early > 0:
+        logits[:, :early, token_ids(config.eos_token_id)] = float("-inf")
+    if config.forced_bos_token_id is not None:  # a forced first token costs nothing
+        logits[:, 0, :] = float("-inf")
+        logits[:, 0, config.forced_bos_token_id] = 0.0
+    n = config.no_repeat_ngram_size or 0
+    for row, sequence in enumerate(prefixes if n > 0 else []):
+        seen: dict[tuple[int, ...], set[int]] = {}  # (n-1)-gram -> tokens that followed it
+        for step in range(len(sequence)):
+            if step >= n - 1:
+                gram = tuple(sequence[step - n + 1 : step + 1])
+                seen.setdefault(gram[:-1], set()).add(gram[-1])
+            key = tuple(sequence[step - n + 2 : step + 1]) if n > 1 else ()
+            if step >= n - 2 and key in seen:
+                logits[row, step, sorted(seen[key])] = float("-inf")
 
 
 def _quantized(model: Any) -> Any:
