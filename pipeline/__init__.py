@@ -13,6 +13,7 @@ public surface; scripts and users import from here, not from the modules.
 from importlib.metadata import PackageNotFoundError, version
 
 from .batch import BatchOptions, BatchReport, run_batch
+from .checks import CheckSettings, check_result
 from .config import PipelineConfig
 from .engines import ForcedLength, Seq2SeqEngine, build_engine
 from .engines.decoding import forced_max_length
@@ -21,7 +22,7 @@ from .io import discover_inputs, read_documents
 from .pipeline import Pipeline
 from .segmenting import segment_document, split_sentences
 from .summarize import summarize_many
-from .types import ROLES, Document, Failure, Point, Result, Role, Segment, Summary
+from .types import FLAGS, ROLES, Document, Failure, Flag, Point, Result, Role, Segment, Summary
 
 try:
     __version__ = version("it2en")
@@ -29,13 +30,16 @@ except PackageNotFoundError:  # running from a source tree that was never instal
     __version__ = "0+unknown"
 
 __all__ = [
+    "FLAGS",
     "ROLES",
     "BatchOptions",
     "BatchReport",
     "BatchTooLarge",
+    "CheckSettings",
     "ConfigError",
     "Document",
     "Failure",
+    "Flag",
     "ForcedLength",
     "InputError",
     "It2enError",
@@ -51,6 +55,7 @@ __all__ = [
     "Summary",
     "__version__",
     "build_engine",
+    "check_result",
     "discover_inputs",
     "forced_max_length",
     "read_documents",

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import replace
 from functools import cached_property
 from itertools import islice
 from pathlib import Path
 
 from .batching import ProgressFn, run_batched
-from .checks import CheckSettings, check_points, check_segment
+from .checks import CheckSettings, check_result
 from .config import PipelineConfig
 from .engines import Seq2SeqEngine, build_engine
 from .errors import It2enError
@@ -177,28 +176,11 @@ class Pipeline:
 
     def _checked(self, result: Result) -> Result:
         """``result`` with what the configured checks find (:mod:`pipeline.checks`)."""
-        settings = self._check_settings
-        if not settings.enabled:
-            return result
-        flags = tuple(
-            check_segment(seg.text, translation, score, settings)
-            for seg, translation, score in zip(
-                result.segments, result.translations, result.scores, strict=True
-            )
-        )
-        summary = result.summary
-        if summary is not None:
-            summary = replace(summary, points=check_points(summary.points, result.translation, settings))
-        return replace(result, flags=flags, summary=summary)
+        return check_result(result, self._check_settings)
 
     @cached_property
     def _check_settings(self) -> CheckSettings:
-        config = self.config
-        return CheckSettings(
-            enabled=frozenset(config.checks),  # type: ignore[arg-type]  # validated by PipelineConfig
-            min_score=config.min_score_translator,
-            length_ratio=(config.length_ratio_min, config.length_ratio_max),
-        )
+        return CheckSettings.from_config(self.config)
 
     def _summaries(
         self,

@@ -215,6 +215,10 @@ class StandIn:
         self._engine.generate(texts)
         return [self._stand_in(t) for t in texts]
 
+    def generate_scored(self, texts: Any) -> list[tuple[str, float | None]]:
+        scored = self._engine.generate_scored(texts)
+        return [(self._stand_in(t), score) for t, (_, score) in zip(texts, scored, strict=True)]
+
 
 def lead(text: str, words: int = SUMMARY_WORDS) -> str:
     """A summary stand-in: the text's leading sentences, about ``words`` words."""
@@ -230,7 +234,7 @@ def method_pipeline(args: dict[str, Any]) -> dict[str, Any]:
     """The whole job, Pipeline.process_many: translate, summarize, Italian summary; each
     stage's output replaced by a :class:`StandIn` (a copy for the two translators, the lead
     for the summarizer)."""
-    from pipeline import Pipeline, build_engine
+    from pipeline import CheckSettings, Pipeline, build_engine, check_result
 
     config = _config(args)
     roles = {  # forced length, stand-in output
@@ -248,10 +252,18 @@ def method_pipeline(args: dict[str, Any]) -> dict[str, Any]:
     failed = [r for r in results if not hasattr(r, "summary")]
     if failed:
         raise SystemExit(f"whole pipeline: {len(failed)} documents failed: {failed[0]}")
+    # The trust checks ran inside the timed run; timed again alone, their share of it.
+    settings = CheckSettings.from_config(config)
+    start = time.perf_counter()
+    checked = [check_result(r, settings) for r in results]
+    checks_seconds = time.perf_counter() - start
     return {
         "seconds": seconds,
         "segments": sum(len(r.segments) for r in results),
         "summary_kinds": sorted({r.summary.kind for r in results}),
+        "checks_seconds": checks_seconds,
+        "checks_share": checks_seconds / seconds,
+        "flagged_segments": sum(1 for r in checked for flags in r.flags if flags),
     }
 
 
@@ -480,7 +492,7 @@ def main() -> None:
     for name, row in pipelines.items():
         print(
             f"  {name}: {row['seconds'] / n_docs:.2f} s/doc ({row['segments']} segments), "
-            f"peak RSS {row['peak_rss_mb']:.0f} MB"
+            f"peak RSS {row['peak_rss_mb']:.0f} MB; trust checks {row['checks_share']:.1%} of the time"
         )
     print(
         f"one {long_line['bytes'] / 1e6:.1f} MB line segmented in {long_line['seconds']:.1f} s "

@@ -148,3 +148,60 @@ def test_cli_batch_and_ray_name_documents_by_the_same_rule(local_ray, tiny_model
     ray_out = tmp_path / "ray"
     run_distributed([str(inbox)], ray_out, config, DistributedOptions(summarize=False))
     assert [r["id"] for r in shards(ray_out, "part")] == expected
+
+
+def test_a_worker_killed_mid_job_is_replaced_and_every_record_written_once(local_ray, tiny_models, tmp_path):
+    """What the README promises of Ray: a dead actor is restarted, its batch re-run, and
+    only finished batches reach the output, so nothing is lost or written twice."""
+    import os
+    import signal
+    import threading
+    import time
+
+    sentences = [t for _, t in DOCS[:3]]
+    docs = tmp_path / "docs.jsonl"
+    lines = [json.dumps({"id": f"d{i:02d}", "text": sentences[i % 3]}) for i in range(40)]
+    docs.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    outcome: dict = {}
+
+    def job() -> None:
+        config = tiny_config(tiny_models, docs_per_chunk=1, num_beams=1)
+        outcome["report"] = run_distributed([str(docs)], out, config, DistributedOptions(summarize=False))
+
+    earlier = set(_processes_titled("MapWorker"))  # other tests' actors, maybe still exiting
+    thread = threading.Thread(target=job, daemon=True)
+    thread.start()
+    killed = None
+    deadline = time.monotonic() + 120
+    while killed is None and time.monotonic() < deadline and thread.is_alive():
+        workers = [pid for pid in _processes_titled("MapWorker") if pid not in earlier]
+        if workers:
+            time.sleep(2)  # let it take a batch or two
+            assert thread.is_alive(), "the job ended before a worker could be killed"
+            try:
+                os.kill(workers[0], signal.SIGKILL)
+                killed = workers[0]
+            except ProcessLookupError:
+                earlier.add(workers[0])
+        time.sleep(0.2)
+    thread.join(timeout=300)
+    assert killed is not None, "no worker actor was seen alive"
+    assert not thread.is_alive() and "report" in outcome
+    ids = [r["id"] for r in shards(out, "part")]
+    assert ids == [f"d{i:02d}" for i in range(40)]  # each once, in order
+    assert outcome["report"].processed == 40 and outcome["report"].failed == 0
+
+
+def _processes_titled(part: str) -> list[int]:
+    """Processes whose title (Ray names an actor's process ``ray::<its class>``) has ``part``."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if title.startswith("ray::") and part in title:
+                pids.append(int(entry.name))
+    return pids

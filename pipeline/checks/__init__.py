@@ -13,13 +13,17 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, cast
 
-from ..types import FLAGS, Flag, FlagName, Point
+from ..types import FLAGS, Flag, FlagName, Point, Result
 from .language import italian_probability
 from .names import missing_names, names
 from .numbers import missing_numbers
 
-__all__ = ["CheckSettings", "check_points", "check_segment"]
+if TYPE_CHECKING:
+    from ..config import PipelineConfig
+
+__all__ = ["CheckSettings", "check_points", "check_result", "check_segment"]
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _URL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+")
@@ -36,6 +40,32 @@ class CheckSettings:
     """``low_confidence`` below this mean log-probability per token."""
     length_ratio: tuple[float, float] = (0.4, 2.5)
     """``length`` outside this band of translation to source characters."""
+
+    @classmethod
+    def from_config(cls, config: PipelineConfig) -> CheckSettings:
+        """The settings of ``config``'s ``[checks]``."""
+        return cls(
+            enabled=frozenset(cast("tuple[FlagName, ...]", config.checks)),
+            min_score=config.min_score_translator,
+            length_ratio=(config.length_ratio_min, config.length_ratio_max),
+        )
+
+
+def check_result(result: Result, settings: CheckSettings) -> Result:
+    """``result`` with what the enabled checks find in its segments and summary points
+    (earlier flags replaced); unchanged when no check is enabled."""
+    if not settings.enabled:
+        return result
+    flags = tuple(
+        check_segment(segment.text, translation, score, settings)
+        for segment, translation, score in zip(
+            result.segments, result.translations, result.scores or [None] * len(result.segments), strict=True
+        )
+    )
+    summary = result.summary
+    if summary is not None:
+        summary = replace(summary, points=check_points(summary.points, result.translation, settings))
+    return replace(result, flags=flags, summary=summary)
 
 
 def check_segment(
@@ -70,7 +100,8 @@ def check_points(points: Sequence[Point], translation: str, settings: CheckSetti
     for point in points:
         flags: list[Flag] = []
         if "unsupported" in on:
-            invented = missing_numbers(point.en, "en", translation) + missing_names(point.en, translation)
+            invented = missing_numbers(point.en, "en", translation)
+            invented += missing_names(point.en, translation, loose=True)
             if invented:
                 flags.append(Flag("unsupported", f"{', '.join(invented)} not in the document"))
         if "ungrounded" in on and not point.source_segments:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
 
 __all__ = ["missing_names", "names"]
 
@@ -112,6 +113,11 @@ _EXONYMS: dict[str, tuple[str, ...]] = {
     "ocse": ("oecd",),
     "iva": ("vat",),
     "usa": ("us", "usa", "united states"),
+    "francesco": ("francis",),
+    "benedetto": ("benedict",),
+    "giovanni paolo": ("john paul",),
+    "leone": ("leo",),
+    "pietro": ("peter",),
 }
 
 
@@ -146,21 +152,26 @@ def _phrase_end(text: str, words: list[re.Match[str]], i: int) -> int:
     return end
 
 
-def missing_names(source: str, target: str) -> list[str]:
-    """The names of ``source`` that ``target`` does not keep (see the module docstring)."""
+def missing_names(source: str, target: str, *, loose: bool = False) -> list[str]:
+    """The names of ``source`` that ``target`` does not keep (see the module docstring).
+    ``loose``: a word of ``target`` starting with the same four letters keeps a name of
+    five letters or more (``Italian`` and ``Italy``), for texts in the same language."""
     haystack = f" {_words(target)} "
-    return [name for name in names(source) if not _kept(name, haystack)]
+    stems = {word[:4] for word in haystack.split() if len(word) >= 4} if loose else set()
+    return [name for name in names(source) if not _kept(name, haystack, stems)]
 
 
-def _kept(name: str, haystack: str) -> bool:
+def _kept(name: str, haystack: str, stems: Collection[str] = ()) -> bool:
     folded = _fold(name)
     forms = (folded, *_EXONYMS.get(folded, ()))
     if any(f" {_words(form)} " in haystack for form in forms):
         return True
+    if " " not in name and len(folded) >= 5 and folded[:4] in stems:
+        return True
     # A phrase is kept when each of its names is, even if the phrase is not kept whole
     # (``Procura di Milano`` → ``Milan prosecutors``): connectors and translated nouns aside.
     parts = [p for p in name.split() if p.lower() not in _CONNECTORS and _fold(p) not in _TRANSLATED]
-    return " " in name and bool(parts) and all(_kept(p, haystack) for p in parts)
+    return " " in name and bool(parts) and all(_kept(p, haystack, stems) for p in parts)
 
 
 def _is_name(word: str, text: str, start: int) -> bool:

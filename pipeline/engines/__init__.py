@@ -41,7 +41,11 @@ class Seq2SeqEngine(Protocol):
 
     def generate(self, texts: Sequence[str]) -> list[str]:
         """Outputs for one batch, in the order of ``texts``. May raise
-        :class:`~pipeline.errors.BatchTooLarge` to have the batch halved and retried."""
+        :class:`~pipeline.errors.BatchTooLarge` to have the batch halved and retried.
+
+        An engine may also offer ``generate_scored(texts)``: each output with its mean
+        log-probability per token (or None), for the ``low_confidence`` check; the two
+        engines of it2en do."""
         ...
 
 
