@@ -38,7 +38,7 @@ _TOML_KEYS: dict[str, dict[str, str]] = {
         "offline": "offline",
     },
     "runtime": {"device": "device", "precision": "precision", "backend": "backend", "threads": "threads"},
-    "cache": {"dir": "cache_dir"},
+    "cache": {"dir": "cache_dir", "outputs": "output_cache", "max_entries": "cache_max_entries"},
     "decoding": {
         "num_beams": "num_beams",
         "batch_size": "batch_size",
@@ -50,6 +50,7 @@ _TOML_KEYS: dict[str, dict[str, str]] = {
     "checks": {
         "enabled": "checks",
         "min_score_translator": "min_score_translator",
+        "min_score_back_translator": "min_score_back_translator",
         "length_ratio_min": "length_ratio_min",
         "length_ratio_max": "length_ratio_max",
     },
@@ -71,6 +72,11 @@ class PipelineConfig:
     cache_dir: str = ""
     """it2en's cache folder (CTranslate2 conversions); empty: ``IT2EN_CACHE`` when set,
     else the platform's user cache folder (see :func:`user_cache_dir`)."""
+    output_cache: str = ""
+    """SQLite file of model outputs reused across runs (:mod:`pipeline.cache`); empty: none
+    (``batch`` then uses ``OUT_DIR/.it2en/outputs.sqlite``); ``none``: none anywhere."""
+    cache_max_entries: int = 2_000_000
+    """Outputs the cache keeps; past this, the least recently used go."""
     offline: bool = False
     """Never touch the network; also on when ``HF_HUB_OFFLINE=1`` is set."""
     device: str = "auto"
@@ -103,6 +109,8 @@ class PipelineConfig:
     """The trust checks that run (README, "Trust signals"); empty: none."""
     min_score_translator: float = -1.5
     """``low_confidence`` below this mean log-probability per token of the translator."""
+    min_score_back_translator: float = -1.5
+    """``low_confidence`` of a summary point whose Italian rendering scores below this."""
     length_ratio_min: float = 0.4
     """``length`` below this ratio of translation to source characters."""
     length_ratio_max: float = 2.5
@@ -128,6 +136,7 @@ class PipelineConfig:
             _require_positive("max_input_tokens", self.max_input_tokens, minimum=8)
         _require_positive("summary_min_sentences", self.summary_min_sentences, minimum=0)
         _require_positive("threads", self.threads, minimum=0)
+        _require_positive("cache_max_entries", self.cache_max_entries)
         unknown = [name for name in self.checks if name not in FLAGS]
         if isinstance(self.checks, str) or unknown:
             raise ConfigError(f"checks must be a list of {', '.join(FLAGS)}; unknown: {', '.join(unknown)}")
@@ -206,7 +215,7 @@ def load_config(path: str | Path) -> dict[str, Any]:
             if key not in keys:
                 raise ConfigError(f"{path}: unknown key {section}.{key} (known: {', '.join(keys)})")
             values[keys[key]] = _check_type(path, f"{section}.{key}", keys[key], value)
-    for name in ("translator", "summarizer", "back_translator", "models_dir", "cache_dir"):
+    for name in ("translator", "summarizer", "back_translator", "models_dir", "cache_dir", "output_cache"):
         value = values.get(name)
         if isinstance(value, str) and value.startswith(("./", "../")):
             values[name] = str((path.parent / value).resolve())

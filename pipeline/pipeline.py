@@ -7,6 +7,7 @@ on first use and stay loaded.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import cached_property
@@ -14,9 +15,12 @@ from itertools import islice
 from pathlib import Path
 
 from .batching import ProgressFn, run_batched
+from .cache import CachedEngine, OutputCache
 from .checks import CheckSettings, check_result
 from .config import PipelineConfig
 from .engines import Seq2SeqEngine, build_engine
+from .engines.hub import model_identity
+from .engines.runtime import resolve_backend
 from .errors import It2enError
 from .segmenting import reassemble, segment_document
 from .summarize import Translated, summarize_documents
@@ -55,6 +59,7 @@ class Pipeline:
         self.config = config or PipelineConfig()
         self._progress = progress
         self._engines: dict[Role, Seq2SeqEngine] = {as_role(r): e for r, e in (engines or {}).items()}
+        self._supplied = frozenset(self._engines)
 
     @classmethod
     def from_config(cls, path: str | Path, **overrides: object) -> Pipeline:
@@ -83,6 +88,46 @@ class Pipeline:
             self._engines[role] = build_engine(self.config, role)
         return self._engines[role]
 
+    def use_output_cache(self, path: str | Path) -> None:
+        """Reuse model outputs across runs from the SQLite file at ``path`` (the config's
+        ``output_cache`` does the same from the start)."""
+        self._output_cache = OutputCache(path, self.config.cache_max_entries)
+
+    @cached_property
+    def _output_cache(self) -> OutputCache | None:
+        path = self.config.output_cache
+        if not path or path.lower() == "none":
+            return None
+        return OutputCache(path, self.config.cache_max_entries)
+
+    def _served(self, role: Role) -> Seq2SeqEngine:
+        """The engine for ``role`` as the stages use it: through the output cache, when
+        there is one, so an input seen in an earlier run is never sent to the model."""
+        engine = self.engine(role)
+        cache = self._output_cache
+        if cache is None:
+            return engine
+        return CachedEngine(engine, cache, self._namespace(role))
+
+    def _namespace(self, role: Role) -> str:
+        """What shapes ``role``'s outputs besides the input: the model's identity (its
+        files, or the name of an engine given by the caller) and the decoding settings."""
+        config = self.config
+        if role in self._supplied:
+            identity = f"engine {self._engines[role].name}"
+        else:
+            identity = model_identity(config.model_for(role), config.models_dir)
+        limit = config.max_input_tokens if role != "summarizer" else None
+        settings = [
+            role,
+            identity,
+            resolve_backend(config.backend),
+            config.precision,
+            config.num_beams,
+            limit,
+        ]
+        return json.dumps(settings)
+
     # -- public API ---------------------------------------------------------------------
 
     def translate(self, texts: Sequence[str]) -> list[str]:
@@ -91,7 +136,9 @@ class Pipeline:
         All texts are segmented and translated in one pooled, batched run; blank texts
         come back unchanged.
         """
-        return self._translate_strings("translate", self.engine("translator"), texts, "it")
+        return [
+            text for text, _ in self._translate_strings("translate", self._served("translator"), texts, "it")
+        ]
 
     def process(self, text: str, id: str | None = None, *, summarize: bool = True) -> Result:
         """Translate and summarize one document; raise if it cannot be processed."""
@@ -142,7 +189,7 @@ class Pipeline:
         if texts:  # a chunk of failures alone never loads a model
             scored = "low_confidence" in self.config.checks
             segmented, translations, scores = self._translate_texts(
-                "translate", self.engine("translator"), texts, "it", scored=scored
+                "translate", self._served("translator"), texts, "it", scored=scored
             )
         english = {i: reassemble(texts[i], segmented[i], translations[i]) for i in texts}
         summaries = self._summaries(texts, segmented, translations, english) if summarize else {}
@@ -192,13 +239,15 @@ class Pipeline:
         """The summary stage (:mod:`pipeline.summarize`) over the chunk's documents, keyed
         like ``texts``; the Italian summary through the back-translator."""
 
-        def render_italian(points: Sequence[str]) -> list[str]:
-            return self._translate_strings("back-translate", self.engine("back-translator"), points, "en")
+        def render_italian(points: Sequence[str]) -> list[tuple[str, float | None]]:
+            engine = self._served("back-translator")
+            scored = "low_confidence" in self.config.checks
+            return self._translate_strings("back-translate", engine, points, "en", scored=scored)
 
         keys = list(texts)
         made = summarize_documents(
             [Translated(texts[i], segmented[i], translations[i], english[i]) for i in keys],
-            lambda: self.engine("summarizer"),
+            lambda: self._served("summarizer"),
             render_italian if self.config.italian_summary else None,
             min_sentences=self.config.summary_min_sentences,
             max_tokens=self.config.max_batch_tokens,
@@ -208,14 +257,17 @@ class Pipeline:
         return dict(zip(keys, made, strict=True))
 
     def _translate_strings(
-        self, stage: str, engine: Seq2SeqEngine, texts: Sequence[str], language: str
-    ) -> list[str]:
-        """Translations of whole texts (segmented, pooled, reassembled); blank ones unchanged."""
+        self, stage: str, engine: Seq2SeqEngine, texts: Sequence[str], language: str, *, scored: bool = False
+    ) -> list[tuple[str, float | None]]:
+        """Translations of whole texts (segmented, pooled, reassembled; blank ones
+        unchanged), each with the mean score of its segments when ``scored``."""
         todo = {i: text for i, text in enumerate(texts) if text.strip()}
-        segmented, outputs, _ = self._translate_texts(stage, engine, todo, language, scored=False)
-        translated = list(texts)
+        segmented, outputs, scores = self._translate_texts(stage, engine, todo, language, scored=scored)
+        translated: list[tuple[str, float | None]] = [(text, None) for text in texts]
         for i, text in todo.items():
-            translated[i] = reassemble(text, segmented[i], outputs[i])
+            known = [s for s in scores[i] if s is not None]
+            mean = sum(known) / len(known) if known and len(known) == len(scores[i]) else None
+            translated[i] = (reassemble(text, segmented[i], outputs[i]), mean)
         return translated
 
     def _translate_texts(

@@ -25,8 +25,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Translated", "ground_points", "pack_windows", "summarize_documents", "summarize_many"]
 
-RenderItalian = Callable[[Sequence[str]], list[str]]
-"""English texts in, their Italian renderings out, in order."""
+RenderItalian = Callable[[Sequence[str]], list[tuple[str, float | None]]]
+"""English texts in, their Italian renderings out, in order, each with the renderer's
+score (or None)."""
 
 _MAX_ROUNDS = 6
 _TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -113,7 +114,7 @@ def _bilingual(
     Italian (all documents' points in one call)."""
     points_en = [[d.text[s:e] for s, e in split_sentences(d.text, "en")] for d in drafts]
     flat = [p for points in points_en for p in points]
-    rendered = iter(render_italian(flat) if render_italian is not None else [None] * len(flat))
+    rendered = iter(render_italian(flat) if render_italian is not None else [(None, None)] * len(flat))
     summaries = []
     for draft, points, doc in zip(drafts, points_en, documents, strict=True):
         points_it = [next(rendered) for _ in points]
@@ -121,9 +122,12 @@ def _bilingual(
         summaries.append(
             Summary(
                 en=" ".join(points),
-                it=" ".join(p for p in points_it if p) if render_italian is not None else None,
+                it=" ".join(p for p, _ in points_it if p) if render_italian is not None else None,
                 kind="hierarchical" if draft.hierarchical else "abstractive",
-                points=tuple(Point(*fields) for fields in zip(points, points_it, grounded, strict=True)),
+                points=tuple(
+                    Point(en, it, sources, it_score=score)
+                    for en, (it, score), sources in zip(points, points_it, grounded, strict=True)
+                ),
             )
         )
     return summaries

@@ -120,6 +120,8 @@ class Point:
     it: str | None
     source_segments: tuple[int, ...]
     flags: tuple[Flag, ...] = ()
+    it_score: float | None = None
+    """The back-translator's mean log-probability per token of ``it`` (None: not scored)."""
 
 
 @dataclass(frozen=True)
@@ -218,6 +220,7 @@ class Result:
                     "it": p.it,
                     "source_segments": list(p.source_segments),
                     "flags": [flag.name for flag in p.flags],
+                    "it_score": None if p.it_score is None else round(p.it_score, 4),
                 }
                 for p in self.summary.points
             ]

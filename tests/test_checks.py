@@ -212,3 +212,20 @@ def test_batch_writes_the_review_and_counts_flags(tmp_path):
     assert review[0]["detail"] == "4,7 not in the translation" and review[0]["output"] == "giusto.json"
     assert report.flagged == 2 and report.flags == {"numbers": {"documents": 2, "segments": 2, "points": 0}}
     assert report.line().endswith("; 2 to check (review.jsonl)")
+
+
+def test_an_italian_rendering_the_back_translator_was_unsure_of_is_flagged():
+    class Unsure(Fixed):
+        def generate_scored(self, texts):
+            return [(self.text, -4.0) for _ in texts]
+
+    engines = {
+        "translator": Dictionary(),
+        "summarizer": Fixed("GDP grew by 4.7% in 2025."),
+        "back-translator": Unsure("Il PIL è cresciuto del 4,7% nel 2025."),
+    }
+    result = Pipeline(PipelineConfig(device="cpu"), engines=engines).process(" ".join(SOURCES))
+    [point] = result.summary.points
+    assert point.it_score == -4.0 and [f.name for f in point.flags] == ["low_confidence"]
+    relaxed = PipelineConfig(device="cpu", min_score_back_translator=-5.0)
+    assert not Pipeline(relaxed, engines=engines).process(" ".join(SOURCES)).summary.points[0].flags

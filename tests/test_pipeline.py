@@ -88,7 +88,9 @@ def test_summary_of_a_document_is_its_first_sentence_with_grounded_points(pipe):
     assert record["summary"] == first
     assert record["summary_kind"] == "abstractive"
     assert record["summary_it"] == first  # the back-translator copies too
+    it_score = record["points"][0].pop("it_score")
     assert record["points"] == [{"en": first, "it": first, "source_segments": [0], "flags": []}]
+    assert -0.05 < it_score <= 0  # the back-translator's score for the Italian point
     score = record["segments"][0].pop("score")
     assert record["segments"][0] == {
         "source": first,

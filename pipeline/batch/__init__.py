@@ -9,6 +9,8 @@ Layout of an output folder::
                                {"id", "output", "segment" or "point", "flag", "detail"}
     OUT_DIR/.it2en/manifest.jsonl   per document: input hash, settings, model identities, outputs
     OUT_DIR/.it2en/lock        held (flock) while a run works on OUT_DIR
+    OUT_DIR/.it2en/outputs.sqlite   model outputs reused by later runs (unless the config
+                               names another output cache, or ``none``)
 
 Crash safety: each output file is written atomically (temp file, fsync, rename) and only
 then is the document's manifest line appended and fsynced. A run killed at any point

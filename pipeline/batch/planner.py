@@ -61,6 +61,7 @@ def settings_fingerprint(config: PipelineConfig, options: BatchOptions) -> dict[
         "checks": [
             sorted(config.checks),
             config.min_score_translator,
+            config.min_score_back_translator,
             config.length_ratio_min,
             config.length_ratio_max,
         ],

@@ -178,6 +178,8 @@ def _run_locked(
         for stale in (*out_dir.glob(f".*{TEMP_SUFFIX}"), *state_dir.glob(f".*{TEMP_SUFFIX}")):
             stale.unlink(missing_ok=True)
         manifest = Manifest(state_dir / "manifest.jsonl")
+        if not pipeline.config.output_cache:  # a feed repeats itself: reuse earlier outputs
+            pipeline.use_output_cache(state_dir / "outputs.sqlite")
         try:
             planner = Planner(manifest, out_dir, settings, options.force)
             _process(pipeline, inputs, options, planner, manifest, report, stop)

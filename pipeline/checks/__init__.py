@@ -37,7 +37,9 @@ class CheckSettings:
 
     enabled: frozenset[FlagName] = frozenset(FLAGS)
     min_score: float = -1.5
-    """``low_confidence`` below this mean log-probability per token."""
+    """``low_confidence`` below this mean log-probability per token of the translator."""
+    min_score_italian: float = -1.5
+    """``low_confidence`` of a point whose Italian rendering scores below this."""
     length_ratio: tuple[float, float] = (0.4, 2.5)
     """``length`` outside this band of translation to source characters."""
 
@@ -47,6 +49,7 @@ class CheckSettings:
         return cls(
             enabled=frozenset(cast("tuple[FlagName, ...]", config.checks)),
             min_score=config.min_score_translator,
+            min_score_italian=config.min_score_back_translator,
             length_ratio=(config.length_ratio_min, config.length_ratio_max),
         )
 
@@ -94,7 +97,8 @@ def check_segment(
 def check_points(points: Sequence[Point], translation: str, settings: CheckSettings) -> tuple[Point, ...]:
     """The summary ``points`` with what the enabled checks find in each: a number or name
     that the document's ``translation`` lacks, no source segment, an Italian rendering that
-    lost a number of its English point."""
+    lost a number of its English point, an Italian rendering the back-translator was
+    unsure of."""
     on = settings.enabled
     checked = []
     for point in points:
@@ -108,6 +112,11 @@ def check_points(points: Sequence[Point], translation: str, settings: CheckSetti
             flags.append(Flag("ungrounded", "rests on no sentence of the document"))
         if "numbers" in on and point.it and (missing := missing_numbers(point.en, "en", point.it)):
             flags.append(Flag("numbers", f"{', '.join(missing)} not in the Italian rendering"))
+        low = settings.min_score_italian
+        if "low_confidence" in on and point.it_score is not None and point.it_score < low:
+            flags.append(
+                Flag("low_confidence", f"Italian rendering scores {point.it_score:.2f}, below {low:g}")
+            )
         checked.append(replace(point, flags=tuple(flags)))
     return tuple(checked)
 

@@ -52,6 +52,7 @@ class ModelFlags:
     back_translator: str | None = None
     models_dir: str | None = None
     cache_dir: str | None = None
+    output_cache: str | None = None
     offline: bool | None = None
     device: str | None = None
     precision: str | None = None
@@ -112,6 +113,18 @@ _OPTIONS: dict[str, tuple[Any, Any]] = {
                 "--cache-dir",
                 metavar="DIR",
                 help="it2en's cache (conversions) [default: the user cache folder].",
+            ),
+        ],
+        None,
+    ),
+    "output_cache": (
+        Annotated[
+            str | None,
+            typer.Option(
+                "--cache",
+                metavar="FILE",
+                help="Reuse model outputs across runs from this SQLite file (none: off) "
+                "[default: none; batch: OUT_DIR/.it2en/outputs.sqlite].",
             ),
         ],
         None,
@@ -195,6 +208,7 @@ _LOG_FIELDS = frozenset(f.name for f in fields(LogFlags))
 RUNTIME = (
     "models_dir",
     "cache_dir",
+    "output_cache",
     "offline",
     "device",
     "precision",
