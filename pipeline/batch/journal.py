@@ -12,6 +12,7 @@ import fcntl
 import json
 import logging
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
@@ -95,6 +96,18 @@ class Manifest:
             for number, line in enumerate(source, start=1):
                 if number in keep:  # kept lines were decoded once already
                     target.write(line.decode("utf-8").rstrip("\n") + "\n")
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        """Every readable line of the journal, in order (after :meth:`compact`, one per
+        document), read as a stream."""
+        if not self.path.exists():
+            return
+        with self.path.open("rb") as stream:
+            for line in stream:
+                try:
+                    yield json.loads(line.decode("utf-8"))
+                except (UnicodeDecodeError, json.JSONDecodeError):
+                    continue
 
     def close(self) -> None:
         if self._stream is not None:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["STATE_DIR", "PlannedDocument", "Planner", "digest", "settings_fingerprint"]
 
 STATE_DIR = ".it2en"
-_RESERVED = frozenset({"errors", "review", STATE_DIR})
+_RESERVED = frozenset({"errors", "review", "index", STATE_DIR})
 _MAX_NAME = 120
 
 

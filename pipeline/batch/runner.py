@@ -26,6 +26,7 @@ from ..io import (
 )
 from ..pipeline import Pipeline
 from ..render import render_markdown
+from ..report import document_title, render_html, render_index
 from ..types import Document, Failure, Result
 from .journal import Lock, Manifest
 from .planner import STATE_DIR, PlannedDocument, Planner, settings_fingerprint
@@ -34,7 +35,7 @@ __all__ = ["OUTPUT_FORMATS", "BatchOptions", "BatchReport", "run_batch"]
 
 log = logging.getLogger("it2en.batch")
 
-OUTPUT_FORMATS = ("json", "md")
+OUTPUT_FORMATS = ("json", "md", "html")
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,8 @@ class BatchOptions:
 
     out_dir: Path
     formats: tuple[str, ...] = ("json",)
-    """Files per document: ``json`` (always needed for resume) and optionally ``md``."""
+    """Files per document: ``json`` (always needed for resume), optionally ``md`` and
+    ``html`` (with ``html``, an ``index.html`` of every document too)."""
     summarize: bool = True
     """False: translation only."""
     force: bool = False
@@ -186,6 +188,8 @@ def _run_locked(
         finally:
             manifest.close()
         manifest.compact()
+        if "html" in options.formats:
+            _write_index(out_dir, manifest)
 
 
 def _process(
@@ -228,14 +232,20 @@ def _process(
             _append(
                 review, [{"id": outcome.id, "output": f"{planned.name}.json", **e} for e in outcome.review()]
             )
-            manifest.append(_record(planned, planner.settings, outputs))
+            manifest.append(_record(planned, planner.settings, outputs, _about(outcome)))
             report.processed += 1
             report.count_flags(outcome)
 
 
-def _record(planned: PlannedDocument, settings: dict[str, Any], outputs: list[str]) -> dict[str, Any]:
-    """The manifest line of a finished document."""
+def _record(
+    planned: PlannedDocument,
+    settings: dict[str, Any],
+    outputs: list[str],
+    about: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The manifest line of a finished document (``about``: what the index shows of it)."""
     return {
+        **(about or {}),
         "key": planned.key,
         "id": planned.document.id,
         "name": planned.name,
@@ -262,6 +272,29 @@ def _documents(
             yield item, f"{source}#{item.id}" if file.kind == "jsonl" or file.path == STDIN else source
 
 
+def _about(result: Result) -> dict[str, Any]:
+    """What the batch index shows of a document."""
+    kind = result.summary.kind if result.summary is not None else None
+    return {"title": document_title(result), "summary_kind": kind, "flags": len(result.review())}
+
+
+def _write_index(out_dir: Path, manifest: Manifest) -> None:
+    """``index.html``: every document of the folder that has a page, from every run."""
+    entries = [
+        {
+            "title": record.get("title") or record["name"],
+            "id": record["id"],
+            "page": f"{record['name']}.html",
+            "summary_kind": record.get("summary_kind"),
+            "flags": record.get("flags", 0),
+        }
+        for record in manifest.records()
+        if f"{record['name']}.html" in record["outputs"]
+    ]
+    with atomic_output(out_dir / "index.html") as stream:
+        stream.write(render_index(entries, title=f"it2en: {out_dir.name}"))
+
+
 def _write_outputs(out_dir: Path, name: str, result: Result, formats: Iterable[str]) -> list[str]:
     written = []
     for fmt in formats:
@@ -272,6 +305,8 @@ def _write_outputs(out_dir: Path, name: str, result: Result, formats: Iterable[s
         with atomic_output(target) as stream:
             if fmt == "json":
                 stream.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
+            elif fmt == "html":
+                stream.write(render_html(result))
             else:
                 stream.write(render_markdown(result))
         written.append(filename)

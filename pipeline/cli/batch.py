@@ -50,7 +50,8 @@ def batch(
         ),
     ] = None,
     formats: Annotated[
-        str, typer.Option(metavar="FORMATS", help="Files per document: json, or json,md.")
+        str,
+        typer.Option(metavar="FORMATS", help="Files per document: json, plus md and/or html (json,md,html)."),
     ] = "json",
     translate_only: Annotated[bool, typer.Option("--translate-only", help="Translation alone.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Redo every document, even unchanged ones.")] = False,

@@ -21,6 +21,7 @@ from ..errors import ConfigError
 from ..io import atomic_output, discover_inputs, read_documents
 from ..pipeline import Pipeline
 from ..render import render_markdown, render_text
+from ..report import render_html
 from ..types import Failure, Result
 from .errors import EXIT_FAILED_DOCUMENTS, errors_mapped
 from .logs import progress_bars
@@ -36,9 +37,17 @@ class OutputFormat(str, Enum):
     md = "md"
     json = "json"
     jsonl = "jsonl"
+    html = "html"
 
 
-_SUFFIX_FORMATS = {".txt": "text", ".md": "md", ".json": "json", ".jsonl": "jsonl"}
+_SUFFIX_FORMATS = {
+    ".txt": "text",
+    ".md": "md",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".html": "html",
+    ".htm": "html",
+}
 
 FormatOpt = Annotated[
     OutputFormat | None,
@@ -114,6 +123,10 @@ def _run(request: _Request, flags: ModelFlags, logs: LogFlags) -> None:
     output = request.output
     if output is not None and output.is_dir():
         raise ConfigError(f"-o {output} is a folder; give a file name")
+    if fmt == "html" and several:
+        raise ConfigError(
+            "--format html is one page per document: give one input, or use batch --formats json,html"
+        )
     check_encoding(request.encoding)
     failures: list[Failure] = []
     with _stop_on_sigterm() as terminated, progress_bars(not logs.quiet and sys.stderr.isatty()) as progress:
@@ -166,6 +179,8 @@ def _render(result: Result, fmt: str, several: bool, first: bool) -> str:
     separator = "" if first else "\n"
     if fmt == "md":
         return separator + render_markdown(result)
+    if fmt == "html":
+        return render_html(result)
     return separator + render_text(result, header=several)
 
 

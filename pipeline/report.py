@@ -1,0 +1,105 @@
+"""The bilingual report as one self-contained HTML page per document, and the index of a
+batch run's pages.
+
+Pages are made with Jinja2 with autoescaping on, so no text of a document can ever become
+markup; styles and the small script are inline, so a page makes no network request, and
+it reads and prints without the script (which only adds the highlighting of a summary
+point's sources).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from itertools import groupby
+from typing import Any
+
+from .types import Flag, Result
+
+__all__ = ["IndexEntry", "document_title", "render_html", "render_index"]
+
+IndexEntry = dict[str, Any]
+"""One document of a batch index: ``title``, ``id``, ``page``, ``summary_kind``, ``flags``."""
+
+
+@cache
+def _environment() -> Any:
+    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+    return Environment(
+        loader=PackageLoader("pipeline", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=False,
+    )
+
+
+def document_title(result: Result, words: int = 12) -> str:
+    """The document's first heading, else its first words."""
+    heading = next((seg.text for seg in result.segments if seg.kind == "heading"), None)
+    if heading:
+        return heading
+    first = result.source.split()
+    return " ".join(first[:words]) + ("…" if len(first) > words else "")
+
+
+def render_html(result: Result) -> str:
+    """The report of one document: the summary points with their Italian rendering, the
+    document as aligned Italian/English pairs paragraph by paragraph, flags marked."""
+    summary = result.summary
+    points = [
+        {
+            "id": f"p{i + 1}",
+            "en": point.en,
+            "it": point.it,
+            "sources": " ".join(f"s{j + 1}" for j in point.source_segments),
+            "flags": _names(point.flags),
+            "details": _details(point.flags),
+        }
+        for i, point in enumerate(summary.points if summary is not None else ())
+    ]
+    pairs = [
+        {
+            "id": f"s{i + 1}",
+            "paragraph": seg.paragraph,
+            "kind": seg.kind,
+            "source": seg.text,
+            "translation": translation,
+            "flags": _names(result.segment_flags(i)),
+            "details": _details(result.segment_flags(i)),
+        }
+        for i, (seg, translation) in enumerate(zip(result.segments, result.translations, strict=True))
+    ]
+    paragraphs = [list(group) for _, group in groupby(pairs, key=lambda pair: pair["paragraph"])]
+    review = [
+        {
+            "target": f"s{e['segment'] + 1}" if "segment" in e else f"p{e['point'] + 1}",
+            "where": f"Sentence {e['segment'] + 1}" if "segment" in e else f"Summary point {e['point'] + 1}",
+            "flag": e["flag"],
+            "detail": e["detail"],
+        }
+        for e in result.review()
+    ]
+    template = _environment().get_template("report.html.j2")
+    return template.render(
+        result=result,
+        title=document_title(result),
+        summary=summary,
+        points=points,
+        paragraphs=paragraphs,
+        review=review,
+    )
+
+
+def render_index(entries: Sequence[IndexEntry], title: str = "it2en batch") -> str:
+    """The index page of a batch output folder: every document with its title, summary
+    kind and number of flags, linking to its page; the table sorts by flags on a click."""
+    return _environment().get_template("index.html.j2").render(title=title, entries=list(entries))
+
+
+def _names(flags: Sequence[Flag]) -> str:
+    return ", ".join(dict.fromkeys(flag.name for flag in flags))
+
+
+def _details(flags: Sequence[Flag]) -> str:
+    return "; ".join(f"{flag.name}: {flag.detail}" for flag in flags)
