@@ -80,6 +80,10 @@ def render_html(result: Result) -> str:
         }
         for e in result.review()
     ]
+    groups = [
+        {"flag": flag, "entries": [e for e in review if e["flag"] == flag]}
+        for flag in dict.fromkeys(e["flag"] for e in review)
+    ]
     template = _environment().get_template("report.html.j2")
     return template.render(
         result=result,
@@ -87,7 +91,7 @@ def render_html(result: Result) -> str:
         summary=summary,
         points=points,
         paragraphs=paragraphs,
-        review=review,
+        review=groups,
     )
 
 

@@ -527,6 +527,8 @@ def main() -> None:
         "speedup_summarization": per_doc_naive / per_doc_it2en,
         "overhead_vs_raw_ct2": rows["it2en default (CTranslate2 int8)"]["seconds"] / raw - 1,
         "dedup_speedup": dedup_rate / ct2_rate,
+        "pipeline_peak_rss_mb": pipelines["it2en default (CTranslate2 int8)"]["peak_rss_mb"],
+        "cache_rerun_speedup": uncached["seconds"] / cached["seconds"],
         "output_cache": {
             "seen_before_share": 0.3,
             "seconds_uncached": uncached["seconds"],

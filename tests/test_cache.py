@@ -69,6 +69,9 @@ def test_a_sentence_translated_in_an_earlier_run_is_not_sent_again(tmp_path):
     other.name = "another-model"  # another engine: its own outputs
     Pipeline(config, engines={"translator": other}).process(A, summarize=False)
     assert len(other.seen) == 2
+    beams = Counting()  # another setting that shapes outputs: its own outputs too
+    Pipeline(config.with_overrides(num_beams=2), engines={"translator": beams}).process(A, summarize=False)
+    assert len(beams.seen) == 2
 
 
 def test_batch_keeps_its_outputs_in_the_output_folder_unless_told_otherwise(tmp_path):
@@ -124,3 +127,40 @@ def test_the_cache_flag_of_the_command_line(translate_flags, tmp_path):
     import sqlite3
 
     assert sqlite3.connect(cache).execute("SELECT COUNT(*) FROM outputs").fetchone() == (1,)
+
+
+def test_two_readers_while_one_run_writes(tmp_path):
+    """WAL: readers never wait for the writer, and never see a half-written batch."""
+    import threading
+
+    path = tmp_path / "shared.sqlite"
+    writer = OutputCache(path)
+    readers = [OutputCache(path), OutputCache(path)]
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def write() -> None:
+        try:
+            for batch in range(40):
+                writer.put("m", [(f"{batch}-{i}", f"out {batch}-{i}", None) for i in range(50)])
+        except BaseException as exc:  # reported by the assertion below
+            errors.append(exc)
+        finally:
+            done.set()
+
+    def read(cache: OutputCache) -> None:
+        try:
+            while not done.is_set():
+                for batch in range(40):
+                    found = cache.get("m", [f"{batch}-{i}" for i in range(50)])
+                    assert len(found) in (0, 50)  # a batch is there whole or not at all
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write), *(threading.Thread(target=read, args=(r,)) for r in readers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors
+    assert len(readers[0].get("m", [f"39-{i}" for i in range(50)])) == 50
