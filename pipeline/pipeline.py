@@ -70,9 +70,11 @@ class Pipeline:
 
     @cached_property
     def _batch_size(self) -> int:
-        from .engines.runtime import resolve_device
+        from .engines.runtime import device_of
 
-        return self.config.batch_size_for(resolve_device(self.config.device).type)
+        return self.config.batch_size_for(
+            device_of(self.config.device, resolve_backend(self.config.backend))[0]
+        )
 
     def _model_name(self, role: Role) -> str:
         """The loaded engine's name for ``role``, else the configured model (not loaded:

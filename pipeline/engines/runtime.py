@@ -27,6 +27,7 @@ __all__ = [
     "Runtime",
     "compute_type",
     "cpu_threads",
+    "device_of",
     "resolve_backend",
     "resolve_device",
     "resolve_dtype",
@@ -91,14 +92,14 @@ def resolve_runtime(config: PipelineConfig) -> Runtime:
     """The runtime ``config`` asks for; raises :class:`ConfigError` for a backend that is
     not installed, a missing CUDA device or a precision the device cannot run."""
     backend = resolve_backend(config.backend)
-    device = resolve_device(config.device)
-    precision = resolve_precision(config.precision, device.type, backend)
+    device, index = device_of(config.device, backend)
+    precision = resolve_precision(config.precision, device, backend)
     return Runtime(
         backend=backend,
-        device="cuda" if device.type == "cuda" else "cpu",
-        index=device.index or 0,
+        device=device,
+        index=index,
         precision=precision,
-        threads=cpu_threads(config.threads) if device.type == "cpu" else 1,
+        threads=cpu_threads(config.threads) if device == "cpu" else 1,
         num_beams=config.num_beams,
         models_dir=config.models_dir,
         offline=config.offline,
@@ -116,21 +117,39 @@ def resolve_backend(backend: str) -> Backend:
     return "ctranslate2" if backend == "ctranslate2" else "torch"
 
 
+def device_of(device: str, backend: Backend) -> tuple[Literal["cpu", "cuda"], int]:
+    """``(type, index)`` of a device setting: ``auto`` picks CUDA when ``backend`` sees a
+    CUDA device; an explicit CUDA device must exist. CTranslate2 is asked, not torch, so
+    the CTranslate2 path never imports torch."""
+    count = _cuda_devices(backend)
+    if device == "auto":
+        return ("cuda", 0) if count else ("cpu", 0)
+    if device == "cpu":
+        return "cpu", 0
+    index = int(device.partition(":")[2] or 0)
+    if not count:
+        raise ConfigError(f"device {device!r} requested but CUDA is not available")
+    if index >= count:
+        raise ConfigError(f"device {device!r} requested but only {count} CUDA device(s) exist")
+    return "cuda", index
+
+
 def resolve_device(device: str) -> torch.device:
-    """``auto`` picks CUDA when available; an explicit CUDA device must exist."""
+    """The torch device of a device setting (see :func:`device_of`)."""
     import torch
 
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    resolved = torch.device(device)
-    if resolved.type == "cuda":
-        if not torch.cuda.is_available():
-            raise ConfigError(f"device {device!r} requested but CUDA is not available")
-        if resolved.index is not None and resolved.index >= torch.cuda.device_count():
-            raise ConfigError(
-                f"device {device!r} requested but only {torch.cuda.device_count()} CUDA device(s) exist"
-            )
-    return resolved
+    kind, index = device_of(device, "torch")
+    return torch.device(kind, index) if kind == "cuda" else torch.device("cpu")
+
+
+def _cuda_devices(backend: Backend) -> int:
+    if backend == "ctranslate2":
+        import ctranslate2
+
+        return int(ctranslate2.get_cuda_device_count())
+    import torch
+
+    return torch.cuda.device_count() if torch.cuda.is_available() else 0
 
 
 def resolve_precision(
