@@ -25,5 +25,7 @@ def _identifier() -> Any:
 
             identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
             identifier.set_languages(["it", "en"])
+            if hasattr(identifier, "_full_model"):  # the 97 languages' tables: 27 MB never used again
+                identifier._full_model = None
             _IDENTIFIER.append(identifier)
         return _IDENTIFIER[0]
