@@ -20,6 +20,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+from .engines import scored_generate
+
 __all__ = ["DEFAULT_MAX_ENTRIES", "CachedEngine", "OutputCache"]
 
 log = logging.getLogger("it2en.cache")
@@ -70,13 +72,13 @@ class OutputCache:
             self._execute("INSERT OR REPLACE INTO outputs VALUES (?, ?, ?, ?)", rows, many=True)
             self._count += len(rows)
             if self._count > self.max_entries:  # counted exactly only when it may be over
-                excess = self._query("SELECT COUNT(*) FROM outputs", [])[0][0] - self.max_entries
-                if excess > 0:
+                total = self._query("SELECT COUNT(*) FROM outputs", [])[0][0]
+                if total > self.max_entries:
                     self._execute(
                         "DELETE FROM outputs WHERE key IN (SELECT key FROM outputs ORDER BY used LIMIT ?)",
-                        [excess],
+                        [total - self.max_entries],
                     )
-                self._count = self._query("SELECT COUNT(*) FROM outputs", [])[0][0]
+                self._count = min(total, self.max_entries)
 
     def close(self) -> None:
         with self._lock:
@@ -123,6 +125,7 @@ class OutputCache:
             self._db.close()
             self._set_aside(exc)
             self._db = _connect(self.path)
+            self._count = 0
             return action(self._db)
 
 
@@ -131,7 +134,8 @@ def _connect(path: Path) -> sqlite3.Connection:
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=NORMAL")
     db.execute(_SCHEMA)
-    db.execute("SELECT COUNT(*) FROM outputs").fetchone()  # a file that is not a cache fails here
+    # A file that is not a cache (or an older table) fails here, cheaply.
+    db.execute("SELECT key, output, score, used FROM outputs LIMIT 1").fetchone()
     return db
 
 
@@ -172,8 +176,7 @@ class CachedEngine:
         known = self._cache.get(namespace, texts)
         todo = [text for text in dict.fromkeys(texts) if text not in known]
         if todo:
-            scoring = getattr(self.engine, "generate_scored", None) if scored else None
-            made = scoring(todo) if scoring else [(output, None) for output in self.engine.generate(todo)]
+            made = scored_generate(self.engine, scored)(todo)
             self._cache.put(
                 namespace, [(text, output, score) for text, (output, score) in zip(todo, made, strict=True)]
             )

@@ -147,6 +147,11 @@ class PipelineConfig:
         """The model configured for ``role``; an unknown role is a :class:`ConfigError`."""
         return str(getattr(self, role_key(as_role(role))))
 
+    def input_limit_for(self, role: Role | str) -> int | None:
+        """The configured input cap of ``role``'s model: ``max_input_tokens`` for the
+        translators; none for the summarizer, which reads windows as long as it takes."""
+        return None if as_role(role) == "summarizer" else self.max_input_tokens
+
     def cache_folder(self) -> Path:
         """The cache folder in effect: ``cache_dir``, else ``IT2EN_CACHE``, else
         :func:`user_cache_dir`."""

@@ -31,6 +31,7 @@ from .io import (
     InputFile,
     atomic_output,
     discover_inputs,
+    input_id,
     input_kind,
     printable,
     read_bytes,
@@ -136,8 +137,7 @@ class _Reader:
                     return None
                 if not takes(relative.name, self.globs):
                     return None
-                file_id = printable(relative.with_suffix("").as_posix())
-                return InputFile(path, input_kind(path), file_id)
+                return InputFile(path, input_kind(path), input_id(relative))
         return InputFile(path, input_kind(path), printable(posix.stem))
 
 

@@ -18,9 +18,7 @@ read line by line, never whole. Only regular files are read (a FIFO would block,
 never ends), and none larger than a limit, checked before reading. Names and ids that are
 not valid Unicode (file names with undecodable bytes, escaped lone surrogates in JSON) are
 made printable with backslash escapes, so that every name can be written as UTF-8.
-
-Files are written atomically: a temporary file in the target folder, flushed and fsynced,
-then renamed over the target.
+Outputs are written atomically (:func:`atomic_output`).
 """
 
 from __future__ import annotations
@@ -52,6 +50,7 @@ __all__ = [
     "atomic_output",
     "decode_text",
     "discover_inputs",
+    "input_id",
     "input_kind",
     "normalize_newlines",
     "one_line",
@@ -115,8 +114,14 @@ def discover_inputs(
             )
             for file_name in sorted(f for f in files if takes(f, globs)):
                 file = Path(folder) / file_name
-                file_id = printable(file.relative_to(root).with_suffix("").as_posix())
-                yield InputFile(str(file), input_kind(str(file), input_format), file_id)
+                yield InputFile(
+                    str(file), input_kind(str(file), input_format), input_id(file.relative_to(root))
+                )
+
+
+def input_id(relative: PurePath) -> str:
+    """The id of a file found in a folder: its path below the folder, without suffix."""
+    return printable(relative.with_suffix("").as_posix())
 
 
 def takes(file_name: str, globs: Sequence[str]) -> bool:
@@ -373,10 +378,9 @@ def _umask() -> int:
 
 @contextmanager
 def atomic_output(path: str | Path | None) -> Iterator[TextIO]:
-    """A text stream for ``path`` that replaces the file only when the block succeeds.
-
-    ``None`` or ``-`` means standard output, written as it comes.
-    """
+    """A text stream for ``path`` that replaces the file only when the block succeeds: a
+    temporary file in the target folder, flushed and fsynced, then renamed over the target.
+    ``None`` or ``-`` means standard output, written as it comes."""
     if path is None or str(path) == STDIN:
         yield sys.stdout
         sys.stdout.flush()

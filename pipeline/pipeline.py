@@ -18,7 +18,7 @@ from .batching import ProgressFn, run_batched
 from .cache import CachedEngine, OutputCache
 from .checks import CheckSettings, check_result
 from .config import PipelineConfig
-from .engines import Seq2SeqEngine, build_engine
+from .engines import Seq2SeqEngine, build_engine, scored_generate
 from .engines.hub import model_identity
 from .engines.runtime import resolve_backend
 from .errors import It2enError
@@ -60,6 +60,7 @@ class Pipeline:
         self._progress = progress
         self._engines: dict[Role, Seq2SeqEngine] = {as_role(r): e for r, e in (engines or {}).items()}
         self._supplied = frozenset(self._engines)
+        self._namespaces: dict[Role, str] = {}
 
     @classmethod
     def from_config(cls, path: str | Path, **overrides: object) -> Pipeline:
@@ -109,7 +110,9 @@ class Pipeline:
         cache = self._output_cache
         if cache is None:
             return engine
-        return CachedEngine(engine, cache, self._namespace(role))
+        if role not in self._namespaces:  # once: the model's identity walks its folder
+            self._namespaces[role] = self._namespace(role)
+        return CachedEngine(engine, cache, self._namespaces[role])
 
     def _namespace(self, role: Role) -> str:
         """What shapes ``role``'s outputs besides the input: the model's identity (its
@@ -119,14 +122,13 @@ class Pipeline:
             identity = f"engine {self._engines[role].name}"
         else:
             identity = model_identity(config.model_for(role), config.models_dir)
-        limit = config.max_input_tokens if role != "summarizer" else None
         settings = [
             role,
             identity,
             resolve_backend(config.backend),
             config.precision,
             config.num_beams,
-            limit,
+            config.input_limit_for(role),
         ]
         return json.dumps(settings)
 
@@ -189,12 +191,12 @@ class Pipeline:
         translations: dict[int, list[str]] = {}
         scores: dict[int, list[float | None]] = {}
         if texts:  # a chunk of failures alone never loads a model
-            scored = "low_confidence" in self.config.checks
             segmented, translations, scores = self._translate_texts(
-                "translate", self._served("translator"), texts, "it", scored=scored
+                "translate", self._served("translator"), texts, "it", scored=self._scored
             )
         english = {i: reassemble(texts[i], segmented[i], translations[i]) for i in texts}
         summaries = self._summaries(texts, segmented, translations, english) if summarize else {}
+        models = self._models(summarize)
         outcomes: list[Result | Failure] = []
         for i, item in enumerate(chunk):
             if isinstance(item, Failure):
@@ -208,7 +210,7 @@ class Pipeline:
                     segments=tuple(segmented[i]),
                     translations=tuple(translations[i]),
                     translation=english[i],
-                    models=self._models(summarize),
+                    models=models,
                     summary=summaries.get(i),
                     origin=item.origin,
                     scores=tuple(scores[i]),
@@ -231,6 +233,12 @@ class Pipeline:
     def _check_settings(self) -> CheckSettings:
         return CheckSettings.from_config(self.config)
 
+    @property
+    def _scored(self) -> bool:
+        """Whether outputs need scores: only the ``low_confidence`` check reads them (on
+        the torch engine they cost a teacher-forced pass)."""
+        return "low_confidence" in self._check_settings.enabled
+
     def _summaries(
         self,
         texts: dict[int, str],
@@ -243,8 +251,7 @@ class Pipeline:
 
         def render_italian(points: Sequence[str]) -> list[tuple[str, float | None]]:
             engine = self._served("back-translator")
-            scored = "low_confidence" in self.config.checks
-            return self._translate_strings("back-translate", engine, points, "en", scored=scored)
+            return self._translate_strings("back-translate", engine, points, "en", scored=self._scored)
 
         keys = list(texts)
         made = summarize_documents(
@@ -282,12 +289,11 @@ class Pipeline:
             i: segment_document(text, engine.count_tokens, engine.max_input_tokens, language)
             for i, text in texts.items()
         }
-        generate_scored = getattr(engine, "generate_scored", None) if scored else None
         outputs = iter(
             run_batched(
                 [s.text for segs in segmented.values() for s in segs],
                 engine.count_tokens,
-                generate_scored or (lambda batch: [(text, None) for text in engine.generate(batch)]),
+                scored_generate(engine, scored),
                 max_tokens=self.config.max_batch_tokens,
                 max_size=self._batch_size,
                 progress=self._stage_progress(stage),

@@ -13,18 +13,22 @@ translation API client, a fake in a unit test, another runtime) can be passed to
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 
 from ..types import Role, as_role
 
 if TYPE_CHECKING:
     from ..config import PipelineConfig
 
-__all__ = ["ForcedLength", "Seq2SeqEngine", "build_engine"]
+__all__ = ["ForcedLength", "ScoredGenerate", "Seq2SeqEngine", "build_engine", "scored_generate"]
 
 ForcedLength = Callable[[int], int]
 """Benchmarks only: output tokens to force for a batch whose longest input has N tokens.
 Random-weight models never choose a sensible end, so speed runs fix lengths this way."""
+
+
+ScoredGenerate = Callable[[Sequence[str]], list[tuple[str, float | None]]]
+"""Outputs for one batch, each with its score (None: not scored)."""
 
 
 class Seq2SeqEngine(Protocol):
@@ -49,6 +53,15 @@ class Seq2SeqEngine(Protocol):
         ...
 
 
+def scored_generate(engine: Seq2SeqEngine, scored: bool) -> ScoredGenerate:
+    """``engine``'s outputs as ``(output, score)`` pairs: its ``generate_scored`` when
+    ``scored`` and it has one, else its ``generate`` with None scores."""
+    generate = getattr(engine, "generate_scored", None) if scored else None
+    if generate is not None:
+        return cast("ScoredGenerate", generate)
+    return lambda texts: [(output, None) for output in engine.generate(texts)]
+
+
 def build_engine(
     config: PipelineConfig, role: Role | str, *, forced_length: ForcedLength | None = None
 ) -> Seq2SeqEngine:
@@ -60,8 +73,7 @@ def build_engine(
 
     role = as_role(role)
     runtime = resolve_runtime(config)
-    limit = config.max_input_tokens if role != "summarizer" else None
-    spec = ModelSpec(role, config.model_for(role), runtime, limit, forced_length)
+    spec = ModelSpec(role, config.model_for(role), runtime, config.input_limit_for(role), forced_length)
     if runtime.backend == "ctranslate2":
         from .ct2 import CT2Seq2Seq
 
