@@ -85,23 +85,26 @@ class TorchSeq2Seq(HFEngine):
         skip = 1 + (config.forced_bos_token_id is not None)  # start token, forced first token
         ends = set(token_ids(config.eos_token_id)) | set(token_ids(config.pad_token_id))
         outputs = []
-        for row in output.tolist():
+        rows = output.tolist()
+        for row in rows:
             content = row[skip:]
             cut = next((i for i, token in enumerate(content) if token in ends), len(content))
             outputs.append(content[:cut])
-        scores = self._scores(batch, output, config) if scored else [None] * len(outputs)
+        scores = self._scores(batch, output, rows, config) if scored else [None] * len(outputs)
         return outputs, scores
 
-    def _scores(self, batch: Any, output: Any, config: Any) -> list[float | None]:
-        """The mean log-probability per token of each output row (after the decoder start
-        token, up to and including its end token) under the model, by teacher forcing, a
-        few rows at a time so the logits stay under about 256 MB."""
+    def _scores(self, batch: Any, output: Any, rows: list[list[int]], config: Any) -> list[float | None]:
+        """The mean log-probability per token of each output row (``output``, and as lists
+        ``rows``; after the decoder start token, up to and including its end token) under
+        the model, by teacher forcing, a few rows at a time so the logits stay under about
+        256 MB."""
         import torch
 
         ends = set(token_ids(config.eos_token_id))
         lengths = []
-        for row in output[:, 1:].tolist():
-            cut = next((i for i, token in enumerate(row) if token in ends), len(row) - 1)
+        for row in rows:
+            target = row[1:]
+            cut = next((i for i, token in enumerate(target) if token in ends), len(target) - 1)
             lengths.append(cut + 1)
         width = max(lengths)
         counts = torch.tensor(lengths, device=output.device)
@@ -109,16 +112,16 @@ class TorchSeq2Seq(HFEngine):
         step = max(1, (1 << 26) // (width * int(self._model.config.vocab_size)))
         totals = []
         with torch.inference_mode():
-            for start in range(0, output.shape[0], step):
-                rows = slice(start, start + step)
+            for start in range(0, len(rows), step):
+                part = slice(start, start + step)
                 logits = self._model(
-                    input_ids=batch["input_ids"][rows],
-                    attention_mask=batch["attention_mask"][rows],
-                    decoder_input_ids=output[rows, :width],
+                    input_ids=batch["input_ids"][part],
+                    attention_mask=batch["attention_mask"][part],
+                    decoder_input_ids=output[part, :width],
                 ).logits.float()
-                _ban(logits, config, output[rows, :width].tolist())
-                chosen = torch.log_softmax(logits, -1).gather(-1, output[rows, 1 : width + 1, None])[..., 0]
-                totals.append(torch.where(mask[rows], chosen, 0.0).sum(-1))
+                _ban(logits, config, [row[:width] for row in rows[part]])
+                chosen = torch.log_softmax(logits, -1).gather(-1, output[part, 1 : width + 1, None])[..., 0]
+                totals.append(torch.where(mask[part], chosen, 0.0).sum(-1))
         return (torch.cat(totals) / counts).tolist()
 
 
