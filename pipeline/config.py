@@ -43,6 +43,7 @@ _TOML_KEYS: dict[str, dict[str, str]] = {
         "num_beams": "num_beams",
         "batch_size": "batch_size",
         "max_batch_tokens": "max_batch_tokens",
+        "summary_batch_tokens": "summary_batch_tokens",
         "max_input_tokens": "max_input_tokens",
         "docs_per_chunk": "docs_per_chunk",
     },
@@ -96,7 +97,10 @@ class PipelineConfig:
     """Most segments (or summary windows) in one batch; 0 picks by device (see
     :meth:`batch_size_for`)."""
     max_batch_tokens: int = 4096
-    """Most padded input tokens in one batch: rows × longest row."""
+    """Most padded input tokens in one batch of a translator: rows × longest row."""
+    summary_batch_tokens: int = 0
+    """Most padded input tokens in one batch of the summarizer, whose windows are long (up
+    to 1,024 tokens each); 0 picks by device (see :meth:`summary_batch_tokens_for`)."""
     max_input_tokens: int | None = None
     """Longest segment sent to a translator, in tokens; default the model's own limit."""
     docs_per_chunk: int = 64
@@ -132,6 +136,7 @@ class PipelineConfig:
         for name in ("num_beams", "max_batch_tokens", "docs_per_chunk"):
             _require_positive(name, getattr(self, name))
         _require_positive("batch_size", self.batch_size, minimum=0)
+        _require_positive("summary_batch_tokens", self.summary_batch_tokens, minimum=0)
         if self.max_input_tokens is not None:
             _require_positive("max_input_tokens", self.max_input_tokens, minimum=8)
         _require_positive("summary_min_sentences", self.summary_min_sentences, minimum=0)
@@ -159,10 +164,17 @@ class PipelineConfig:
 
     def batch_size_for(self, device_type: str) -> int:
         """The batch size on ``device_type`` (``cpu``/``cuda``): the configured one, else
-        16 on CPU and 64 on CUDA. On CPU, beam search over 32 rows holds about 200 MB more
-        than over 16 (a score for every vocabulary entry per hypothesis) and is no faster
-        (``scripts/bench.py``); a GPU needs wide batches to be busy."""
-        return self.batch_size or (64 if device_type == "cuda" else 16)
+        8 on CPU and 64 on CUDA. On CPU, beam search over 16 rows holds about 120 MB more
+        than over 8 (a score for every vocabulary entry per hypothesis) and is no faster,
+        while 4 rows are a third slower (README, Performance); a GPU needs wide batches to
+        be busy."""
+        return self.batch_size or (64 if device_type == "cuda" else 8)
+
+    def summary_batch_tokens_for(self, device_type: str) -> int:
+        """The summarizer's token budget per batch on ``device_type``: the configured one,
+        else 2,048 on CPU (two full windows: each more costs about 75 MB and, measured on
+        the whole job, no time) and the translators' ``max_batch_tokens`` × 4 on CUDA."""
+        return self.summary_batch_tokens or (4 * self.max_batch_tokens if device_type == "cuda" else 2048)
 
     @classmethod
     def from_file(cls, path: str | Path | None, **overrides: Any) -> PipelineConfig:

@@ -70,12 +70,15 @@ class Pipeline:
     # -- models -------------------------------------------------------------------------
 
     @cached_property
-    def _batch_size(self) -> int:
+    def _device_type(self) -> str:
+        """``cpu`` or ``cuda``: what the batch limits are chosen for."""
         from .engines.runtime import device_of
 
-        return self.config.batch_size_for(
-            device_of(self.config.device, resolve_backend(self.config.backend))[0]
-        )
+        return device_of(self.config.device, resolve_backend(self.config.backend))[0]
+
+    @cached_property
+    def _batch_size(self) -> int:
+        return self.config.batch_size_for(self._device_type)
 
     def _model_name(self, role: Role) -> str:
         """The loaded engine's name for ``role``, else the configured model (not loaded:
@@ -259,7 +262,7 @@ class Pipeline:
             lambda: self._served("summarizer"),
             render_italian if self.config.italian_summary else None,
             min_sentences=self.config.summary_min_sentences,
-            max_tokens=self.config.max_batch_tokens,
+            max_tokens=self.config.summary_batch_tokens_for(self._device_type),
             max_size=self._batch_size,
             progress=self._stage_progress("summarize"),
         )

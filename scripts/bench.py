@@ -177,6 +177,7 @@ def _config(args: dict[str, Any]) -> Any:
         num_beams=BEAMS,
         backend=args["backend"],
         precision=args.get("precision", "auto"),
+        threads=args.get("threads") or 0,
         models_dir=args["store"],
         offline=True,
     )
@@ -197,7 +198,10 @@ def method_it2en(args: dict[str, Any]) -> dict[str, Any]:
         pipe.translate(args["earlier"])
     start = time.perf_counter()
     if summary:
-        limits = {"max_tokens": config.max_batch_tokens, "max_size": config.batch_size_for("cpu")}
+        limits = {
+            "max_tokens": config.summary_batch_tokens_for("cpu"),
+            "max_size": config.batch_size_for("cpu"),
+        }
         summarize_many(args["texts"], engine, **limits)
     else:
         pipe.translate(args["texts"])
@@ -281,12 +285,11 @@ def method_pipeline(args: dict[str, Any]) -> dict[str, Any]:
 def method_ct2_raw(args: dict[str, Any]) -> dict[str, Any]:
     """CTranslate2 int8 straight on token lists in sorted batches: the floor for it2en."""
     import ctranslate2
-    import torch
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(args["model"])
     translator = ctranslate2.Translator(
-        args["converted"], device="cpu", compute_type="int8", intra_threads=torch.get_num_threads()
+        args["converted"], device="cpu", compute_type="int8", intra_threads=args["threads"]
     )
     texts = args["texts"]
     tokens = [tokenizer.convert_ids_to_tokens(tokenizer(t)["input_ids"]) for t in texts]
@@ -341,11 +344,14 @@ METHODS = {
 
 def child(spec_path: str) -> None:
     spec = json.loads(Path(spec_path).read_text(encoding="utf-8"))
-    import torch
+    if spec["method"] == "hf" or spec.get("backend") == "torch":
+        # Only where torch runs: the CTranslate2 rows' memory is measured without it.
+        import torch
 
-    torch.set_num_threads(spec.get("threads") or torch.get_num_threads())
+        torch.set_num_threads(spec.get("threads") or torch.get_num_threads())
     result = METHODS[spec["method"]](spec)
     result["peak_rss_mb"] = peak_rss_mb()
+    result["torch_imported"] = "torch" in sys.modules
     print(json.dumps(result))
 
 

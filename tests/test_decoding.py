@@ -20,7 +20,12 @@ from tiny import tiny_config
 from transformers import GenerationConfig
 
 from pipeline import build_engine
-from pipeline.engines.decoding import PATIENCE_WITHOUT_EARLY_STOPPING, ct2_search, read_generation_config
+from pipeline.engines.decoding import (
+    PATIENCE_WITHOUT_EARLY_STOPPING,
+    SearchSettings,
+    ct2_search,
+    read_generation_config,
+)
 
 BART_TOKENS = {0: "<s>", 1: "<pad>", 2: "</s>", 3: "<unk>"}
 SENTENCES = [
@@ -82,7 +87,7 @@ def test_the_vocabulary_may_hold_one_token_more_than_the_embedding(tiny_models):
 # -- mapping to CTranslate2 --------------------------------------------------------------
 
 
-def distilbart_settings(**changes) -> GenerationConfig:
+def distilbart_settings(**changes) -> SearchSettings:
     settings = dict(
         num_beams=4,
         max_length=142,
@@ -97,7 +102,7 @@ def distilbart_settings(**changes) -> GenerationConfig:
         bos_token_id=0,
         pad_token_id=1,
     )
-    return GenerationConfig(**{**settings, **changes})
+    return SearchSettings.of(GenerationConfig(**{**settings, **changes}))
 
 
 def test_lengths_are_counted_as_transformers_counts_them():
@@ -117,7 +122,9 @@ def test_lengths_are_counted_as_transformers_counts_them():
 
 
 def test_banned_tokens_the_converted_model_lacks_are_left_out():
-    marian = GenerationConfig(bad_words_ids=[[9]], suppress_tokens=[5], eos_token_id=0, max_length=512)
+    marian = SearchSettings.of(
+        GenerationConfig(bad_words_ids=[[9]], suppress_tokens=[5], eos_token_id=0, max_length=512)
+    )
     tokens = {0: "</s>", 5: "▁x", 9: "<pad>"}
     search = ct2_search(marian, 4, tokens.get, {"</s>", "▁x"})  # the converter drops <pad>
     assert search.options["suppress_sequences"] == [["▁x"]]
@@ -189,8 +196,12 @@ def test_default_settings_give_the_same_summaries_on_both_engines(tiny_models):
     """distilbart's own settings (beam 4, length penalty 2, 3-gram blocking, early
     stopping, forced <s>) on the tiny summarizer: it returns the first sentence."""
     torch_engine, ct2_engine = engines(tiny_models, "summarizer", tiny_models / "summarizer", 4)
-    texts = [" ".join(SENTENCES), " ".join([SENTENCES[2], SENTENCES[0]])]
-    assert ct2_engine.generate(texts) == torch_engine.generate(texts) == [SENTENCES[0], SENTENCES[2]]
+    # Inputs of three lengths in one padded batch, led by the sentence the tiny model
+    # returns with a clear margin under these settings. On the other two its best beams
+    # are near ties (normalised scores 0.0002 apart on weights trained on some CPUs), which
+    # float rounding tips one way or the other: no test of engine parity.
+    texts = [" ".join(SENTENCES), " ".join(SENTENCES[:1] + SENTENCES[2:]), SENTENCES[0]]
+    assert ct2_engine.generate(texts) == torch_engine.generate(texts) == [SENTENCES[0]] * 3
 
 
 # -- the hub-id path, offline --------------------------------------------------------------

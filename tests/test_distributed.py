@@ -159,8 +159,11 @@ def test_a_worker_killed_mid_job_is_replaced_and_every_record_written_once(local
     import time
 
     sentences = [t for _, t in DOCS[:3]]
+    count = 240
     docs = tmp_path / "docs.jsonl"
-    lines = [json.dumps({"id": f"d{i:02d}", "text": sentences[i % 3]}) for i in range(40)]
+    # Enough documents that the job outlasts a worker's start (a converted model loads in
+    # about a second, without transformers) by many batches.
+    lines = [json.dumps({"id": f"d{i:03d}", "text": sentences[i % 3]}) for i in range(count)]
     docs.write_text("\n".join(lines) + "\n", encoding="utf-8")
     out = tmp_path / "out"
     outcome: dict = {}
@@ -177,7 +180,7 @@ def test_a_worker_killed_mid_job_is_replaced_and_every_record_written_once(local
     while killed is None and time.monotonic() < deadline and thread.is_alive():
         workers = [pid for pid in _processes_titled("MapWorker") if pid not in earlier]
         if workers:
-            time.sleep(2)  # let it take a batch or two
+            time.sleep(1)  # let it take a batch or two
             assert thread.is_alive(), "the job ended before a worker could be killed"
             try:
                 os.kill(workers[0], signal.SIGKILL)
@@ -189,8 +192,8 @@ def test_a_worker_killed_mid_job_is_replaced_and_every_record_written_once(local
     assert killed is not None, "no worker actor was seen alive"
     assert not thread.is_alive() and "report" in outcome
     ids = [r["id"] for r in shards(out, "part")]
-    assert ids == [f"d{i:02d}" for i in range(40)]  # each once, in order
-    assert outcome["report"].processed == 40 and outcome["report"].failed == 0
+    assert ids == [f"d{i:03d}" for i in range(count)]  # each once, in order
+    assert outcome["report"].processed == count and outcome["report"].failed == 0
 
 
 def _processes_titled(part: str) -> list[int]:

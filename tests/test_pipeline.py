@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from tiny import tiny_config
 
-from pipeline import Failure, Pipeline, Result
+from pipeline import Failure, Pipeline, PipelineConfig, Result
 
 DATA = Path(__file__).resolve().parent / "data"
 CORPUS = Path(__file__).resolve().parent.parent / "scripts" / "data" / "corpus_it.txt"
@@ -185,9 +185,8 @@ def test_from_config_reads_a_preset(tiny_models, tmp_path):
 def test_tiny_tokenizers_know_every_common_italian_character(pipe):
     sample = "àèéìòù ÀÈÉÌÒÙ « » ’ “ ” € perché città"
     for role in ("translator", "summarizer", "back-translator"):
-        tokenizer = pipe.engine(role)._tokenizer
-        ids = tokenizer(sample)["input_ids"]
-        assert tokenizer.unk_token_id not in ids, role
+        [tokens] = pipe.engine(role)._codec.tokens([sample])
+        assert "<unk>" not in tokens, role
 
 
 def test_progress_is_reported_per_stage_only_when_asked(tiny_models):
@@ -280,3 +279,29 @@ def test_the_library_logs_under_it2en_and_the_cli_leaves_its_logger_as_found(cap
     result = CliRunner().invoke(app, ["translate", missing, "--device", "cpu", "--offline"])
     assert result.exit_code != 0 and "missing.txt" in result.stderr
     assert (logger.handlers, logger.level, logger.propagate) == before
+
+
+@pytest.mark.parametrize("budget", [0, 40])
+def test_summarizer_batches_have_their_own_token_budget(budget):
+    """The summarizer's windows are long: their batches are cut by summary_batch_tokens
+    (by default 2,048 on CPU), not by the translators' max_batch_tokens."""
+    from conftest import FakeEngine
+
+    summarizer = FakeEngine(max_input_tokens=30)
+    config = PipelineConfig(
+        device="cpu", backend="torch", max_batch_tokens=10_000, summary_batch_tokens=budget
+    )
+    pipe = Pipeline(
+        config,
+        engines={"translator": FakeEngine(), "summarizer": summarizer, "back-translator": FakeEngine()},
+    )
+    docs = [" ".join(f"Frase numero {n} del documento {d} qui." for n in range(12)) for d in range(6)]
+    assert all(isinstance(r, Result) for r in pipe.process_many(docs))
+    widths = [len(batch) * max(summarizer.count_tokens(batch)) for batch in summarizer.batches]
+    assert len(summarizer.batches) > 1
+    limit = budget or 2048
+    assert all(
+        width <= limit or len(batch) == 1 for width, batch in zip(widths, summarizer.batches, strict=True)
+    )
+    if budget:
+        assert max(len(b) for b in summarizer.batches) < 6  # the translators' budget would take all

@@ -60,6 +60,7 @@ class ModelFlags:
     num_beams: int | None = None
     batch_size: int | None = None
     max_batch_tokens: int | None = None
+    summary_batch_tokens: int | None = None
     threads: int | None = None
     docs_per_chunk: int | None = None
     italian_summary: bool | None = None
@@ -159,7 +160,7 @@ _OPTIONS: dict[str, tuple[Any, Any]] = {
         Annotated[
             int | None,
             typer.Option(
-                "--batch-size", metavar="N", help="Most segments per batch (0: 16 on CPU, 64 on CUDA)."
+                "--batch-size", metavar="N", help="Most segments per batch (0: 8 on CPU, 64 on CUDA)."
             ),
         ],
         None,
@@ -168,6 +169,18 @@ _OPTIONS: dict[str, tuple[Any, Any]] = {
         Annotated[
             int | None,
             typer.Option("--max-batch-tokens", metavar="N", help="Most padded input tokens per batch."),
+        ],
+        None,
+    ),
+    "summary_batch_tokens": (
+        Annotated[
+            int | None,
+            typer.Option(
+                "--summary-batch-tokens",
+                metavar="N",
+                help="Most padded input tokens per summarizer batch "
+                "(0: 2048 on CPU, 4 x --max-batch-tokens on CUDA).",
+            ),
         ],
         None,
     ),
@@ -216,6 +229,7 @@ RUNTIME = (
     "num_beams",
     "batch_size",
     "max_batch_tokens",
+    "summary_batch_tokens",
     "threads",
 )
 """Where and how models run: the options of every command that runs them."""

@@ -1,8 +1,13 @@
-"""The CTranslate2 conversion cache: each Hugging Face model converted once per precision.
+"""The CTranslate2 conversion cache: each Hugging Face model converted once per precision,
+with everything the CTranslate2 engine needs to run it without transformers or torch.
 
 Conversions live under ``<cache folder>/ct2/<name>-<quantization>-<fingerprint>``; the
-fingerprint follows the source model (folder contents or hub snapshot), so a changed model
-is converted again and an unchanged one never is. A conversion is written into a
+fingerprint follows the source model (folder contents or hub snapshot) and the layout of
+the folder (:data:`LAYOUT`), so a changed model is converted again and an unchanged one
+never is. Besides CTranslate2's own files a conversion holds :data:`SIDECAR` (the decoding
+settings as :class:`~pipeline.engines.decoding.SearchSettings`, the input limits and the
+tokenizer's description) and the tokenizer's copy (:mod:`pipeline.engines.tokens`).
+transformers and torch are imported only to convert. A conversion is written into a
 temporary folder and renamed into place, so a killed run never leaves half a model.
 """
 
@@ -14,31 +19,62 @@ import logging
 import os
 import shutil
 import tempfile
+import warnings
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..errors import ModelLoadError
 from ..io import safe_name
-from .hub import local_only, model_identity, store_folder
+from .decoding import SearchSettings, read_generation_config
+from .hub import from_pretrained, local_only, model_identity, store_folder
 from .runtime import Runtime
+from .tokens import NO_LIMIT, save_tokenizer
 
-__all__ = ["converted", "target_vocabulary"]
+__all__ = ["LAYOUT", "SIDECAR", "Conversion", "converted", "target_vocabulary"]
 
 log = logging.getLogger("it2en.engines")
 
+SIDECAR = "it2en.json"
+"""The file of a conversion that describes it to it2en; written last, so its presence
+means the conversion is complete."""
+LAYOUT = 2
+"""What a conversion folder holds; raised when that changes, so older ones are redone."""
 
-def converted(role: str, name: str, source: str, runtime: Runtime, quantization: str) -> Path:
-    """The cached conversion of model ``name`` (loaded from ``source``) in the runtime's
-    cache folder, converting it on first use. An unwritable folder or a failed conversion is
-    a :class:`ModelLoadError`."""
+
+@dataclass(frozen=True)
+class Conversion:
+    """A converted model: its folder and what :data:`SIDECAR` says of it."""
+
+    folder: Path
+    search: SearchSettings
+    """The model's decoding settings."""
+    max_positions: int | None
+    """The model's position table (``max_position_embeddings``), the input limit it has."""
+    tokenizer: dict[str, Any] | None
+    """The tokenizer copy's description for :func:`~pipeline.engines.tokens.load_tokenizer`;
+    None: load the model's tokenizer through transformers."""
+
+    @classmethod
+    def read(cls, folder: Path) -> Conversion:
+        """The conversion in ``folder``."""
+        meta = json.loads((folder / SIDECAR).read_text(encoding="utf-8"))
+        return cls(folder, SearchSettings.from_dict(meta["search"]), meta["max_positions"], meta["tokenizer"])
+
+
+def converted(role: str, name: str, runtime: Runtime, quantization: str) -> Conversion:
+    """The cached conversion of model ``name`` in the runtime's cache folder, converting it
+    on first use. A model that cannot be found or loaded, an unwritable folder or a failed
+    conversion is a :class:`ModelLoadError`."""
     models_dir, offline = runtime.models_dir, runtime.offline
-    from ctranslate2.converters import TransformersConverter
-
-    fingerprint = hashlib.sha256(model_identity(name, models_dir).encode()).hexdigest()[:12]
+    identity = f"{model_identity(name, models_dir)}|layout {LAYOUT}"
+    fingerprint = hashlib.sha256(identity.encode()).hexdigest()[:12]
     path = Path(name).expanduser()
     slug = path.name if path.is_dir() else store_folder("", name).name
     target = Path(runtime.cache_dir) / "ct2" / f"{safe_name(slug, 60)}-{quantization}-{fingerprint}"
-    if (target / "model.bin").is_file():
-        return target
+    if (target / SIDECAR).is_file():
+        return Conversion.read(target)
+    loaded, source = from_pretrained(role, name, models_dir=models_dir, offline=offline, load=_load)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         work = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
@@ -49,10 +85,8 @@ def converted(role: str, name: str, source: str, runtime: Runtime, quantization:
         ) from None
     log.info("converting %s %s for CTranslate2 (%s) into %s", role, name, quantization, target)
     try:
-        TransformersConverter(_local(source, offline)).convert(
-            str(work / "model"), quantization=quantization, force=True
-        )
-        os.replace(work / "model", target)
+        _convert(_local(source, offline), work / "model", quantization, loaded)
+        _move_into_place(work / "model", target)
     except Exception as exc:
         log.debug("converting %s failed", source, exc_info=True)
         raise ModelLoadError(
@@ -61,7 +95,45 @@ def converted(role: str, name: str, source: str, runtime: Runtime, quantization:
         ) from exc
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return target
+    return Conversion.read(target)
+
+
+def _load(source: str, kwargs: dict[str, Any]) -> tuple[Any, Any, Any]:
+    """The model's tokenizer, config and generation config, through transformers."""
+    from transformers import AutoConfig, AutoTokenizer
+
+    config = AutoConfig.from_pretrained(source, **kwargs)
+    return AutoTokenizer.from_pretrained(source, **kwargs), config, read_generation_config(source, kwargs)
+
+
+def _convert(source: str, folder: Path, quantization: str, loaded: tuple[Any, Any, Any]) -> None:
+    """Convert ``source`` into ``folder`` and write the sidecar from ``loaded`` (what
+    :func:`_load` returned)."""
+    from ctranslate2.converters import TransformersConverter
+
+    tokenizer, config, generation = loaded
+    with warnings.catch_warnings():
+        # MarianTokenizer's hint about an optional package: the library never prints.
+        warnings.filterwarnings("ignore", message="Recommended: pip install sacremoses")
+        TransformersConverter(source).convert(str(folder), quantization=quantization, force=True)
+    positions = getattr(config, "max_position_embeddings", None)
+    meta = {
+        "layout": LAYOUT,
+        "search": SearchSettings.of(generation).to_dict(),
+        "max_positions": int(positions) if positions and positions < NO_LIMIT else None,
+        "tokenizer": save_tokenizer(tokenizer, folder),
+    }
+    (folder / SIDECAR).write_text(json.dumps(meta, indent=1), encoding="utf-8")
+
+
+def _move_into_place(work: Path, target: Path) -> None:
+    """Rename the finished conversion to ``target``; another run that finished the same
+    conversion first wins (its folder is complete: the sidecar is written last)."""
+    try:
+        os.replace(work, target)
+    except OSError:
+        if not (target / SIDECAR).is_file():
+            raise
 
 
 def target_vocabulary(folder: Path) -> set[str]:

@@ -3,8 +3,9 @@ CTranslate2.
 
 transformers' ``generate`` is the reference: the published scores of the default models
 (ROUGE for distilbart-cnn-12-6, BLEU for opus-mt) were measured with it. Both engines take
-their settings from :func:`read_generation_config`, and :func:`ct2_search` maps them to
-CTranslate2's options so that the CTranslate2 engine searches the same way:
+their settings from :func:`read_generation_config` (the CTranslate2 engine through
+:class:`SearchSettings`, kept beside the converted model), and :func:`ct2_search` maps them
+to CTranslate2's options so that the CTranslate2 engine searches the same way:
 
 * where the settings live: ``generation_config.json``, else the generation fields of
   ``config.json`` (distilbart-cnn-12-6 has no ``generation_config.json``);
@@ -33,7 +34,7 @@ from __future__ import annotations
 import copy
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
 __all__ = [
     "PATIENCE_WITHOUT_EARLY_STOPPING",
     "CT2Search",
+    "SearchSettings",
     "ct2_search",
     "forced_max_length",
     "length_limits",
@@ -85,6 +87,46 @@ def read_generation_config(source: str, kwargs: dict[str, Any]) -> GenerationCon
         )
 
 
+@dataclass(frozen=True)
+class SearchSettings:
+    """The decoding settings :func:`ct2_search` is built from, taken from a model's
+    generation config once, when it is converted, and kept as JSON beside the converted
+    model: the CTranslate2 engine then needs neither transformers nor torch to load it.
+    Each field means what the generation config's field of that name means."""
+
+    eos_token_id: int | list[int] | None = None
+    forced_bos_token_id: int | None = None
+    forced_eos_token_id: int | list[int] | None = None
+    max_length: int = 20
+    max_new_tokens: int | None = None
+    min_length: int = 0
+    min_new_tokens: int | None = None
+    early_stopping: bool | str = False
+    length_penalty: float = 1.0
+    repetition_penalty: float = 1.0
+    no_repeat_ngram_size: int = 0
+    bad_words_ids: list[list[int]] | None = None
+    suppress_tokens: list[int] | None = None
+    unmapped: tuple[str, ...] = ()
+    """Settings the model uses that CTranslate2 cannot express (a warning names them)."""
+
+    @classmethod
+    def of(cls, generation: GenerationConfig) -> SearchSettings:
+        """The settings of a transformers generation config."""
+        values = {f.name: getattr(generation, f.name, f.default) for f in fields(cls) if f.name != "unmapped"}
+        unmapped = tuple(key for key in _NOT_MAPPED if getattr(generation, key, None))
+        return cls(**values, unmapped=unmapped)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The settings as JSON-ready values (:meth:`from_dict` reads them back)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> SearchSettings:
+        """Settings written by :meth:`to_dict`."""
+        return cls(**{**values, "unmapped": tuple(values.get("unmapped", ()))})
+
+
 def search_config(generation: GenerationConfig, num_beams: int) -> GenerationConfig:
     """A copy of ``generation`` that searches with ``num_beams`` beams for one output per
     input, without sampling: it2en's outputs are deterministic whatever the model suggests."""
@@ -98,7 +140,7 @@ def search_config(generation: GenerationConfig, num_beams: int) -> GenerationCon
     return config
 
 
-def forced_max_length(generation: GenerationConfig, content: int) -> int:
+def forced_max_length(generation: GenerationConfig | SearchSettings, content: int) -> int:
     """The ``min_length = max_length`` that makes transformers generate exactly ``content``
     tokens besides the decoder start, a forced first token and a forced end token
     (benchmarks force lengths; see :data:`pipeline.engines.ForcedLength`)."""
@@ -113,7 +155,7 @@ def token_ids(value: int | Sequence[int] | None) -> list[int]:
     return [int(value)] if isinstance(value, int) else [int(v) for v in value]
 
 
-def length_limits(generation: GenerationConfig) -> tuple[int, int]:
+def length_limits(generation: GenerationConfig | SearchSettings) -> tuple[int, int]:
     """transformers' ``(min_length, max_length)`` for a one-token decoder prompt, with
     ``min_new_tokens``/``max_new_tokens`` taking precedence as in ``generate``."""
     max_length = generation.max_length
@@ -196,19 +238,20 @@ class CT2Search:
 
 
 def ct2_search(
-    generation: GenerationConfig,
+    generation: SearchSettings,
     num_beams: int,
     to_token: Callable[[int], str],
     vocabulary: set[str],
     name: str = "model",
 ) -> CT2Search:
     """CTranslate2 options that reproduce transformers' search with ``generation`` and
-    ``num_beams`` beams. ``to_token`` maps the Hugging Face tokenizer's ids to tokens;
+    ``num_beams`` beams. ``to_token`` maps the tokenizer's ids to tokens;
     ``vocabulary`` is the converted model's target vocabulary (tokens outside it, such as
     Marian's ``<pad>`` that the converter drops, can never be generated anyway)."""
-    unmapped = [key for key in _NOT_MAPPED if getattr(generation, key, None)]
-    if unmapped:
-        log.warning("%s: CTranslate2 decodes without %s; use --backend torch", name, ", ".join(unmapped))
+    if generation.unmapped:
+        log.warning(
+            "%s: CTranslate2 decodes without %s; use --backend torch", name, ", ".join(generation.unmapped)
+        )
     end_tokens = frozenset(to_token(i) for i in token_ids(generation.eos_token_id))
     prefix = () if generation.forced_bos_token_id is None else (to_token(generation.forced_bos_token_id),)
     min_length, max_length = length_limits(generation)

@@ -1,56 +1,49 @@
-"""What both engines share as runners of Hugging Face checkpoints: the tokenizer's counts,
-the input limit, the one too-long guard, and decoding of output token ids to text.
+"""What both engines share as runners of Hugging Face checkpoints: token counts, the input
+limit, the one too-long guard, and decoding of output token ids to text.
 
-Both engines tokenize with the model's own Hugging Face tokenizer, so they see the same
-tokens, segment the same way and differ only in how they search.
+Both engines tokenize with the model's own tokenizer (the torch engine through
+transformers, the CTranslate2 engine through a checked copy of it, see
+:mod:`pipeline.engines.tokens`), so they see the same tokens, segment the same way and
+differ only in how they search.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-__all__ = ["HFEngine", "count_tokens", "input_limit"]
+from .tokens import NO_LIMIT, TextCodec
 
-# Models advertise absurd limits when they have none (transformers uses 1e30).
-_NO_LIMIT = 100_000
+__all__ = ["HFEngine", "input_limit"]
 
 
-def count_tokens(tokenizer: Any, texts: Sequence[str]) -> list[int]:
-    """Input tokens per text by ``tokenizer``, special tokens included, never truncated."""
-    # verbose=False: counting over-long texts is the point, not a mistake to warn about.
-    encoded = tokenizer(list(texts), add_special_tokens=True, truncation=False, verbose=False)
-    return [len(ids) for ids in encoded["input_ids"]]
-
-
-def input_limit(tokenizer: Any, max_positions: int | None, configured: int | None) -> int:
+def input_limit(tokenizer_limit: int | None, max_positions: int | None, configured: int | None) -> int:
     """The longest input a model takes: the smallest of the tokenizer's limit, the model's
-    position table and the configured cap, ignoring the huge "no limit" placeholders."""
-    limits = [getattr(tokenizer, "model_max_length", None), max_positions, configured]
-    return min(int(x) for x in limits if x and x < _NO_LIMIT)
+    position table and the configured cap (None: no such limit), ignoring the huge "no
+    limit" placeholders models advertise."""
+    return min(int(x) for x in (tokenizer_limit, max_positions, configured) if x and x < NO_LIMIT)
 
 
 class HFEngine:
-    """Base of the engines: a name, an input limit, a Hugging Face tokenizer, and the
-    search (:meth:`_outputs`) supplied by the subclass."""
+    """Base of the engines: a name, an input limit, a tokenizer (:class:`TextCodec`), and
+    the search (:meth:`_outputs`) supplied by the subclass."""
 
     name: str
     max_input_tokens: int
-    _tokenizer: Any
+    _codec: TextCodec
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         """Input tokens per text, special tokens included, never truncated."""
-        return count_tokens(self._tokenizer, texts)
+        return self._codec.count(texts)
 
     def generate(self, texts: Sequence[str]) -> list[str]:
         """Outputs for one batch, in the order of ``texts``."""
-        return self._texts(self.generate_tokens(texts))
+        return self._codec.texts(self.generate_tokens(texts))
 
     def generate_scored(self, texts: Sequence[str]) -> list[tuple[str, float | None]]:
         """Outputs for one batch with their confidence: the mean log-probability per token
         of each output under the model (end token included), the same on both engines."""
         tokens, scores = self._outputs(texts, scored=True)
-        return list(zip(self._texts(tokens), scores, strict=True))
+        return list(zip(self._codec.texts(tokens), scores, strict=True))
 
     def generate_tokens(self, texts: Sequence[str]) -> list[list[int]]:
         """The output token ids for one batch, without the decoder start token, a forced
@@ -61,9 +54,6 @@ class HFEngine:
         """Output token ids (as :meth:`generate_tokens`) and, when ``scored`` or free,
         their scores (else None each)."""
         raise NotImplementedError
-
-    def _texts(self, tokens: list[list[int]]) -> list[str]:
-        return [text.strip() for text in self._tokenizer.batch_decode(tokens, skip_special_tokens=True)]
 
     def _check_length(self, longest: int) -> None:
         """Refuse a batch whose longest input (in tokens) exceeds the model's limit: the

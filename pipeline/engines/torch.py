@@ -17,6 +17,7 @@ from .decoding import forced_max_length, length_limits, search_config, token_ids
 from .hf import HFEngine, input_limit
 from .hub import from_pretrained, load_hf_model
 from .runtime import ModelSpec
+from .tokens import HFCodec
 
 __all__ = ["TorchSeq2Seq"]
 
@@ -54,8 +55,11 @@ class TorchSeq2Seq(HFEngine):
         self._forced_length = spec.forced_length
         self._model = _quantized(model) if runtime.precision == "int8" else model
         self._device = device
+        self._codec = HFCodec(self._tokenizer)
         self.max_input_tokens = input_limit(
-            self._tokenizer, getattr(model.config, "max_position_embeddings", None), spec.max_input_tokens
+            self._codec.model_max_length,
+            getattr(model.config, "max_position_embeddings", None),
+            spec.max_input_tokens,
         )
         self._generation_config = search_config(model.generation_config, runtime.num_beams)
 
