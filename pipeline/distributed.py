@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import pickle
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path, PurePosixPath
@@ -97,19 +98,23 @@ class _Worker:
         }
 
 
-_ROW = ("ok", "id", "origin", "text")
-"""The columns of a document row: a Document (``ok``) or a Failure (``text`` its reason)."""
+_ROW = ("ok", "id", "origin", "text", "layout")
+"""The columns of a document row: a Document (``ok``) or a Failure (``text`` its reason);
+``layout`` is an HTML, DOCX or PDF document's layout, pickled (rows go between it2en's
+own processes only), or empty."""
 
 
 def _to_row(item: Document | Failure) -> dict[str, Any]:
     if isinstance(item, Document):
-        return {"ok": True, "id": item.id, "origin": item.origin, "text": item.text}
-    return {"ok": False, "id": item.id or "", "origin": item.origin, "text": item.reason}
+        layout = pickle.dumps(item.layout) if item.layout is not None else b""
+        return {"ok": True, "id": item.id, "origin": item.origin, "text": item.text, "layout": layout}
+    return {"ok": False, "id": item.id or "", "origin": item.origin, "text": item.reason, "layout": b""}
 
 
-def _from_row(ok: Any, doc_id: Any, origin: Any, text: Any) -> Document | Failure:
+def _from_row(ok: Any, doc_id: Any, origin: Any, text: Any, layout: Any) -> Document | Failure:
     if ok:
-        return Document(id=str(doc_id), text=str(text), origin=str(origin))
+        shape = pickle.loads(bytes(layout)) if layout else None
+        return Document(id=str(doc_id), text=str(text), origin=str(origin), layout=shape)
     return Failure(str(doc_id) or None, str(origin), str(text))
 
 

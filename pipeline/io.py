@@ -18,7 +18,9 @@ read line by line, never whole. Only regular files are read (a FIFO would block,
 never ends), and none larger than a limit, checked before reading. Names and ids that are
 not valid Unicode (file names with undecodable bytes, escaped lone surrogates in JSON) are
 made printable with backslash escapes, so that every name can be written as UTF-8.
-Outputs are written atomically (:func:`atomic_output`).
+HTML, DOCX and PDF files are read by :mod:`pipeline.formats` into a document whose
+``layout`` maps its text back to the original. Outputs are written atomically
+(:func:`atomic_output`).
 """
 
 from __future__ import annotations
@@ -34,15 +36,17 @@ import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePath
-from typing import BinaryIO, Literal, TextIO
+from typing import Any, BinaryIO, Literal
 
 from .errors import InputError
+from .formats import DOCUMENT_SUFFIXES, format_of, read_format
 from .types import Document, Failure
 
 __all__ = [
     "DEFAULT_GLOBS",
+    "INPUT_KINDS",
     "MAX_INPUT_BYTES",
     "STDIN",
     "TEMP_SUFFIX",
@@ -62,8 +66,9 @@ __all__ = [
     "takes",
 ]
 
-InputKind = Literal["text", "jsonl"]
-DEFAULT_GLOBS = ("*.txt", "*.md", "*.jsonl")
+InputKind = Literal["text", "jsonl", "html", "docx", "pdf"]
+INPUT_KINDS: tuple[InputKind, ...] = ("text", "jsonl", "html", "docx", "pdf")
+DEFAULT_GLOBS = ("*.txt", "*.md", "*.jsonl", *(f"*{suffix}" for suffix in DOCUMENT_SUFFIXES))
 """The files taken from folders unless other globs are given."""
 TEMP_SUFFIX = ".it2en-tmp"
 """Suffix of atomic_output's temporary files (hidden, next to their target)."""
@@ -85,11 +90,14 @@ class InputFile:
 
 
 def input_kind(name: str, input_format: str = "auto") -> InputKind:
-    """How to read input ``name``: ``input_format`` when it is not ``auto``, else JSONL for
-    ``*.jsonl`` (any case) and text for everything else."""
-    if input_format == "jsonl" or (input_format == "auto" and name.lower().endswith(".jsonl")):
+    """How to read input ``name``: ``input_format`` when it is not ``auto``, else by its
+    suffix in any case: JSONL for ``*.jsonl``, HTML, DOCX or PDF for theirs, text for
+    everything else."""
+    if input_format in INPUT_KINDS:
+        return input_format  # type: ignore[return-value]
+    if name.lower().endswith(".jsonl"):
         return "jsonl"
-    return "text"
+    return format_of(name) or "text"
 
 
 def discover_inputs(
@@ -234,10 +242,31 @@ def read_bytes(
 def _read_stream(
     stream: BinaryIO, file: InputFile, origin: str, encoding: str, max_bytes: int
 ) -> Iterator[Document | Failure]:
+    doc_id = None if file.path == STDIN else file.id
     if file.kind == "jsonl":
         yield from _read_jsonl(stream, origin, file.id, encoding, max_bytes)
+    elif file.kind == "text":
+        yield _read_text(stream, origin, doc_id, encoding, max_bytes)
     else:
-        yield _read_text(stream, origin, None if file.path == STDIN else file.id, encoding, max_bytes)
+        yield _read_formatted(stream, file.kind, origin, doc_id, max_bytes)
+
+
+def _read_formatted(
+    stream: BinaryIO, kind: InputKind, origin: str, doc_id: str | None, max_bytes: int
+) -> Document | Failure:
+    """An HTML, DOCX or PDF file as one document carrying its layout."""
+    try:
+        data = stream.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise InputError(f"input exceeds the limit of {max_bytes:,} bytes")
+        layout = read_format(kind, data)  # type: ignore[arg-type]
+    except InputError as exc:
+        return Failure(None, origin, str(exc))
+    except OSError as exc:
+        return Failure(None, origin, f"cannot read ({exc.strerror or exc})")
+    if doc_id is None:
+        return replace(Document.from_text(layout.text, origin=origin), layout=layout)
+    return Document(id=doc_id, text=layout.text, origin=origin, layout=layout)
 
 
 def _open_regular(path: Path, fmt: str, max_bytes: int) -> BinaryIO:
@@ -248,11 +277,9 @@ def _open_regular(path: Path, fmt: str, max_bytes: int) -> BinaryIO:
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
-            raise InputError("is a directory, expected a .txt, .md or .jsonl file")
+            raise InputError("is a directory, expected a document file")
         if not stat.S_ISREG(info.st_mode):
-            raise InputError(
-                "not a regular file (a pipe, socket or device), expected a .txt, .md or .jsonl file"
-            )
+            raise InputError("not a regular file (a pipe, socket or device), expected a document file")
         if fmt != "jsonl" and info.st_size > max_bytes:
             raise InputError(f"file of {info.st_size:,} bytes exceeds the input limit of {max_bytes:,} bytes")
         os.set_blocking(fd, True)
@@ -377,20 +404,22 @@ def _umask() -> int:
 
 
 @contextmanager
-def atomic_output(path: str | Path | None) -> Iterator[TextIO]:
-    """A text stream for ``path`` that replaces the file only when the block succeeds: a
-    temporary file in the target folder, flushed and fsynced, then renamed over the target.
-    ``None`` or ``-`` means standard output, written as it comes."""
+def atomic_output(path: str | Path | None, *, binary: bool = False) -> Iterator[Any]:
+    """A text (``binary``: bytes) stream for ``path`` that replaces the file only when the
+    block succeeds: a temporary file in the target folder, flushed and fsynced, then
+    renamed over the target. ``None`` or ``-`` means standard output, written as it comes."""
     if path is None or str(path) == STDIN:
-        yield sys.stdout
-        sys.stdout.flush()
+        out: Any = sys.stdout.buffer if binary else sys.stdout
+        yield out
+        out.flush()
         return
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=target.parent)
     try:
         os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; give what open() would
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as stream:
+        text: dict[str, Any] = {} if binary else {"encoding": "utf-8", "newline": "\n"}
+        with os.fdopen(fd, "wb" if binary else "w", **text) as stream:
             yield stream
             stream.flush()
             os.fsync(stream.fileno())

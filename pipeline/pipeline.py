@@ -22,6 +22,7 @@ from .engines import Seq2SeqEngine, build_engine, scored_generate
 from .engines.hub import model_identity
 from .engines.runtime import resolve_backend
 from .errors import It2enError
+from .formats import locate
 from .segmenting import reassemble, segment_document
 from .summarize import Translated, summarize_documents
 from .types import Document, Failure, Result, Role, Segment, Summary, as_role, role_key
@@ -210,13 +211,14 @@ class Pipeline:
                 result = Result(
                     id=item.id,
                     source=item.text,
-                    segments=tuple(segmented[i]),
+                    segments=tuple(locate(segmented[i], item.layout)),
                     translations=tuple(translations[i]),
                     translation=english[i],
                     models=models,
                     summary=summaries.get(i),
                     origin=item.origin,
                     scores=tuple(scores[i]),
+                    layout=item.layout,
                 )
                 outcomes.append(self._checked(result))
         return outcomes

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any, Literal, cast, get_args
+from typing import TYPE_CHECKING, Any, Literal, cast, get_args
 
 from .errors import ConfigError
+
+if TYPE_CHECKING:
+    from .formats import Layout
 
 __all__ = [
     "FLAGS",
@@ -71,6 +74,9 @@ class Document:
     id: str
     text: str
     origin: str = ""
+    layout: Layout | None = None
+    """For an HTML, DOCX or PDF file: its blocks and where each came from (``text`` is
+    ``layout.text``); None for plain text."""
 
     @classmethod
     def from_text(cls, text: str, origin: str = "") -> Document:
@@ -93,6 +99,9 @@ class Segment:
     end: int
     text: str
     kind: SegmentKind = "text"
+    where: str | None = None
+    """For a formatted document: the place in the original file (an element path, a
+    paragraph, a page) the segment comes from."""
 
 
 FlagName = Literal[
@@ -169,6 +178,8 @@ class Result:
     gives none)."""
     flags: tuple[tuple[Flag, ...], ...] = ()
     """Per segment: what the checks found."""
+    layout: Layout | None = None
+    """The document's layout when it came from an HTML, DOCX or PDF file."""
 
     def segment_flags(self, index: int) -> tuple[Flag, ...]:
         """The flags of segment ``index`` (none when the checks did not run)."""
@@ -206,6 +217,7 @@ class Result:
                     "end": seg.end,
                     "score": self._score(i),
                     "flags": [flag.name for flag in self.segment_flags(i)],
+                    **({"where": seg.where} if seg.where is not None else {}),
                 }
                 for i, (seg, tr) in enumerate(zip(self.segments, self.translations, strict=True))
             ],
@@ -224,6 +236,8 @@ class Result:
                 }
                 for p in self.summary.points
             ]
+        if self.layout is not None:
+            record["format"] = self.layout.format
         record["review"] = self.review()
         record["models"] = dict(self.models)
         return record

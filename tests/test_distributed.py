@@ -208,3 +208,22 @@ def _processes_titled(part: str) -> list[int]:
             if title.startswith("ray::") and part in title:
                 pids.append(int(entry.name))
     return pids
+
+
+def test_ray_reads_formatted_files_and_keeps_where_each_segment_came_from(local_ray, tiny_models, tmp_path):
+    from test_formats import PAGE, make_pdf
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "pagina.html").write_text(PAGE, encoding="utf-8")
+    (inbox / "avviso.pdf").write_bytes(make_pdf(2))
+    (inbox / "rotto.pdf").write_bytes(make_pdf(2)[:1500])
+    out = tmp_path / "out"
+    config = tiny_config(tiny_models, num_beams=1)
+    report = run_distributed([str(inbox)], out, config, DistributedOptions(summarize=False))
+    assert report.processed == 2 and report.failed == 1
+    records = {r["id"]: r for r in shards(out, "part")}
+    assert records["pagina"]["format"] == "html" and records["avviso"]["format"] == "pdf"
+    assert {s["where"] for s in records["avviso"]["segments"]} == {"page 1", "page 2"}
+    assert "/html/head/title" in {s["where"] for s in records["pagina"]["segments"]}
+    assert "truncated PDF" in shards(out, "errors")[0]["reason"]

@@ -86,7 +86,13 @@ class Planner:
         if key in self.seen_keys:  # the same id twice in one JSONL: keep both
             key = f"{key}@{doc.origin}"
         self.seen_keys.add(key)
-        input_hash = digest(doc.text)
+        # A formatted file is the same only if its bytes are: markup shapes its output too.
+        # A file that is written back is the same only if its bytes are: markup shapes its
+        # translated copy too. Everything else is the same if its text is.
+        layout = doc.layout
+        input_hash = (
+            digest(doc.text) if layout is None or not layout.data else hashlib.sha256(layout.data).hexdigest()
+        )
         done = self.manifest.done.get(key)
         if done is not None:
             unchanged = done.input_hash == input_hash and done.settings == self.settings_key

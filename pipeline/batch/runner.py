@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..errors import ConfigError, It2enError
+from ..formats import translated_file, writable
 from ..io import (
     DEFAULT_GLOBS,
     STDIN,
@@ -309,6 +310,11 @@ def _write_outputs(out_dir: Path, name: str, result: Result, formats: Iterable[s
                 stream.write(render_html(result))
             else:
                 stream.write(render_markdown(result))
+        written.append(filename)
+    if writable(result.layout):  # the translated page or Word file beside the records
+        filename = f"{name}.en.{result.layout.format}"  # type: ignore[union-attr]
+        with atomic_output(out_dir / filename, binary=True) as stream:
+            stream.write(translated_file(result))
         written.append(filename)
     return written
 

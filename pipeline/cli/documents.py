@@ -18,7 +18,9 @@ from typing import Annotated
 import typer
 
 from ..errors import ConfigError
-from ..io import atomic_output, discover_inputs, read_documents
+from ..formats import WRITABLE_FORMATS as WRITABLE_KINDS
+from ..formats import format_of, translated_file
+from ..io import InputFile, atomic_output, discover_inputs, read_documents
 from ..pipeline import Pipeline
 from ..render import render_markdown, render_text
 from ..report import render_html
@@ -38,6 +40,7 @@ class OutputFormat(str, Enum):
     json = "json"
     jsonl = "jsonl"
     html = "html"
+    document = "document"
 
 
 _SUFFIX_FORMATS = {
@@ -52,7 +55,11 @@ _SUFFIX_FORMATS = {
 FormatOpt = Annotated[
     OutputFormat | None,
     typer.Option(
-        "--format", "-f", help="Output format [default: by -o suffix; md on a terminal; else jsonl/text]."
+        "--format",
+        "-f",
+        help="Output format; document: the translated HTML or DOCX file itself "
+        "[default: by -o suffix (translate: the input's own suffix gives document); "
+        "md on a terminal; else jsonl/text].",
     ),
 ]
 OutputOpt = Annotated[
@@ -118,7 +125,7 @@ def _run(request: _Request, flags: ModelFlags, logs: LogFlags) -> None:
     cfg = flags.load()
     files = list(discover_inputs(request.inputs, input_format=request.input_format.value))
     documents = read_documents(files, encoding=request.encoding)
-    fmt = _choose_format(request.output_format, request.output, request.summarize)
+    fmt = _choose_format(request.output_format, request.output, request.summarize, files)
     several = len(files) > 1 or any(f.kind == "jsonl" for f in files)  # headers, a JSON array
     output = request.output
     if output is not None and output.is_dir():
@@ -127,12 +134,17 @@ def _run(request: _Request, flags: ModelFlags, logs: LogFlags) -> None:
         raise ConfigError(
             "--format html is one page per document: give one input, or use batch --formats json,html"
         )
+    if fmt == "document" and (several or not files or files[0].kind not in WRITABLE_KINDS):
+        raise ConfigError(
+            "--format document writes one translated HTML or DOCX file: give one such input, "
+            "or use batch, which writes one per document"
+        )
     check_encoding(request.encoding)
     failures: list[Failure] = []
     with _stop_on_sigterm() as terminated, progress_bars(not logs.quiet and sys.stderr.isatty()) as progress:
         pipeline = Pipeline(cfg, progress=progress)
         try:
-            with atomic_output(output) as stream:
+            with atomic_output(output, binary=fmt == "document") as stream:
                 records: list[dict[str, object]] = []
                 written = 0
                 for outcome in pipeline.process_many(documents, summarize=request.summarize):
@@ -172,8 +184,10 @@ class _NothingWritten(Exception):
     and an earlier run's output must not be replaced by an empty one."""
 
 
-def _render(result: Result, fmt: str, several: bool, first: bool) -> str:
+def _render(result: Result, fmt: str, several: bool, first: bool) -> str | bytes:
     """One document in ``fmt``; documents after the first are set apart by a blank line."""
+    if fmt == "document":
+        return translated_file(result)
     if fmt == "jsonl":
         return json.dumps(result.to_dict(), ensure_ascii=False) + "\n"
     separator = "" if first else "\n"
@@ -184,13 +198,20 @@ def _render(result: Result, fmt: str, several: bool, first: bool) -> str:
     return separator + render_text(result, header=several)
 
 
-def _choose_format(explicit: OutputFormat | None, output: Path | None, summarize: bool) -> str:
-    """Explicit flag; else the output file's suffix; else Markdown on a terminal; else
+def _choose_format(
+    explicit: OutputFormat | None, output: Path | None, summarize: bool, files: list[InputFile]
+) -> str:
+    """Explicit flag; else the output file's suffix (for ``translate`` of one HTML or DOCX
+    file, its own suffix means the translated file); else Markdown on a terminal; else
     JSONL for summaries and plain text for translations."""
     if explicit is not None:
         return explicit.value
     if output is not None and str(output) != "-":
-        return _SUFFIX_FORMATS.get(output.suffix.lower(), "jsonl" if summarize else "text")
+        suffix = output.suffix.lower()
+        own = not summarize and len(files) == 1 and files[0].kind in WRITABLE_KINDS
+        if own and format_of(f"x{suffix}") == files[0].kind:
+            return "document"
+        return _SUFFIX_FORMATS.get(suffix, "jsonl" if summarize else "text")
     if sys.stdout.isatty():
         return "md"
     return "jsonl" if summarize else "text"

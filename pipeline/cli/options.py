@@ -30,6 +30,9 @@ class InputFormat(str, Enum):
     auto = "auto"
     text = "text"
     jsonl = "jsonl"
+    html = "html"
+    docx = "docx"
+    pdf = "pdf"
 
 
 Inputs = Annotated[

@@ -80,6 +80,7 @@ class CT2Seq2Seq(HFEngine):
         search: CT2Search = self._search
         if self._forced_length is not None:
             search = search.forced_length(self._forced_length(longest))
+        _return_freed_memory(self)
         try:
             results = self._translator.translate_batch(
                 tokens, search.target_prefix(len(tokens)), **search.options
@@ -88,8 +89,6 @@ class CT2Seq2Seq(HFEngine):
             if "out of memory" in str(exc).lower():
                 raise BatchTooLarge(str(exc)) from exc
             raise
-        finally:
-            _return_freed_memory()
         chosen = [search.best_scored(r.hypotheses, r.scores) for r in results]
         return [self._codec.ids(tokens) for tokens, _ in chosen], [score for _, score in chosen]
 
@@ -120,11 +119,20 @@ def _trimmer() -> Callable[[int], int] | None:
         return None
 
 
-def _return_freed_memory() -> None:
-    """Hand the memory a batch freed back to the system. CTranslate2's CPU buffers come
-    from malloc, and glibc keeps what a beam search frees for later, spread over its
-    arenas: over a whole job that held 150 to 250 MB more resident than any one batch
-    needs (README, Performance). A trim costs about a millisecond; a batch, hundreds."""
+_last_user: list[int] = [0]
+
+
+def _return_freed_memory(engine: object) -> None:
+    """Before ``engine`` runs a batch after another model did, hand the memory the other
+    one's batches freed back to the system. CTranslate2's CPU buffers come from malloc, and
+    glibc keeps what a beam search frees for later: reused by the next batch of the same
+    model, but the next model's buffers have other shapes and pile up beside them (over a
+    whole job, 150 to 250 MB more resident; README, Performance). Trimming after every
+    batch would cost 5 to 8 % of the translation speed (pages freed, then faulted back in);
+    at a change of model it costs nothing measurable."""
+    if _last_user[0] == id(engine):
+        return
+    _last_user[0] = id(engine)
     trim = _trimmer()
     if trim is not None:
         trim(0)

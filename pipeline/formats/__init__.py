@@ -1,0 +1,164 @@
+"""Documents as they arrive: HTML pages, Word files and PDFs, read into the plain text the
+pipeline translates, with a map back to where each piece came from.
+
+A reader turns a file's bytes into a :class:`Layout`: the document's text, one block per
+paragraph, heading, list item, table cell, caption or attribute, blocks separated by a
+blank line (so no segment ever spans two), and for each block its place in the original
+(an element path, a paragraph index, a page). Segments then point back to that place
+(:func:`locate`), and for HTML and DOCX the translated blocks are written into a copy of
+the original file (:func:`write_translated`), every tag, attribute and style kept.
+
+Each format has a module of its own (:mod:`.html`, :mod:`.docx`, :mod:`.pdf`) with one
+``read(data) -> Layout`` and, where a translated file makes sense, one
+``write(layout, translations) -> bytes``. A file a reader cannot use raises
+:class:`~pipeline.errors.InputError` with a one-line reason.
+"""
+
+from __future__ import annotations
+
+import bisect
+import importlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+from ..errors import InputError
+from ..types import Result, Segment, SegmentKind
+
+__all__ = [
+    "DOCUMENT_SUFFIXES",
+    "WRITABLE_FORMATS",
+    "Block",
+    "FormatName",
+    "Layout",
+    "block_translations",
+    "format_of",
+    "locate",
+    "read_format",
+    "translated_file",
+    "writable",
+    "write_translated",
+]
+
+log = logging.getLogger("it2en.formats")
+
+FormatName = Literal["html", "docx", "pdf"]
+DOCUMENT_SUFFIXES: dict[str, FormatName] = {".html": "html", ".htm": "html", ".docx": "docx", ".pdf": "pdf"}
+"""File suffixes (any case) read by a format reader rather than as plain text."""
+WRITABLE_FORMATS: tuple[FormatName, ...] = ("html", "docx")
+"""Formats of which a translated copy of the original file is written."""
+BLOCK_SEPARATOR = "\n\n"
+
+
+@dataclass(frozen=True)
+class Block:
+    """One translatable piece of a formatted document: ``layout.text[start:end]``."""
+
+    start: int
+    end: int
+    where: str
+    """Its place in the original: ``/html/body/p[2]``, ``paragraph 7``, ``page 3``..."""
+    kind: SegmentKind = "text"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A formatted document read for translation: its text, its blocks, and (for formats
+    that are written back) the original bytes."""
+
+    format: FormatName
+    text: str
+    blocks: tuple[Block, ...]
+    data: bytes = b""
+    """The original file, kept where a translated copy is written (HTML, DOCX)."""
+
+    @classmethod
+    def of(cls, fmt: FormatName, pieces: Sequence[tuple[str, str, SegmentKind]], data: bytes = b"") -> Layout:
+        """A layout from ``(text, where, kind)`` pieces in document order; empty pieces are
+        left out, and a document with none is an :class:`InputError`."""
+        parts: list[str] = []
+        blocks: list[Block] = []
+        position = 0
+        for text, where, kind in pieces:
+            if not text.strip():
+                continue
+            if parts:
+                parts.append(BLOCK_SEPARATOR)
+                position += len(BLOCK_SEPARATOR)
+            parts.append(text)
+            blocks.append(Block(position, position + len(text), where, kind))
+            position += len(text)
+        if not blocks:
+            raise InputError(f"no text found in this {fmt.upper()} file")
+        return cls(fmt, "".join(parts), tuple(blocks), data)
+
+
+def format_of(name: str) -> FormatName | None:
+    """The format of a file named ``name`` by its suffix (any case), or None for text."""
+    lowered = name.lower()
+    return next((fmt for suffix, fmt in DOCUMENT_SUFFIXES.items() if lowered.endswith(suffix)), None)
+
+
+def read_format(fmt: FormatName, data: bytes) -> Layout:
+    """The layout of a file of format ``fmt``; :class:`InputError` when it cannot be used."""
+    try:
+        return _module(fmt).read(data)
+    except InputError:
+        raise
+    except Exception as exc:  # a parser's own error on a corrupt file: one line, never a traceback
+        log.debug("reading a %s file failed", fmt, exc_info=True)
+        detail = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"not a readable {fmt.upper()} file ({detail})") from None
+
+
+def writable(layout: Layout | None) -> bool:
+    """Whether a translated copy of the original file can be written for ``layout``."""
+    return layout is not None and layout.format in WRITABLE_FORMATS
+
+
+def write_translated(layout: Layout, translations: Sequence[str]) -> bytes:
+    """The original file with each block replaced by its translation (one per block)."""
+    if len(translations) != len(layout.blocks):
+        raise ValueError("one translation per block is needed")
+    return _module(layout.format).write(layout, translations)
+
+
+def translated_file(result: Result) -> bytes:
+    """The original file of ``result`` (an HTML or DOCX input) with its text translated."""
+    if result.layout is None or not writable(result.layout):
+        raise ValueError(f"{result.id}: no translated file can be written for this input")
+    layout = result.layout
+    return write_translated(layout, block_translations(layout, result.segments, result.translations))
+
+
+def locate(segments: Sequence[Segment], layout: Layout | None) -> list[Segment]:
+    """``segments`` of ``layout.text`` with the place and kind of the block each lies in."""
+    if layout is None:
+        return list(segments)
+    starts = [block.start for block in layout.blocks]
+    located = []
+    for segment in segments:
+        block = layout.blocks[max(0, bisect.bisect_right(starts, segment.start) - 1)]
+        located.append(replace(segment, where=block.where, kind=block.kind))
+    return located
+
+
+def block_translations(layout: Layout, segments: Sequence[Segment], outputs: Sequence[str]) -> list[str]:
+    """Each block's translation: its text with the segments inside it (segments of
+    ``layout.text``, never spanning two blocks) replaced by their ``outputs``."""
+    from ..segmenting import reassemble
+
+    starts = [segment.start for segment in segments]
+    translated = []
+    for block in layout.blocks:
+        first, last = bisect.bisect_left(starts, block.start), bisect.bisect_left(starts, block.end)
+        text = reassemble(layout.text, segments[first:last], outputs[first:last], block.start, block.end)
+        translated.append(text)
+    return translated
+
+
+def _module(fmt: FormatName) -> Any:
+    """The module of format ``fmt`` (imported on first use: its parser stays unloaded
+    for plain text)."""
+    return importlib.import_module(f".{fmt}", __name__)

@@ -1,0 +1,368 @@
+"""HTML, DOCX and PDF documents: read with their structure, translated by the tiny copy
+model, written back with every tag, style and table shape kept; each bad file one line."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import zipfile
+
+import docx
+import pytest
+from lxml import html as lxml_html
+from typer.testing import CliRunner
+
+from pipeline import Document, Failure
+from pipeline.cli import app
+from pipeline.errors import InputError
+from pipeline.formats import Layout, read_format, write_translated
+from pipeline.io import read_documents
+
+runner = CliRunner()
+
+PAGE = """<!DOCTYPE html>
+<html lang="it"><head><meta charset="utf-8"><title>Il comune di Roma</title>
+<style>p { color: #333 }</style><script>var testo = "non tradurre";</script></head>
+<body>
+<h1 class="titolo">Il rapporto annuale</h1>
+<p id="primo">Il sindaco ha promesso <b>nuovi libri</b>. I lavori partiranno a settembre.</p>
+<ul><li>Primo punto</li><li>Secondo <i>punto</i></li></ul>
+<table><caption>Avviso pubblico</caption><tr><td>Cella uno</td><td>Il lunedì è chiuso.</td></tr></table>
+<div>Il museo resterà aperto tutti i giorni.<p>La biblioteca della città</p></div>
+<img src="museo.png" alt="Una foto del museo">
+<pre>codice   non   toccato</pre><p>Il lunedì è chiuso.<br>Il piccolo paziente sta bene, dice il medico.</p>
+<!-- un commento -->
+</body></html>
+"""
+
+
+def texts(layout: Layout) -> list[str]:
+    return [layout.text[b.start : b.end] for b in layout.blocks]
+
+
+def shape(page: bytes) -> list[tuple[str, dict[str, str]]]:
+    """Every element of a page with its attributes (the text aside), in order."""
+    root = lxml_html.document_fromstring(page.decode("utf-8"))
+    return [(el.tag, dict(el.attrib)) for el in root.iter() if isinstance(el.tag, str)]
+
+
+def make_docx(*, header: str = "Il comune di Roma") -> bytes:
+    document = docx.Document()
+    document.add_heading("Il rapporto annuale", level=1)
+    paragraph = document.add_paragraph("Il sindaco ha promesso ")
+    paragraph.add_run("nuovi libri").bold = True
+    paragraph.add_run(". I lavori partiranno a settembre.")
+    document.add_paragraph("Primo punto", style="List Bullet")
+    table = document.add_table(rows=2, cols=2)
+    for (r, c), text in zip(
+        [(0, 0), (0, 1), (1, 0), (1, 1)],
+        ["Cella uno", "Avviso pubblico", "Il lunedì è chiuso.", "Secondo punto"],
+        strict=True,
+    ):
+        table.cell(r, c).text = text
+    document.sections[0].header.paragraphs[0].text = header
+    document.sections[0].footer.paragraphs[0].text = "Avviso pubblico"
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def make_pdf(pages: int = 3, *, encrypt: str | None = None, lines: list[str] | None = None) -> bytes:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=A4, encrypt=encrypt)
+    body = lines or [
+        "Il consiglio comunale ha appro-",
+        "vato il bilancio. Il museo resterà",
+        "aperto tutti i giorni.",
+        "",
+        "I lavori partiranno a settembre.",
+    ]
+    for number in range(1, pages + 1):
+        pdf.setFont("Helvetica", 9)
+        pdf.drawString(72, 800, "Comune di Roma - Avviso pubblico")  # a running header
+        pdf.setFont("Helvetica", 11)
+        for row, line in enumerate(body):
+            pdf.drawString(72, 740 - 14 * row, line)
+        pdf.setFont("Helvetica", 9)
+        pdf.drawString(290, 40, f"Pagina {number} di {pages}")
+        pdf.showPage()
+    pdf.save()
+    return out.getvalue()
+
+
+# -- reading and writing, without models ----------------------------------------------------
+
+
+def test_html_blocks_are_the_text_of_block_elements_and_attributes_in_reading_order():
+    layout = read_format("html", PAGE.encode())
+    assert texts(layout) == [
+        "Il comune di Roma",
+        "Il rapporto annuale",
+        "Il sindaco ha promesso nuovi libri. I lavori partiranno a settembre.",
+        "Primo punto",
+        "Secondo punto",
+        "Avviso pubblico",
+        "Cella uno",
+        "Il lunedì è chiuso.",
+        "Il museo resterà aperto tutti i giorni.",
+        "La biblioteca della città",
+        "Il lunedì è chiuso.",
+        "Il piccolo paziente sta bene, dice il medico.",
+        "Una foto del museo",
+    ]
+    where = {layout.text[b.start : b.end]: (b.where, b.kind) for b in layout.blocks}
+    assert where["Il comune di Roma"] == ("/html/head/title", "heading")
+    assert where["Primo punto"] == ("/html/body/ul/li[1]", "list_item")
+    assert where["Una foto del museo"] == ("/html/body/img/@alt", "text")
+    assert "non tradurre" not in layout.text and "codice" not in layout.text and "commento" not in layout.text
+
+
+def test_an_identical_translation_gives_the_same_page_back_byte_for_byte():
+    layout = read_format("html", PAGE.encode())
+    assert write_translated(layout, texts(layout)) == PAGE.encode()
+
+
+def test_inline_markup_is_kept_where_its_text_survives_and_dropped_with_a_log_line(caplog):
+    layout = read_format("html", PAGE.encode())
+    changed = [t.replace("I lavori", "The works") for t in texts(layout)]
+    changed[4] = "Second item"  # "punto" in <i> is gone from the translation
+    with caplog.at_level(logging.WARNING, logger="it2en.formats"):
+        page = write_translated(layout, changed).decode()
+    assert "<b>nuovi libri</b>. The works partiranno" in page  # placed
+    assert "<li>Second item</li>" in page  # the <i> could not be placed: text kept, markup gone
+    assert "/html/body/ul/li[2]: inline markup could not be placed" in caplog.text
+    assert read_format("html", page.encode()).text.count("Second item") == 1
+
+
+def test_a_page_in_another_encoding_is_written_back_in_it():
+    page = PAGE.replace('charset="utf-8"', 'charset="windows-1252"').encode("cp1252")
+    layout = read_format("html", page)
+    assert "Il lunedì è chiuso." in texts(layout)
+    assert write_translated(layout, texts(layout)) == page
+
+
+def test_docx_blocks_keep_paragraphs_tables_headers_and_footers():
+    layout = read_format("docx", make_docx())
+    assert texts(layout) == [
+        "Il rapporto annuale",
+        "Il sindaco ha promesso nuovi libri. I lavori partiranno a settembre.",
+        "Primo punto",
+        "Cella uno",
+        "Avviso pubblico",
+        "Il lunedì è chiuso.",
+        "Secondo punto",
+        "Il comune di Roma",
+        "Avviso pubblico",
+    ]
+    kinds = [(b.where, b.kind) for b in layout.blocks]
+    assert kinds[0] == ("paragraph 1", "heading") and kinds[2] == ("paragraph 3", "list_item")
+    assert kinds[5] == ("table 1 row 2 cell 1 paragraph 1", "text")
+    assert kinds[7][0] == "section 1 header paragraph 1" and kinds[8][0] == "section 1 footer paragraph 1"
+
+
+def test_a_translated_docx_keeps_styles_tables_and_the_first_runs_formatting():
+    data = make_docx()
+    layout = read_format("docx", data)
+    upper = write_translated(layout, [t.upper() for t in texts(layout)])
+    assert texts(read_format("docx", upper)) == [t.upper() for t in texts(layout)]
+    before, after = docx.Document(io.BytesIO(data)), docx.Document(io.BytesIO(upper))
+    assert [p.style.name for p in after.paragraphs] == [p.style.name for p in before.paragraphs]
+    assert [len(t.rows) for t in after.tables] == [2] and len(after.tables[0].columns) == 2
+    runs = after.paragraphs[1].runs  # the sentence with a bold run: merged into the first run
+    assert runs[0].text.startswith("IL SINDACO") and not runs[0].bold and runs[1].text == ""
+    same = write_translated(layout, texts(layout))  # unchanged paragraphs keep their runs
+    assert [r.bold for r in docx.Document(io.BytesIO(same)).paragraphs[1].runs] == [None, True, None]
+
+
+def test_docx_footnotes_are_read_and_written(tmp_path):
+    data = _with_footnote(make_docx(), "Il piccolo paziente sta bene, dice il medico.")
+    layout = read_format("docx", data)
+    assert texts(layout)[-1] == "Il piccolo paziente sta bene, dice il medico."
+    assert layout.blocks[-1].where == "footnote 1 paragraph 1"
+    written = write_translated(layout, [*texts(layout)[:-1], "The little patient is well."])
+    assert texts(read_format("docx", written))[-1] == "The little patient is well."
+
+
+def test_pdf_text_is_joined_into_paragraphs_without_running_headers_or_page_numbers():
+    layout = read_format("pdf", make_pdf(3))
+    assert (
+        texts(layout)
+        == [
+            "Il consiglio comunale ha approvato il bilancio. Il museo resterà aperto tutti i giorni.",
+            "I lavori partiranno a settembre.",
+        ]
+        * 3
+    )
+    assert [b.where for b in layout.blocks] == ["page 1", "page 1", "page 2", "page 2", "page 3", "page 3"]
+
+
+def test_a_pdf_of_two_thousand_pages_is_read_page_by_page():
+    layout = read_format("pdf", make_pdf(2000, lines=["Il lunedì è chiuso."]))
+    assert len(layout.blocks) == 2000 and layout.blocks[-1].where == "page 2000"
+
+
+def _zip_bomb() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("word/document.xml", "<w:document/>")
+        archive.writestr("word/media/bomb.bin", b"\0" * (64 * 1024 * 1024))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "fmt, data, reason",
+    [
+        ("docx", b"not a zip at all", "not a .docx file (not a zip archive)"),
+        ("docx", make_docx()[:2000], "not a .docx file"),
+        ("docx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512, "password-protected"),
+        ("docx", _zip_bomb(), "zip bomb"),
+        ("pdf", make_pdf(2)[:1500], "truncated PDF"),
+        ("pdf", make_pdf(1, encrypt="segreto"), "password-protected (encrypted) PDF"),
+        ("pdf", b"%PDF-1.4\nrubbish\n%%EOF", "damaged PDF"),
+        ("pdf", b"GIF89a not a pdf", "not a PDF file"),
+        ("html", b"\x89PNG\r\n\x1a\n\x00\x00\x00", "binary file"),
+        ("html", b"solo testo, nessun tag", "no HTML markup"),
+        ("html", b"<html><body><script>x()</script></body></html>", "no text found"),
+    ],
+)
+def test_each_bad_file_is_one_line(fmt, data, reason):
+    with pytest.raises(InputError, match=reason.replace("(", r"\(").replace(")", r"\)")) as caught:
+        read_format(fmt, data)
+    assert "\n" not in str(caught.value)
+
+
+def test_a_pdf_without_a_text_layer_asks_for_ocr():
+    from reportlab.pdfgen import canvas
+
+    out = io.BytesIO()
+    scan = canvas.Canvas(out)
+    scan.rect(50, 50, 200, 300, fill=1)  # an image of a page: no text
+    scan.showPage()
+    scan.save()
+    with pytest.raises(InputError, match=r"no text layer.*OCR"):
+        read_format("pdf", out.getvalue())
+
+
+def test_readers_yield_documents_with_layouts_and_failures_in_place(tmp_path):
+    (tmp_path / "pagina.html").write_text(PAGE, encoding="utf-8")
+    (tmp_path / "rapporto.docx").write_bytes(make_docx())
+    (tmp_path / "rotto.pdf").write_bytes(make_pdf(2)[:1500])
+    (tmp_path / "avviso.PDF").write_bytes(make_pdf(1))
+    names = ["pagina.html", "rapporto.docx", "rotto.pdf", "avviso.PDF"]
+    docs = list(read_documents([str(tmp_path / n) for n in names]))
+    assert [type(d) for d in docs] == [Document, Document, Failure, Document]
+    assert [d.layout.format for d in docs if isinstance(d, Document)] == ["html", "docx", "pdf"]
+    assert docs[2].message() == f"{tmp_path / 'rotto.pdf'}: truncated PDF file (no end-of-file marker)"
+
+
+# -- end to end, with the tiny copy translator ---------------------------------------------------
+
+
+def test_translate_writes_the_translated_page_with_its_structure(translate_flags, tmp_path):
+    source = tmp_path / "pagina.html"
+    source.write_text(PAGE, encoding="utf-8")
+    out = tmp_path / "pagina.en.html"
+    result = runner.invoke(app, ["translate", str(source), "-o", str(out), *translate_flags])
+    assert result.exit_code == 0, result.output
+    written = out.read_bytes()
+    assert shape(written) == shape(PAGE.encode())  # every tag and attribute
+    assert read_format("html", written).text == read_format("html", PAGE.encode()).text  # the copy model
+
+
+def test_translate_writes_the_translated_word_file(translate_flags, tmp_path):
+    source = tmp_path / "rapporto.docx"
+    source.write_bytes(make_docx())
+    out = tmp_path / "rapporto.en.docx"
+    result = runner.invoke(app, ["translate", str(source), "-o", str(out), *translate_flags])
+    assert result.exit_code == 0, result.output
+    assert texts(read_format("docx", out.read_bytes())) == texts(read_format("docx", source.read_bytes()))
+    translated = docx.Document(str(out))
+    assert [p.style.name for p in translated.paragraphs] == ["Heading 1", "Normal", "List Bullet"]
+
+
+def test_records_point_each_segment_to_its_place_in_the_original(translate_flags, tmp_path):
+    source = tmp_path / "avviso.pdf"
+    source.write_bytes(make_pdf(2))
+    result = runner.invoke(app, ["translate", str(source), "--format", "json", *translate_flags])
+    assert result.exit_code == 0, result.output
+    [record] = json.loads(result.stdout)
+    assert record["format"] == "pdf"
+    assert {s["where"] for s in record["segments"]} == {"page 1", "page 2"}
+    assert record["translation"] == read_format("pdf", source.read_bytes()).text
+    assert "Comune di Roma" not in record["translation"] and "Pagina" not in record["translation"]
+
+
+def test_document_output_needs_one_html_or_docx_input(translate_flags, tmp_path):
+    (tmp_path / "a.txt").write_text("Il lunedì è chiuso.", encoding="utf-8")
+    result = runner.invoke(
+        app, ["translate", str(tmp_path / "a.txt"), "--format", "document", *translate_flags]
+    )
+    assert result.exit_code == 2 and "--format document writes one translated HTML or DOCX" in result.output
+
+
+def test_batch_writes_translated_files_beside_the_records_and_resumes(translate_flags, tmp_path):
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    inbox.mkdir()
+    (inbox / "pagina.html").write_text(PAGE, encoding="utf-8")
+    (inbox / "rapporto.docx").write_bytes(make_docx())
+    (inbox / "avviso.pdf").write_bytes(make_pdf(1))
+    (inbox / "bomba.docx").write_bytes(_zip_bomb())
+    (inbox / "nota.txt").write_text("Il lunedì è chiuso.", encoding="utf-8")
+    args = ["batch", str(inbox), "--out", str(out), "--translate-only", *translate_flags]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 1, first.output  # the zip bomb
+    names = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
+    expected = {
+        "pagina.json",
+        "pagina.en.html",
+        "rapporto.json",
+        "rapporto.en.docx",
+        "avviso.json",
+        "nota.json",
+    }
+    assert expected <= set(names)
+    assert "avviso.en.pdf" not in names and "nota.en.txt" not in names
+    errors = (out / "errors.jsonl").read_text(encoding="utf-8")
+    assert "bomba.docx" in errors and "zip bomb" in errors
+    assert shape((out / "pagina.en.html").read_bytes()) == shape(PAGE.encode())
+    again = runner.invoke(app, args)  # unchanged files are skipped; the bad one fails again
+    assert "batch: 0 processed, 4 skipped, 1 failed" in again.output
+
+
+def _with_footnote(data: bytes, text: str) -> bytes:
+    """``data`` (a .docx) with a footnotes part holding one footnote of ``text``."""
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    notes = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:footnotes xmlns:w="{w}">'
+        '<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>'
+        f'<w:footnote w:id="1"><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:footnote></w:footnotes>'
+    )
+    rel = (
+        '<Relationship Id="rIdNotes" Target="footnotes.xml" '
+        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/footnotes"/>'
+    )
+    override = (
+        '<Override PartName="/word/footnotes.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"/>'
+    )
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "word/_rels/document.xml.rels":
+                content = content.replace(b"</Relationships>", rel.encode() + b"</Relationships>")
+            elif item.filename == "[Content_Types].xml":
+                content = content.replace(b"</Types>", override.encode() + b"</Types>")
+            target.writestr(item, content)
+        target.writestr("word/footnotes.xml", notes)
+    return out.getvalue()
+
+
+def test_footnote_fixture_is_a_valid_word_file(tmp_path):
+    path = tmp_path / "note.docx"
+    path.write_bytes(_with_footnote(make_docx(), "Il lunedì è chiuso."))
+    assert docx.Document(str(path)).paragraphs[0].text == "Il rapporto annuale"
