@@ -62,6 +62,8 @@ class DistributedOptions:
     """CPUs Ray reserves for each actor; on CPU the actor runs that many threads (unless
     the config sets ``threads``)."""
     summarize: bool = True
+    main_article: bool = False
+    """Of HTML pages, only the main article."""
     records_per_shard: int = 1000
     """Records per output shard file (the driver holds one shard's lines at a time)."""
 
@@ -123,15 +125,18 @@ class _Reader:
     :func:`pipeline.io.discover_inputs` would: local files were listed on the driver;
     files under a remote prefix (s3://, gs://) are named by their path below it."""
 
-    def __init__(self, local: dict[str, InputFile], prefixes: list[str], globs: Sequence[str]):
-        self.local, self.prefixes, self.globs = local, prefixes, globs
+    def __init__(
+        self, local: dict[str, InputFile], prefixes: list[str], globs: Sequence[str], main_article: bool
+    ):
+        self.local, self.prefixes, self.globs, self.main_article = local, prefixes, globs, main_article
 
     def __call__(self, row: dict[str, Any]) -> list[dict[str, Any]]:
         path = str(row["path"])
         file = self.local.get(os.path.abspath(path)) or self._remote(path)
         if file is None:  # under a remote prefix but not a document (hidden, other suffix)
             return []
-        return [_to_row(item) for item in read_bytes(bytes(row["bytes"]), file)]
+        items = read_bytes(bytes(row["bytes"]), file, main_article=self.main_article)
+        return [_to_row(item) for item in items]
 
     def _remote(self, path: str) -> InputFile | None:
         posix = PurePosixPath(path)
@@ -167,7 +172,7 @@ def run_distributed(
         for file in discover_inputs([i for i in inputs if "://" not in i], DEFAULT_GLOBS, exclude=output_dir)
     }
     if not local and not remote:
-        raise ConfigError("no input files found (expected .jsonl, .txt or .md)")
+        raise ConfigError("no input files found (expected .jsonl, .txt, .md, .html, .docx or .pdf)")
     if not ray.is_initialized():
         ray.init(address=options.address, logging_level=logging.WARNING, log_to_driver=False)
     context = ray.data.DataContext.get_current()
@@ -178,7 +183,7 @@ def run_distributed(
     context.enable_progress_bars = False
     logging.getLogger("ray.data").setLevel(logging.ERROR)
     files = ray.data.read_binary_files([*local, *remote], include_paths=True)
-    reader = _Reader(local, [_remote_prefix(uri) for uri in remote], DEFAULT_GLOBS)
+    reader = _Reader(local, [_remote_prefix(uri) for uri in remote], DEFAULT_GLOBS, options.main_article)
     # A block per chunk of documents, so that one large JSONL file feeds every actor.
     documents = files.flat_map(reader).repartition(target_num_rows_per_block=config.docs_per_chunk)
     results = _processed(ray, documents, config, options)

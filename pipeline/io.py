@@ -193,27 +193,40 @@ def read_documents(
     encoding: str = "utf-8",
     stdin: BinaryIO | None = None,
     max_bytes: int = MAX_INPUT_BYTES,
+    main_article: bool = False,
 ) -> Iterator[Document | Failure]:
-    """Documents from files (``.txt``/``.md``/``.jsonl``) or ``-`` (standard input), in order.
+    """Documents from files (text, Markdown, JSONL, HTML, DOCX, PDF) or ``-`` (standard
+    input), in order.
 
     A path is read as one file (a folder is a failure: :func:`discover_inputs` walks
-    folders); ``input_format`` ``auto`` reads ``*.jsonl`` as JSONL and everything else as
-    text. A text file or a JSONL line over ``max_bytes`` is a failure, found before reading.
+    folders); ``input_format`` ``auto`` goes by suffix (:func:`input_kind`). A file or a
+    JSONL line over ``max_bytes`` is a failure, found before reading. ``main_article``:
+    of an HTML page, only the main article (:func:`pipeline.formats.html.read`).
     """
+    options = _Reading(encoding, max_bytes, main_article)
     for item in inputs:
         file = item if isinstance(item, InputFile) else _named_input(str(item), input_format)
-        yield from _read_file(file, encoding, stdin, max_bytes)
+        yield from _read_file(file, options, stdin)
 
 
-def _read_file(
-    file: InputFile, encoding: str, stdin: BinaryIO | None, max_bytes: int
-) -> Iterator[Document | Failure]:
+@dataclass(frozen=True)
+class _Reading:
+    """How inputs are read: the text encoding, the size limit, the HTML article option."""
+
+    encoding: str = "utf-8"
+    max_bytes: int = MAX_INPUT_BYTES
+    main_article: bool = False
+
+
+def _read_file(file: InputFile, options: _Reading, stdin: BinaryIO | None) -> Iterator[Document | Failure]:
     """The documents of one input file (one, or one per JSONL line)."""
     is_stdin = file.path == STDIN
     origin = "<stdin>" if is_stdin else printable(file.path)
     try:
         stream = (
-            (stdin or sys.stdin.buffer) if is_stdin else _open_regular(Path(file.path), file.kind, max_bytes)
+            (stdin or sys.stdin.buffer)
+            if is_stdin
+            else _open_regular(Path(file.path), file.kind, options.max_bytes)
         )
     except InputError as exc:
         yield Failure(None, origin, str(exc))
@@ -222,44 +235,50 @@ def _read_file(
         yield Failure(None, origin, f"cannot open ({exc.strerror or exc})")
         return
     try:
-        yield from _read_stream(stream, file, origin, encoding, max_bytes)
+        yield from _read_stream(stream, file, origin, options)
     finally:
         if not is_stdin:
             stream.close()
 
 
 def read_bytes(
-    data: bytes, file: InputFile, *, encoding: str = "utf-8", max_bytes: int = MAX_INPUT_BYTES
+    data: bytes,
+    file: InputFile,
+    *,
+    encoding: str = "utf-8",
+    max_bytes: int = MAX_INPUT_BYTES,
+    main_article: bool = False,
 ) -> Iterator[Document | Failure]:
     """The documents of input ``file`` whose bytes are already in memory (a file that Ray
     read from a cluster's storage), read exactly as :func:`read_documents` reads files."""
-    if file.kind == "text" and len(data) > max_bytes:
+    if file.kind != "jsonl" and len(data) > max_bytes:
         yield Failure(None, printable(file.path), f"input exceeds the limit of {max_bytes:,} bytes")
         return
-    yield from _read_stream(io.BytesIO(data), file, printable(file.path), encoding, max_bytes)
+    options = _Reading(encoding, max_bytes, main_article)
+    yield from _read_stream(io.BytesIO(data), file, printable(file.path), options)
 
 
 def _read_stream(
-    stream: BinaryIO, file: InputFile, origin: str, encoding: str, max_bytes: int
+    stream: BinaryIO, file: InputFile, origin: str, options: _Reading
 ) -> Iterator[Document | Failure]:
     doc_id = None if file.path == STDIN else file.id
     if file.kind == "jsonl":
-        yield from _read_jsonl(stream, origin, file.id, encoding, max_bytes)
+        yield from _read_jsonl(stream, origin, file.id, options.encoding, options.max_bytes)
     elif file.kind == "text":
-        yield _read_text(stream, origin, doc_id, encoding, max_bytes)
+        yield _read_text(stream, origin, doc_id, options.encoding, options.max_bytes)
     else:
-        yield _read_formatted(stream, file.kind, origin, doc_id, max_bytes)
+        yield _read_formatted(stream, file.kind, origin, doc_id, options)
 
 
 def _read_formatted(
-    stream: BinaryIO, kind: InputKind, origin: str, doc_id: str | None, max_bytes: int
+    stream: BinaryIO, kind: InputKind, origin: str, doc_id: str | None, options: _Reading
 ) -> Document | Failure:
     """An HTML, DOCX or PDF file as one document carrying its layout."""
     try:
-        data = stream.read(max_bytes + 1)
-        if len(data) > max_bytes:
-            raise InputError(f"input exceeds the limit of {max_bytes:,} bytes")
-        layout = read_format(kind, data)  # type: ignore[arg-type]
+        data = stream.read(options.max_bytes + 1)
+        if len(data) > options.max_bytes:
+            raise InputError(f"input exceeds the limit of {options.max_bytes:,} bytes")
+        layout = read_format(kind, data, main_article=options.main_article)  # type: ignore[arg-type]
     except InputError as exc:
         return Failure(None, origin, str(exc))
     except OSError as exc:

@@ -366,3 +366,59 @@ def test_footnote_fixture_is_a_valid_word_file(tmp_path):
     path = tmp_path / "note.docx"
     path.write_bytes(_with_footnote(make_docx(), "Il lunedì è chiuso."))
     assert docx.Document(str(path)).paragraphs[0].text == "Il rapporto annuale"
+
+
+NEWS = """<html><head><title>Il Giornale di Roma</title></head><body>
+<nav><ul><li><a href="/">Home</a></li><li><a href="/cronaca">Cronaca</a></li></ul></nav>
+<header><p>Il Giornale di Roma - Edizione del mattino</p></header>
+<article><h1>Il museo resterà aperto tutti i giorni</h1>
+<p>Il sindaco ha promesso nuovi libri per la biblioteca della città. I lavori partiranno a settembre.</p>
+<p>Il consiglio comunale ha approvato il bilancio, anche il lunedì, con ventidue voti.</p>
+<p>Il piccolo paziente sta bene, dice il medico, e tornerà presto a casa.</p>
+</article>
+<aside><p>Leggi anche: il meteo di domani</p></aside>
+<footer><p>Copyright 2026 Il Giornale di Roma. Tutti i diritti riservati.</p></footer></body></html>
+"""
+
+
+def test_the_main_article_option_keeps_the_article_and_leaves_the_rest_untouched():
+    whole = read_format("html", NEWS.encode())
+    article = read_format("html", NEWS.encode(), main_article=True)
+    assert texts(article) == [
+        "Il museo resterà aperto tutti i giorni",
+        "Il sindaco ha promesso nuovi libri per la biblioteca della città. I lavori partiranno a settembre.",
+        "Il consiglio comunale ha approvato il bilancio, anche il lunedì, con ventidue voti.",
+        "Il piccolo paziente sta bene, dice il medico, e tornerà presto a casa.",
+    ]
+    assert "Home" in texts(whole) and "Leggi anche: il meteo di domani" in texts(whole)
+    page = write_translated(article, [t.upper() for t in texts(article)]).decode()
+    assert "IL SINDACO HA PROMESSO" in page and '<a href="/">Home</a>' in page  # menus stay as they were
+    assert shape(page.encode()) == shape(NEWS.encode())
+
+
+MENU = b'<html><body><nav><ul><li><a href="/">Home</a></li><li><a href="/c">Cronaca</a></li></ul></nav>'
+
+
+def test_a_page_without_an_article_is_read_whole_with_a_warning(caplog):
+    with caplog.at_level(logging.WARNING, logger="it2en.formats"):
+        layout = read_format("html", MENU, main_article=True)
+    assert texts(layout) == ["Home", "Cronaca"] and "no main article found" in caplog.text
+
+
+def test_without_trafilatura_the_option_says_how_to_install_it(monkeypatch):
+    monkeypatch.setitem(__import__("sys").modules, "trafilatura", None)
+    with pytest.raises(InputError, match=r"pip install 'it2en\[article\]'"):
+        read_format("html", NEWS.encode(), main_article=True)
+
+
+def test_batch_with_the_main_article_option_translates_the_article_only(translate_flags, tmp_path):
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    inbox.mkdir()
+    (inbox / "notizia.html").write_text(NEWS, encoding="utf-8")
+    args = ["batch", str(inbox), "--out", str(out), "--translate-only", "--main-article", *translate_flags]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    record = json.loads((out / "notizia.json").read_text(encoding="utf-8"))
+    assert "Home" not in record["source"] and "Copyright" not in record["source"]
+    assert record["source"].startswith("Il museo resterà aperto tutti i giorni")
+    assert "Home" in (out / "notizia.en.html").read_text(encoding="utf-8")

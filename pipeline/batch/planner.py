@@ -54,6 +54,7 @@ def settings_fingerprint(config: PipelineConfig, options: BatchOptions) -> dict[
         "backend": resolve_backend(config.backend),
         "precision": config.precision,
         "formats": sorted(options.formats),
+        "main_article": options.main_article,
         "num_beams": config.num_beams,
         "max_input_tokens": config.max_input_tokens,
         "summary_min_sentences": config.summary_min_sentences if options.summarize else None,

@@ -55,6 +55,8 @@ class BatchOptions:
     """File patterns taken from folder inputs, recursively."""
     input_format: str = "auto"
     encoding: str = "utf-8"
+    main_article: bool = False
+    """Of HTML pages, only the main article (:func:`pipeline.formats.html.read`)."""
 
     def __post_init__(self) -> None:
         unknown = [f for f in self.formats if f not in OUTPUT_FORMATS]
@@ -266,7 +268,7 @@ def _documents(
     for file in files:
         # realpath, unlike Path.resolve, never raises (a symlink loop fails when read).
         source = "<stdin>" if file.path == STDIN else printable(os.path.realpath(file.path))
-        for item in read_documents([file], encoding=options.encoding):
+        for item in read_documents([file], encoding=options.encoding, main_article=options.main_article):
             if isinstance(item, Failure):
                 _record_failure(errors, item, report)
                 continue

@@ -23,7 +23,16 @@ from ..pipeline import Pipeline
 from .documents import check_encoding
 from .errors import EXIT_FAILED_DOCUMENTS, errors_mapped
 from .logs import progress_bars
-from .options import RUNTIME, SUMMARY, InputFormat, Inputs, LogFlags, ModelFlags, shared_options
+from .options import (
+    RUNTIME,
+    SUMMARY,
+    InputFormat,
+    Inputs,
+    LogFlags,
+    MainArticleOpt,
+    ModelFlags,
+    shared_options,
+)
 
 __all__ = ["batch"]
 
@@ -64,6 +73,7 @@ def batch(
         InputFormat.auto
     ),
     encoding: Annotated[str, typer.Option(metavar="ENCODING", help="Encoding of text inputs.")] = "utf-8",
+    main_article: MainArticleOpt = False,
 ) -> None:
     """Process folders, files and JSONL into OUT_DIR, only what is new or changed, for
     cron and schedulers: resumable after a crash, locked against concurrent runs.
@@ -81,6 +91,7 @@ def batch(
             globs=tuple(glob or DEFAULT_GLOBS),
             input_format=input_format.value,
             encoding=encoding,
+            main_article=main_article,
         )
         result, caught = _run(cfg, inputs, options, dry_run, show_progress=not logs.quiet)
         if report is not None:

@@ -27,7 +27,16 @@ from ..report import render_html
 from ..types import Failure, Result
 from .errors import EXIT_FAILED_DOCUMENTS, errors_mapped
 from .logs import progress_bars
-from .options import RUNTIME, SUMMARY, InputFormat, Inputs, LogFlags, ModelFlags, shared_options
+from .options import (
+    RUNTIME,
+    SUMMARY,
+    InputFormat,
+    Inputs,
+    LogFlags,
+    MainArticleOpt,
+    ModelFlags,
+    shared_options,
+)
 
 __all__ = ["check_encoding", "summarize", "translate"]
 
@@ -79,6 +88,7 @@ class _Request:
     input_format: InputFormat
     encoding: str
     summarize: bool
+    main_article: bool = False
 
 
 def _document_command(summarize: bool, help_text: str) -> Callable[..., None]:
@@ -93,9 +103,10 @@ def _document_command(summarize: bool, help_text: str) -> Callable[..., None]:
         output: OutputOpt = None,
         input_format: InputFormatOpt = InputFormat.auto,
         encoding: EncodingOpt = "utf-8",
+        main_article: MainArticleOpt = False,
     ) -> None:
         with errors_mapped(logs):
-            request = _Request(inputs, output_format, output, input_format, encoding, summarize)
+            request = _Request(inputs, output_format, output, input_format, encoding, summarize, main_article)
             _run(request, flags, logs)
 
     command.__doc__ = help_text
@@ -124,7 +135,7 @@ def _run(request: _Request, flags: ModelFlags, logs: LogFlags) -> None:
     """Read, process and write every document; exit 1 if any failed."""
     cfg = flags.load()
     files = list(discover_inputs(request.inputs, input_format=request.input_format.value))
-    documents = read_documents(files, encoding=request.encoding)
+    documents = read_documents(files, encoding=request.encoding, main_article=request.main_article)
     fmt = _choose_format(request.output_format, request.output, request.summarize, files)
     several = len(files) > 1 or any(f.kind == "jsonl" for f in files)  # headers, a JSON array
     output = request.output

@@ -35,12 +35,22 @@ class InputFormat(str, Enum):
     pdf = "pdf"
 
 
+MainArticleOpt = Annotated[
+    bool,
+    typer.Option(
+        "--main-article", help="Of HTML pages, only the main article: no menus, headers or footers."
+    ),
+]
+"""The one option of every front end that reads HTML pages."""
+
+
 Inputs = Annotated[
     list[str],
     typer.Argument(
         metavar="INPUT",
         show_default=False,
-        help="Italian .txt/.md files, .jsonl files of {id, text}, folders of them, or - for stdin.",
+        help="Italian .txt/.md files, .jsonl files of {id, text}, .html/.docx/.pdf files, "
+        "folders of them, or - for stdin.",
     ),
 ]
 

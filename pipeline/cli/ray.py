@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from .errors import EXIT_FAILED_DOCUMENTS, errors_mapped
-from .options import RUNTIME, SUMMARY, LogFlags, ModelFlags, shared_options
+from .options import RUNTIME, SUMMARY, LogFlags, MainArticleOpt, ModelFlags, shared_options
 
 __all__ = ["ray"]
 
@@ -31,6 +31,7 @@ def ray(
     gpus_per_worker: Annotated[float, typer.Option(help="GPU share per worker (0 on CPU clusters).")] = 0.0,
     cpus_per_worker: Annotated[float, typer.Option(help="CPUs reserved per worker (its threads).")] = 1.0,
     translate_only: Annotated[bool, typer.Option("--translate-only", help="Translation alone.")] = False,
+    main_article: MainArticleOpt = False,
 ) -> None:
     """Translate and summarize a corpus on a Ray cluster (or a local Ray): part-*.jsonl
     shards hold the records of summarize --format jsonl, errors-*.jsonl the failures.
@@ -49,6 +50,7 @@ def ray(
             gpus_per_worker=gpus_per_worker,
             cpus_per_worker=cpus_per_worker,
             summarize=not translate_only,
+            main_article=main_article,
         )
         report = run_distributed([input], output_dir, flags.load(), options)
         log.info(

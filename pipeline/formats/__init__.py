@@ -100,10 +100,12 @@ def format_of(name: str) -> FormatName | None:
     return next((fmt for suffix, fmt in DOCUMENT_SUFFIXES.items() if lowered.endswith(suffix)), None)
 
 
-def read_format(fmt: FormatName, data: bytes) -> Layout:
-    """The layout of a file of format ``fmt``; :class:`InputError` when it cannot be used."""
+def read_format(fmt: FormatName, data: bytes, *, main_article: bool = False) -> Layout:
+    """The layout of a file of format ``fmt``; :class:`InputError` when it cannot be used.
+    ``main_article``: of an HTML page, only its main article (:func:`.html.read`)."""
+    options = {"main_article": True} if main_article and fmt == "html" else {}
     try:
-        return _module(fmt).read(data)
+        return _module(fmt).read(data, **options)
     except InputError:
         raise
     except Exception as exc:  # a parser's own error on a corrupt file: one line, never a traceback

@@ -69,8 +69,13 @@ class _Run:
         return out
 
 
-def read(data: bytes) -> Layout:
-    """The layout of an HTML page (:class:`InputError` for data that is not HTML)."""
+def read(data: bytes, *, main_article: bool = False) -> Layout:
+    """The layout of an HTML page (:class:`InputError` for data that is not HTML).
+
+    ``main_article``: only the runs of the page's main article, as trafilatura (a library
+    made for news pages) finds it, without menus, headers, footers, asides and
+    attributes; the rest of the page stays as it is in the translated copy. A page where
+    no article is found is read whole, with a warning."""
     from lxml import html
 
     if b"\x00" in data[:65536] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -81,10 +86,38 @@ def read(data: bytes) -> Layout:
     root = html.document_fromstring(text)
     tree = root.getroottree()
     pieces = [(_collapse("".join(r.pieces())).strip(), where, kind) for r, where, kind in _runs(root, tree)]
-    pieces += [
-        (_collapse(el.get(name)).strip(), f"{tree.getpath(el)}/@{name}", "text") for el, name in _attrs(root)
-    ]
+    article = _article(text) if main_article else None
+    if article is not None:
+        pieces = [piece for piece in pieces if _in_article(piece[0], article)]
+    else:
+        pieces += [
+            (_collapse(el.get(name)).strip(), f"{tree.getpath(el)}/@{name}", "text")
+            for el, name in _attrs(root)
+        ]
     return Layout.of("html", pieces, data)
+
+
+def _article(text: str) -> str | None:
+    """The main article's text as trafilatura extracts it, lines whitespace-collapsed, or
+    None (logged) when it finds none."""
+    try:
+        import trafilatura
+    except ImportError:
+        raise InputError("the main-article option needs trafilatura: pip install 'it2en[article]'") from None
+    found = trafilatura.extract(text, output_format="txt", include_comments=False, favor_precision=True)
+    if not found or not found.strip():
+        log.warning("no main article found in the page: reading it whole")
+        return None
+    return "\n".join(_collapse(line).strip() for line in found.splitlines())
+
+
+def _in_article(run: str, article: str) -> bool:
+    """Whether a run's text is part of the article: one of its lines (trafilatura keeps a
+    paragraph whole, on a line of its own), or, for runs of three words or more, inside
+    one (a paragraph split by a ``<br>``). A menu item of a word or two never matches by
+    chance."""
+    lines = article.split("\n")
+    return bool(run) and (run in lines or (len(run.split()) >= 3 and any(run in line for line in lines)))
 
 
 def write(layout: Layout, translations: Sequence[str]) -> bytes:
@@ -95,14 +128,18 @@ def write(layout: Layout, translations: Sequence[str]) -> bytes:
     text, encoding = _decode(layout.data)
     root = html.document_fromstring(text)
     tree = root.getroottree()
-    runs = [(r, where) for r, where, _ in _runs(root, tree) if _collapse("".join(r.pieces())).strip()]
-    attrs = [(el, name) for el, name in _attrs(root) if _collapse(el.get(name)).strip()]
-    if len(runs) + len(attrs) != len(translations):
+    wanted = {
+        block.where: translation for block, translation in zip(layout.blocks, translations, strict=True)
+    }
+    for run, where, _ in _runs(root, tree):
+        if where in wanted:
+            _put(run, wanted.pop(where), where)
+    for el, name in _attrs(root):
+        where = f"{tree.getpath(el)}/@{name}"
+        if where in wanted:
+            el.set(name, wanted.pop(where))
+    if wanted:
         raise ValueError("the page no longer has the blocks it was read with")
-    for (run, where), translation in zip(runs, translations, strict=False):
-        _put(run, translation, where)
-    for (el, name), translation in zip(attrs, translations[len(runs) :], strict=True):
-        el.set(name, translation)
     # lxml invents a doctype for pages that have none: keep the page's own, or none.
     declared = re.search(rb"<!doctype", layout.data[:4096], re.IGNORECASE)
     doctype = tree.docinfo.doctype if declared else None
