@@ -422,3 +422,13 @@ def test_batch_with_the_main_article_option_translates_the_article_only(translat
     assert "Home" not in record["source"] and "Copyright" not in record["source"]
     assert record["source"].startswith("Il museo resterà aperto tutti i giorni")
     assert "Home" in (out / "notizia.en.html").read_text(encoding="utf-8")
+
+
+def test_deeply_nested_pages_are_read_whole_or_refused_never_cut_short():
+    def nested(depth: int) -> bytes:
+        inner = "<div>" * depth + "<p>Il lunedì è chiuso.</p>" + "</div>" * depth
+        return f"<html><body><p>Prima.</p>{inner}<p>Dopo.</p></body></html>".encode()
+
+    assert texts(read_format("html", nested(1000))) == ["Prima.", "Il lunedì è chiuso.", "Dopo."]
+    with pytest.raises(InputError, match="nested more than 2,048 deep"):
+        read_format("html", nested(3000))

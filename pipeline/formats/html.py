@@ -76,14 +76,13 @@ def read(data: bytes, *, main_article: bool = False) -> Layout:
     made for news pages) finds it, without menus, headers, footers, asides and
     attributes; the rest of the page stays as it is in the translated copy. A page where
     no article is found is read whole, with a warning."""
-    from lxml import html
 
     if b"\x00" in data[:65536] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InputError("binary file, expected an HTML page")
     if not _MARKUP.search(data[:65536]):
         raise InputError("no HTML markup found, expected an HTML page")
     text, _ = _decode(data)
-    root = html.document_fromstring(text)
+    root = _parse(text)
     tree = root.getroottree()
     pieces = [(_collapse("".join(r.pieces())).strip(), where, kind) for r, where, kind in _runs(root, tree)]
     article = _article(text) if main_article else None
@@ -126,7 +125,7 @@ def write(layout: Layout, translations: Sequence[str]) -> bytes:
     from lxml import html
 
     text, encoding = _decode(layout.data)
-    root = html.document_fromstring(text)
+    root = _parse(text)
     tree = root.getroottree()
     wanted = {
         block.where: translation for block, translation in zip(layout.blocks, translations, strict=True)
@@ -148,6 +147,19 @@ def write(layout: Layout, translations: Sequence[str]) -> bytes:
     return out.encode(encoding, errors="xmlcharrefreplace")
 
 
+def _parse(text: str) -> Any:
+    """The page's root element, parsed by lxml without libxml2's usual depth limit of
+    256. Past its hard limit (2,048 levels) libxml2 stops reading and would drop the rest
+    of the page quietly: such a page is refused instead."""
+    from lxml import html
+
+    parser = html.HTMLParser(huge_tree=True)
+    root = html.document_fromstring(text, parser=parser)
+    if any(error.type_name == "ERR_RESOURCE_LIMIT" for error in parser.error_log):
+        raise InputError("elements nested more than 2,048 deep: the page cannot be read whole")
+    return root
+
+
 def _decode(data: bytes) -> tuple[str, str]:
     """The page's text and encoding: a byte-order mark, else a ``<meta charset>``, else
     UTF-8 when it decodes, else Windows-1252 (what browsers assume)."""
@@ -167,13 +179,20 @@ def _decode(data: bytes) -> tuple[str, str]:
 def _runs(root: Any, tree: Any) -> Iterator[tuple[_Run, str, SegmentKind]]:
     """Every run of the page in reading order, with its place and kind. An inline element
     holding a block (``<a><div>...</div></a>``) counts as a block itself, so that no text
-    is read twice."""
-    holders = {a for el in root.iter() if el.tag in _BLOCKS for a in el.iterancestors()}
+    is read twice. Walked with a stack, not recursion: pages nest thousands deep."""
+    holders: set[Any] = set()
+    for el in root.iter():
+        if el.tag in _BLOCKS:
+            for ancestor in el.iterancestors():
+                if ancestor in holders:
+                    break  # and so are all above it
+                holders.add(ancestor)
 
     def is_block(el: Any) -> bool:
         return isinstance(el.tag, str) and (el.tag in _BLOCKS or el in holders)
 
-    def walk(block: Any) -> Iterator[tuple[_Run, str, SegmentKind]]:
+    def items(block: Any) -> Iterator[tuple[_Run, str, SegmentKind] | Any]:
+        """The block's runs, with its child blocks (to walk) between them."""
         runs, inner, current = [], [], _Run(block, None, [])
         for child in block:
             tag = child.tag if isinstance(child.tag, str) else ""
@@ -193,9 +212,17 @@ def _runs(root: Any, tree: Any) -> Iterator[tuple[_Run, str, SegmentKind]]:
                 number += 1
                 yield run, path if filled == 1 else f"{path}#{number}", kind
             if child is not None:
-                yield from walk(child)
+                yield child
 
-    yield from walk(root)
+    stack = [items(root)]
+    while stack:
+        item = next(stack[-1], None)
+        if item is None:
+            stack.pop()
+        elif isinstance(item, tuple):
+            yield item
+        else:
+            stack.append(items(item))
 
 
 def _attrs(root: Any) -> Iterator[tuple[Any, str]]:
