@@ -205,6 +205,15 @@ def test_a_pdf_of_two_thousand_pages_is_read_page_by_page():
     assert len(layout.blocks) == 2000 and layout.blocks[-1].where == "page 2000"
 
 
+def _replaced(data: bytes, part: str, content: bytes) -> bytes:
+    """A zip archive (``data``) with one part's content replaced."""
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            target.writestr(item, content if item.filename == part else source.read(item.filename))
+    return out.getvalue()
+
+
 def _zip_bomb() -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -220,6 +229,7 @@ def _zip_bomb() -> bytes:
         ("docx", make_docx()[:2000], "not a .docx file"),
         ("docx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512, "password-protected"),
         ("docx", _zip_bomb(), "zip bomb"),
+        ("docx", _replaced(make_docx(), "word/document.xml", b"<<<not xml"), "not a readable DOCX file"),
         ("pdf", make_pdf(2)[:1500], "truncated PDF"),
         ("pdf", make_pdf(1, encrypt="segreto"), "password-protected (encrypted) PDF"),
         ("pdf", b"%PDF-1.4\nrubbish\n%%EOF", "damaged PDF"),

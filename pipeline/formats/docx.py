@@ -29,7 +29,9 @@ __all__ = ["MAX_UNPACKED_BYTES", "read", "write"]
 MAX_UNPACKED_BYTES = 512 * 1024 * 1024
 """Most bytes the parts of a ``.docx`` may unpack to."""
 _MAX_RATIO = 200
-"""Most a part may grow when unpacked (text compresses about 10 times)."""
+"""Most a large part may grow when unpacked (Word's XML compresses about 10 times)."""
+_BIG_PART = 16 * 1024 * 1024
+"""Parts up to this size unpacked are never refused for their ratio."""
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _FOOTNOTES = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/footnotes"
@@ -74,7 +76,7 @@ def _open(data: bytes) -> Any:
         members = archive.infolist()
         unpacked = sum(m.file_size for m in members)
         if unpacked > MAX_UNPACKED_BYTES or any(
-            m.file_size > _MAX_RATIO * max(m.compress_size, 1024) for m in members
+            m.file_size > _BIG_PART and m.file_size > _MAX_RATIO * max(m.compress_size, 1) for m in members
         ):
             raise InputError(f"archive would unpack to {unpacked:,} bytes: refused as a possible zip bomb")
         if "word/document.xml" not in archive.namelist():
