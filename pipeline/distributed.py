@@ -30,7 +30,6 @@ from .errors import ConfigError
 from .io import (
     DEFAULT_GLOBS,
     InputFile,
-    atomic_output,
     discover_inputs,
     input_id,
     input_kind,
@@ -38,6 +37,7 @@ from .io import (
     read_bytes,
     takes,
 )
+from .outputs import atomic_output
 from .pipeline import Pipeline
 from .types import Document, Failure
 

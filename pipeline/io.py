@@ -19,26 +19,22 @@ never ends), and none larger than a limit, checked before reading. Names and ids
 not valid Unicode (file names with undecodable bytes, escaped lone surrogates in JSON) are
 made printable with backslash escapes, so that every name can be written as UTF-8.
 HTML, DOCX and PDF files are read by :mod:`pipeline.formats` into a document whose
-``layout`` maps its text back to the original. Outputs are written atomically
-(:func:`atomic_output`).
+``layout`` maps its text back to the original. Outputs are written by
+:mod:`pipeline.outputs`.
 """
 
 from __future__ import annotations
 
 import codecs
-import hashlib
 import io
 import json
 import os
-import re
 import stat
 import sys
-import tempfile
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePath
-from typing import Any, BinaryIO, Literal
+from typing import BinaryIO, Literal
 
 from .errors import InputError
 from .formats import DOCUMENT_SUFFIXES, format_of, read_format
@@ -49,9 +45,7 @@ __all__ = [
     "INPUT_KINDS",
     "MAX_INPUT_BYTES",
     "STDIN",
-    "TEMP_SUFFIX",
     "InputFile",
-    "atomic_output",
     "decode_text",
     "discover_inputs",
     "input_id",
@@ -62,7 +56,6 @@ __all__ = [
     "printable",
     "read_bytes",
     "read_documents",
-    "safe_name",
     "takes",
 ]
 
@@ -70,13 +63,10 @@ InputKind = Literal["text", "jsonl", "html", "docx", "pdf"]
 INPUT_KINDS: tuple[InputKind, ...] = ("text", "jsonl", "html", "docx", "pdf")
 DEFAULT_GLOBS = ("*.txt", "*.md", "*.jsonl", *(f"*{suffix}" for suffix in DOCUMENT_SUFFIXES))
 """The files taken from folders unless other globs are given."""
-TEMP_SUFFIX = ".it2en-tmp"
-"""Suffix of atomic_output's temporary files (hidden, next to their target)."""
 STDIN = "-"
 MAX_INPUT_BYTES = 256 * 1024 * 1024
 """Largest input file read (a JSONL file is read line by line and may be larger; no line
 may be): far beyond any document, and a sparse or runaway file is refused unread."""
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 @dataclass(frozen=True)
@@ -143,19 +133,6 @@ def _named_input(name: str, input_format: str) -> InputFile:
     """A file or ``-`` given as an input by name."""
     file_id = "stdin" if name == STDIN else printable(Path(name).stem)
     return InputFile(name, input_kind(name, input_format), file_id)
-
-
-def safe_name(text: str, max_length: int = 120) -> str:
-    """A file name for ``text`` (a document id, a model name) that cannot leave its folder.
-
-    Path separators, ``..``, leading dots and every character outside ``[A-Za-z0-9._-]``
-    become ``_``; names over ``max_length`` are cut and suffixed with a hash of the whole.
-    """
-    name = _UNSAFE.sub("_", text).strip("._") or "doc"
-    if len(name) > max_length:
-        digest = hashlib.sha256(text.encode("utf-8", errors="surrogatepass")).hexdigest()
-        name = f"{name[:max_length]}-{digest[:8]}"
-    return name
 
 
 def printable(text: str) -> str:
@@ -414,35 +391,3 @@ def decode_text(data: bytes, encoding: str = "utf-8") -> str:
             f"not valid {encoding} at byte {exc.start} (use --encoding to read another encoding)"
         ) from None
     return normalize_newlines(text)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-@contextmanager
-def atomic_output(path: str | Path | None, *, binary: bool = False) -> Iterator[Any]:
-    """A text (``binary``: bytes) stream for ``path`` that replaces the file only when the
-    block succeeds: a temporary file in the target folder, flushed and fsynced, then
-    renamed over the target. ``None`` or ``-`` means standard output, written as it comes."""
-    if path is None or str(path) == STDIN:
-        out: Any = sys.stdout.buffer if binary else sys.stdout
-        yield out
-        out.flush()
-        return
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=target.parent)
-    try:
-        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; give what open() would
-        text: dict[str, Any] = {} if binary else {"encoding": "utf-8", "newline": "\n"}
-        with os.fdopen(fd, "wb" if binary else "w", **text) as stream:
-            yield stream
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

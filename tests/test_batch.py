@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from pipeline import BatchOptions, Pipeline, PipelineConfig, run_batch
 from pipeline.cli import app
-from pipeline.io import safe_name
+from pipeline.outputs import safe_name
 
 SENTENCES = [
     "Il museo resterà aperto tutti i giorni.",

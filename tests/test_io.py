@@ -8,7 +8,8 @@ import json
 import pytest
 
 from pipeline import Document, Failure, InputError
-from pipeline.io import atomic_output, decode_text, read_documents
+from pipeline.io import decode_text, read_documents
+from pipeline.outputs import atomic_output
 
 
 def test_decode_reports_byte_offset_of_invalid_utf8():

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import IO, Any, NamedTuple
 
 from ..errors import OutDirLocked
-from ..io import atomic_output
+from ..outputs import atomic_output
 
 __all__ = ["Lock", "Manifest", "Recorded"]
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..engines.hub import model_identity
 from ..engines.runtime import resolve_backend
-from ..io import safe_name
+from ..outputs import safe_name
 from ..types import Document
 from .journal import Manifest, Recorded
 

@@ -16,15 +16,8 @@ from typing import IO, Any
 
 from ..errors import ConfigError, It2enError
 from ..formats import translated_file, writable
-from ..io import (
-    DEFAULT_GLOBS,
-    STDIN,
-    TEMP_SUFFIX,
-    atomic_output,
-    discover_inputs,
-    printable,
-    read_documents,
-)
+from ..io import DEFAULT_GLOBS, STDIN, discover_inputs, printable, read_documents
+from ..outputs import TEMP_SUFFIX, atomic_output
 from ..pipeline import Pipeline
 from ..render import render_markdown
 from ..report import document_title, render_html, render_index

@@ -18,7 +18,8 @@ import typer
 from ..batch import BatchOptions, BatchReport, PlannedDocument, run_batch
 from ..config import PipelineConfig
 from ..errors import OutDirLocked
-from ..io import DEFAULT_GLOBS, atomic_output, one_line
+from ..io import DEFAULT_GLOBS, one_line
+from ..outputs import atomic_output
 from ..pipeline import Pipeline
 from .documents import check_encoding
 from .errors import EXIT_FAILED_DOCUMENTS, errors_mapped

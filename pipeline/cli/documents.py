@@ -20,7 +20,8 @@ import typer
 from ..errors import ConfigError
 from ..formats import WRITABLE_FORMATS as WRITABLE_KINDS
 from ..formats import format_of, translated_file
-from ..io import InputFile, atomic_output, discover_inputs, read_documents
+from ..io import InputFile, discover_inputs, read_documents
+from ..outputs import atomic_output
 from ..pipeline import Pipeline
 from ..render import render_markdown, render_text
 from ..report import render_html

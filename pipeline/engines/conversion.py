@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ModelLoadError
-from ..io import safe_name
+from ..outputs import safe_name
 from .decoding import SearchSettings, read_generation_config
 from .hub import from_pretrained, local_only, model_identity, store_folder
 from .runtime import Runtime

@@ -1,0 +1,71 @@
+"""Writing outputs: atomically, under names that cannot leave their folder.
+
+Records, reports, translated documents and the batch manifest are written through
+:func:`atomic_output`: a temporary file beside the target, flushed and fsynced, renamed
+over it only when the writing succeeded, so a crash or a full disk never leaves half a
+file where a whole one was. :func:`safe_name` names output files and conversion folders.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+__all__ = ["TEMP_SUFFIX", "atomic_output", "safe_name"]
+
+TEMP_SUFFIX = ".it2en-tmp"
+"""Suffix of atomic_output's temporary files (hidden, next to their target)."""
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_STDOUT = "-"
+
+
+def safe_name(text: str, max_length: int = 120) -> str:
+    """A file name for ``text`` (a document id, a model name) that cannot leave its folder.
+
+    Path separators, ``..``, leading dots and every character outside ``[A-Za-z0-9._-]``
+    become ``_``; names over ``max_length`` are cut and suffixed with a hash of the whole.
+    """
+    name = _UNSAFE.sub("_", text).strip("._") or "doc"
+    if len(name) > max_length:
+        digest = hashlib.sha256(text.encode("utf-8", errors="surrogatepass")).hexdigest()
+        name = f"{name[:max_length]}-{digest[:8]}"
+    return name
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+@contextmanager
+def atomic_output(path: str | Path | None, *, binary: bool = False) -> Iterator[Any]:
+    """A text (``binary``: bytes) stream for ``path`` that replaces the file only when the
+    block succeeds: a temporary file in the target folder, flushed and fsynced, then
+    renamed over the target. ``None`` or ``-`` means standard output, written as it comes."""
+    if path is None or str(path) == _STDOUT:
+        out: Any = sys.stdout.buffer if binary else sys.stdout
+        yield out
+        out.flush()
+        return
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=target.parent)
+    try:
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; give what open() would
+        text: dict[str, Any] = {} if binary else {"encoding": "utf-8", "newline": "\n"}
+        with os.fdopen(fd, "wb" if binary else "w", **text) as stream:
+            yield stream
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
