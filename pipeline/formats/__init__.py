@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from ..errors import InputError
+from ..segmenting import reassemble
 from ..types import Result, Segment, SegmentKind
 
 __all__ = [
@@ -149,8 +150,6 @@ def locate(segments: Sequence[Segment], layout: Layout | None) -> list[Segment]:
 def block_translations(layout: Layout, segments: Sequence[Segment], outputs: Sequence[str]) -> list[str]:
     """Each block's translation: its text with the segments inside it (segments of
     ``layout.text``, never spanning two blocks) replaced by their ``outputs``."""
-    from ..segmenting import reassemble
-
     starts = [segment.start for segment in segments]
     translated = []
     for block in layout.blocks:
