@@ -46,10 +46,9 @@ def _to_check(result: Result) -> list[str]:
     """The "To check" section: every flag with its reason, segments by their source."""
     lines = []
     for entry in result.review():
+        where = result.label(entry)
         if "segment" in entry:
-            where = f"Sentence {entry['segment'] + 1} («{one_line(result.segments[entry['segment']].text)}»)"
-        else:
-            where = f"Summary point {entry['point'] + 1}"
+            where += f" («{one_line(result.segments[entry['segment']].text)}»)"
         lines.append(f"- {where}: **{entry['flag']}**, {entry['detail']}")
     return ["## To check", "", *lines, ""] if lines else []
 

@@ -74,7 +74,7 @@ def render_html(result: Result) -> str:
     review = [
         {
             "target": f"s{e['segment'] + 1}" if "segment" in e else f"p{e['point'] + 1}",
-            "where": f"Sentence {e['segment'] + 1}" if "segment" in e else f"Summary point {e['point'] + 1}",
+            "where": result.label(e),
             "flag": e["flag"],
             "detail": e["detail"],
         }

@@ -181,6 +181,15 @@ class Result:
     layout: Layout | None = None
     """The document's layout when it came from an HTML, DOCX or PDF file."""
 
+    def label(self, entry: dict[str, Any]) -> str:
+        """How a reader finds what a :meth:`review` entry names: ``Sentence 3`` (with its
+        place in the original file when it has one: ``Sentence 3, page 2``) or ``Summary
+        point 1``."""
+        if "segment" not in entry:
+            return f"Summary point {entry['point'] + 1}"
+        where = self.segments[entry["segment"]].where
+        return f"Sentence {entry['segment'] + 1}" + (f", {where}" if where else "")
+
     def segment_flags(self, index: int) -> tuple[Flag, ...]:
         """The flags of segment ``index`` (none when the checks did not run)."""
         return self.flags[index] if index < len(self.flags) else ()

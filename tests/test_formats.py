@@ -442,3 +442,14 @@ def test_deeply_nested_pages_are_read_whole_or_refused_never_cut_short():
     assert texts(read_format("html", nested(1000))) == ["Prima.", "Il lunedì è chiuso.", "Dopo."]
     with pytest.raises(InputError, match="nested more than 2,048 deep"):
         read_format("html", nested(3000))
+
+
+def test_reports_name_the_place_in_the_original_of_each_sentence_to_check(translate_flags, tmp_path):
+    """The copy model leaves Italian untranslated: every sentence is flagged, and the
+    Markdown and HTML reports name its page."""
+    source = tmp_path / "avviso.pdf"
+    source.write_bytes(make_pdf(2))
+    for fmt in ("md", "html"):
+        result = runner.invoke(app, ["translate", str(source), "--format", fmt, *translate_flags])
+        assert result.exit_code == 0, result.output
+        assert "Sentence 1, page 1" in result.stdout and "page 2" in result.stdout
