@@ -44,6 +44,7 @@ import math
 import random
 import re
 import shutil
+import string
 import sys
 import tempfile
 import time
@@ -59,9 +60,12 @@ SUMMARIZER_MAX_TOKENS = 128
 # minimum to bite set their own).
 SUMMARY_MAX_LENGTH = 48
 SUMMARY_MIN_LENGTH = 4
-# Characters every tokenizer must know even if the corpus lacks them.
-EXTRA_CHARS = "àèéìòùÀÈÉÌÒÙáíóúç«»’‘“”€$%°–—…·@#&/\\|[]{}<>=+*_~^"
+EXTRA_CHARS = "àèéìòùÀÈÉÌÒÙáíóúç«»’‘“”€$%°–—…·@#&/\\|[]{}<>=+*_~^" + string.printable.strip()
+"""Characters every tokenizer must know even if the corpus lacks them: Italian letters and
+typography, and all of ASCII (foreign names bring K, W, X, Y; without them in the
+vocabulary the copy model drops them: "Kim" came out as "im")."""
 SEED = 1234
+_LETTERS = "abcdefghijklmnopqrstuvwxyzàèéìòùjkwxy"
 # Both architectures: small enough to train in a minute, big enough to copy exactly;
 # embeddings scaled by sqrt(d_model) (without it, positions drown the tokens and copying
 # never starts) and no dropout (the task is deterministic).
@@ -100,6 +104,35 @@ def random_sentence(rng: random.Random, words: list[str]) -> str:
     """A short synthetic sentence: 3..9 corpus words, capitalised, ending in a full stop."""
     body = re.sub(r"[.!?;:,]+$", "", random_span(rng, words, 9)).strip(" .,;:") or "Notizia"
     return body[0].upper() + body[1:] + "."
+
+
+def _word_pieces(model: Path) -> list[str]:
+    """The pieces of a SentencePiece model, without its unknown and control pieces."""
+    import sentencepiece as spm
+
+    processor = spm.SentencePieceProcessor(model_file=str(model))
+    return [
+        processor.id_to_piece(i)
+        for i in range(processor.get_piece_size())
+        if not (processor.is_unknown(i) or processor.is_control(i))
+    ]
+
+
+def _random_words(rng: random.Random, words: list[str], pieces: list[str]) -> str:
+    """Corpus words with one to four made-up words among them: runs of random pieces,
+    runs of random letters (foreign names: Kim, Kursk, Pyongyang), or acronyms (KCNA),
+    often capitalised."""
+    out = random_span(rng, words, 12).split()
+    for _ in range(rng.randint(1, 4)):
+        kind = rng.random()
+        if kind < 0.4:
+            made = "".join(rng.choice(pieces) for _ in range(rng.randint(2, 4))).replace("▁", "")
+        elif kind < 0.8:
+            made = "".join(rng.choice(_LETTERS) for _ in range(rng.randint(2, 9)))
+        else:
+            made = "".join(rng.choice(_LETTERS) for _ in range(rng.randint(2, 5))).upper()
+        out.insert(rng.randint(0, len(out)), made[:1].upper() + made[1:] if rng.random() < 0.6 else made)
+    return " ".join(out)
 
 
 def _train_sentencepiece(prefix: Path) -> Path:
@@ -297,18 +330,23 @@ def build_marian(out: Path, steps: int) -> None:
     )
     model = MarianMTModel(config)
     words = corpus_words()
+    pieces = _word_pieces(work / "source.model")
 
     def span() -> str:
         # Runs of corpus text, runs without punctuation (long unpunctuated lines arrive as
-        # word windows) and runs of short synthetic sentences (as test documents are made).
+        # word windows), runs of short synthetic sentences (as test documents are made), and
+        # words made of random pieces, so that the model copies pieces it has never seen
+        # in that order (names, unseen words of real news) instead of guessing a word.
         while True:
             kind = rng.random()
-            if kind < 0.5:
+            if kind < 0.4:
                 text = random_span(rng, words, 20)
-            elif kind < 0.7:
+            elif kind < 0.55:
                 text = re.sub(r"[.,;:]", "", random_span(rng, words, 20))
-            else:
+            elif kind < 0.8:
                 text = " ".join(random_sentence(rng, words) for _ in range(rng.randint(1, 3)))
+            else:
+                text = _random_words(rng, words, pieces)
             if len(tokenizer(text)["input_ids"]) <= TRANSLATOR_MAX_TOKENS:
                 return text
 
