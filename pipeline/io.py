@@ -37,7 +37,7 @@ from pathlib import Path, PurePath
 from typing import BinaryIO, Literal
 
 from .errors import InputError
-from .formats import DOCUMENT_SUFFIXES, format_of, read_format
+from .formats import DOCUMENT_SUFFIXES, Layout, format_of, read_format
 from .types import Document, Failure
 
 __all__ = [
@@ -194,6 +194,13 @@ class _Reading:
     max_bytes: int = MAX_INPUT_BYTES
     main_article: bool = False
 
+    def parse(self, kind: InputKind, data: bytes) -> tuple[str, Layout | None]:
+        """The text of a whole file of ``kind`` (not JSONL), and its layout if it has one."""
+        if kind == "text":
+            return decode_text(data, self.encoding), None
+        layout = read_format(kind, data, main_article=self.main_article)  # type: ignore[arg-type]
+        return layout.text, layout
+
 
 def _read_file(file: InputFile, options: _Reading, stdin: BinaryIO | None) -> Iterator[Document | Failure]:
     """The documents of one input file (one, or one per JSONL line)."""
@@ -228,7 +235,7 @@ def read_bytes(
 ) -> Iterator[Document | Failure]:
     """The documents of input ``file`` whose bytes are already in memory (a file that Ray
     read from a cluster's storage), read exactly as :func:`read_documents` reads files."""
-    if file.kind != "jsonl" and len(data) > max_bytes:
+    if file.kind == "text" and len(data) > max_bytes:
         yield Failure(None, printable(file.path), f"input exceeds the limit of {max_bytes:,} bytes")
         return
     options = _Reading(encoding, max_bytes, main_article)
@@ -241,28 +248,8 @@ def _read_stream(
     doc_id = None if file.path == STDIN else file.id
     if file.kind == "jsonl":
         yield from _read_jsonl(stream, origin, file.id, options.encoding, options.max_bytes)
-    elif file.kind == "text":
-        yield _read_text(stream, origin, doc_id, options.encoding, options.max_bytes)
     else:
-        yield _read_formatted(stream, file.kind, origin, doc_id, options)
-
-
-def _read_formatted(
-    stream: BinaryIO, kind: InputKind, origin: str, doc_id: str | None, options: _Reading
-) -> Document | Failure:
-    """An HTML, DOCX or PDF file as one document carrying its layout."""
-    try:
-        data = stream.read(options.max_bytes + 1)
-        if len(data) > options.max_bytes:
-            raise InputError(f"input exceeds the limit of {options.max_bytes:,} bytes")
-        layout = read_format(kind, data, main_article=options.main_article)  # type: ignore[arg-type]
-    except InputError as exc:
-        return Failure(None, origin, str(exc))
-    except OSError as exc:
-        return Failure(None, origin, f"cannot read ({exc.strerror or exc})")
-    if doc_id is None:
-        return replace(Document.from_text(layout.text, origin=origin), layout=layout)
-    return Document(id=doc_id, text=layout.text, origin=origin, layout=layout)
+        yield _read_whole(stream, origin, doc_id, file.kind, options)
 
 
 def _open_regular(path: Path, fmt: str, max_bytes: int) -> BinaryIO:
@@ -285,22 +272,23 @@ def _open_regular(path: Path, fmt: str, max_bytes: int) -> BinaryIO:
         raise
 
 
-def _read_text(
-    stream: BinaryIO, origin: str, doc_id: str | None, encoding: str, max_bytes: int
+def _read_whole(
+    stream: BinaryIO, origin: str, doc_id: str | None, kind: InputKind, options: _Reading
 ) -> Document | Failure:
-    """The whole stream as one document, named ``doc_id`` (None: by its content)."""
+    """The whole stream (at most ``options.max_bytes``) as one document of ``kind`` named
+    ``doc_id`` (None: by its content); a file that cannot be read is its failure."""
     try:
-        data = stream.read(max_bytes + 1)
-        if len(data) > max_bytes:
-            raise InputError(f"input exceeds the limit of {max_bytes:,} bytes")
-        text = decode_text(data, encoding)
+        data = stream.read(options.max_bytes + 1)
+        if len(data) > options.max_bytes:
+            raise InputError(f"input exceeds the limit of {options.max_bytes:,} bytes")
+        text, layout = options.parse(kind, data)
     except InputError as exc:
         return Failure(None, origin, str(exc))
     except OSError as exc:
         return Failure(None, origin, f"cannot read ({exc.strerror or exc})")
     if doc_id is None:
-        return Document.from_text(text, origin=origin)
-    return Document(id=doc_id, text=text, origin=origin)
+        return replace(Document.from_text(text, origin=origin), layout=layout)
+    return Document(id=doc_id, text=text, origin=origin, layout=layout)
 
 
 def _lines(stream: BinaryIO, max_bytes: int) -> Iterator[bytes | None]:

@@ -87,7 +87,6 @@ class Planner:
         if key in self.seen_keys:  # the same id twice in one JSONL: keep both
             key = f"{key}@{doc.origin}"
         self.seen_keys.add(key)
-        # A formatted file is the same only if its bytes are: markup shapes its output too.
         # A file that is written back is the same only if its bytes are: markup shapes its
         # translated copy too. Everything else is the same if its text is.
         layout = doc.layout

@@ -18,8 +18,7 @@ from typing import Annotated
 import typer
 
 from ..errors import ConfigError
-from ..formats import WRITABLE_FORMATS as WRITABLE_KINDS
-from ..formats import format_of, translated_file
+from ..formats import DOCUMENT_SUFFIXES, WRITABLE_FORMATS, translated_file
 from ..io import InputFile, discover_inputs, read_documents
 from ..outputs import atomic_output
 from ..pipeline import Pipeline
@@ -146,7 +145,7 @@ def _run(request: _Request, flags: ModelFlags, logs: LogFlags) -> None:
         raise ConfigError(
             "--format html is one page per document: give one input, or use batch --formats json,html"
         )
-    if fmt == "document" and (several or not files or files[0].kind not in WRITABLE_KINDS):
+    if fmt == "document" and (several or not files or files[0].kind not in WRITABLE_FORMATS):
         raise ConfigError(
             "--format document writes one translated HTML or DOCX file: give one such input, "
             "or use batch, which writes one per document"
@@ -220,8 +219,8 @@ def _choose_format(
         return explicit.value
     if output is not None and str(output) != "-":
         suffix = output.suffix.lower()
-        own = not summarize and len(files) == 1 and files[0].kind in WRITABLE_KINDS
-        if own and format_of(f"x{suffix}") == files[0].kind:
+        own = not summarize and len(files) == 1 and files[0].kind in WRITABLE_FORMATS
+        if own and DOCUMENT_SUFFIXES.get(suffix) == files[0].kind:
             return "document"
         return _SUFFIX_FORMATS.get(suffix, "jsonl" if summarize else "text")
     if sys.stdout.isatty():

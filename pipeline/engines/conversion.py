@@ -29,7 +29,7 @@ from ..outputs import safe_name
 from .decoding import SearchSettings, read_generation_config
 from .hub import from_pretrained, local_only, model_identity, store_folder
 from .runtime import Runtime
-from .tokens import NO_LIMIT, save_tokenizer
+from .tokens import save_tokenizer
 
 __all__ = ["LAYOUT", "SIDECAR", "Conversion", "converted", "target_vocabulary"]
 
@@ -120,7 +120,7 @@ def _convert(source: str, folder: Path, quantization: str, loaded: tuple[Any, An
     meta = {
         "layout": LAYOUT,
         "search": SearchSettings.of(generation).to_dict(),
-        "max_positions": int(positions) if positions and positions < NO_LIMIT else None,
+        "max_positions": int(positions) if positions else None,
         "tokenizer": save_tokenizer(tokenizer, folder),
     }
     (folder / SIDECAR).write_text(json.dumps(meta, indent=1), encoding="utf-8")

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .tokens import NO_LIMIT, TextCodec
+from .tokens import TextCodec
 
-__all__ = ["HFEngine", "input_limit"]
+__all__ = ["NO_LIMIT", "HFEngine", "input_limit"]
+
+NO_LIMIT = 100_000
+"""Limits from this size on mean none: models advertise absurd ones (transformers 1e30)."""
 
 
 def input_limit(tokenizer_limit: int | None, max_positions: int | None, configured: int | None) -> int:

@@ -32,12 +32,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-__all__ = ["NO_LIMIT", "PROBES", "HFCodec", "TextCodec", "load_tokenizer", "save_tokenizer"]
+__all__ = ["PROBES", "HFCodec", "TextCodec", "load_tokenizer", "save_tokenizer"]
 
 log = logging.getLogger("it2en.engines")
-
-NO_LIMIT = 100_000
-"""Limits from this size on mean none: models advertise absurd ones (transformers 1e30)."""
 
 PROBES = (
     "Il Consiglio dei ministri ha approvato ieri il decreto: 1.250 milioni di euro (+3,5%).",
@@ -57,7 +54,8 @@ class TextCodec(Protocol):
     """What an engine needs of a tokenizer."""
 
     model_max_length: int | None
-    """The tokenizer's own input limit (None: none)."""
+    """The tokenizer's own input limit, as it states it (see
+    :func:`~pipeline.engines.hf.input_limit` for the "no limit" placeholders)."""
 
     def tokens(self, texts: Sequence[str]) -> list[list[str]]:
         """The input tokens of each text, special tokens included, never truncated."""
@@ -80,16 +78,12 @@ class TextCodec(Protocol):
         ...
 
 
-def _limit(value: Any) -> int | None:
-    return int(value) if value and value < NO_LIMIT else None
-
-
 class HFCodec:
     """A Hugging Face tokenizer as a :class:`TextCodec`: the reference the copies match."""
 
     def __init__(self, tokenizer: Any):
         self.tokenizer = tokenizer
-        self.model_max_length = _limit(getattr(tokenizer, "model_max_length", None))
+        self.model_max_length = getattr(tokenizer, "model_max_length", None)
 
     def input_ids(self, texts: Sequence[str]) -> list[list[int]]:
         """The input ids of each text, special tokens included, never truncated."""

@@ -68,6 +68,10 @@ class _Run:
             out += [_text(child), child.tail or ""]
         return out
 
+    def text(self) -> str:
+        """The run's text as a browser shows it, surrounding space stripped."""
+        return _collapse("".join(self.pieces())).strip()
+
 
 def read(data: bytes, *, main_article: bool = False) -> Layout:
     """The layout of an HTML page (:class:`InputError` for data that is not HTML).
@@ -76,7 +80,6 @@ def read(data: bytes, *, main_article: bool = False) -> Layout:
     made for news pages) finds it, without menus, headers, footers, asides and
     attributes; the rest of the page stays as it is in the translated copy. A page where
     no article is found is read whole, with a warning."""
-
     if b"\x00" in data[:65536] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InputError("binary file, expected an HTML page")
     if not _MARKUP.search(data[:65536]):
@@ -84,7 +87,7 @@ def read(data: bytes, *, main_article: bool = False) -> Layout:
     text, _ = _decode(data)
     root = _parse(text)
     tree = root.getroottree()
-    pieces = [(_collapse("".join(r.pieces())).strip(), where, kind) for r, where, kind in _runs(root, tree)]
+    pieces = [(run.text(), where, kind) for run, where, kind in _runs(root, tree)]
     article = _article(text) if main_article else None
     if article is not None:
         pieces = [piece for piece in pieces if _in_article(piece[0], article)]
@@ -205,12 +208,12 @@ def _runs(root: Any, tree: Any) -> Iterator[tuple[_Run, str, SegmentKind]]:
         runs.append(current)
         kind = _KINDS.get(block.tag, "text")
         path = tree.getpath(block)
-        filled = sum(1 for r in runs if _collapse("".join(r.pieces())).strip())
-        number = 0
-        for run, child in zip(runs, [*inner, None], strict=True):
-            if _collapse("".join(run.pieces())).strip():
+        filled = [bool(run.text()) for run in runs]
+        several, number = sum(filled) > 1, 0
+        for run, child, has_text in zip(runs, [*inner, None], filled, strict=True):
+            if has_text:
                 number += 1
-                yield run, path if filled == 1 else f"{path}#{number}", kind
+                yield run, f"{path}#{number}" if several else path, kind
             if child is not None:
                 yield child
 
