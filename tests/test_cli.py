@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -31,6 +32,17 @@ def test_help_has_an_example(command):
     result = run(*command, "--help")
     assert result.exit_code == 0
     assert "Example:" in result.stdout or command == []
+
+
+@pytest.mark.parametrize("command", ["translate", "summarize", "batch", "ray", "models download"])
+def test_help_shows_placeholders_not_python_types(command):
+    result = runner.invoke(app, [*command.split(), "--help"], terminal_width=200)
+    assert result.exit_code == 0
+    usage = result.stdout.splitlines()[0]
+    assert "{" not in usage and re.search(r"[a-z_]+\.\.\.|<", usage.split("[OPTIONS]")[-1]) is None, usage
+    assert re.search(r"<(str|int|float|path|list\[)", result.stdout) is None, result.stdout
+    if command != "models download":
+        assert re.search(r"^  INPUT  ", result.stdout, re.MULTILINE), result.stdout
 
 
 def test_version():

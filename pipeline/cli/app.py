@@ -14,6 +14,7 @@ from .. import __version__
 from .batch import batch
 from .documents import summarize, translate
 from .models import models_app
+from .options import Command
 from .ray import ray
 
 __all__ = ["app"]
@@ -43,8 +44,8 @@ def main(
     """Translate Italian documents into English and summarize them in both languages."""
 
 
-app.command("translate")(translate)
-app.command("summarize")(summarize)
-app.command("batch")(batch)
-app.command("ray")(ray)
+app.command("translate", cls=Command)(translate)
+app.command("summarize", cls=Command)(summarize)
+app.command("batch", cls=Command)(batch)
+app.command("ray", cls=Command)(ray)
 app.add_typer(models_app, name="models")

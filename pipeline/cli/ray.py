@@ -25,11 +25,15 @@ def ray(
     flags: ModelFlags,
     logs: LogFlags,
     address: Annotated[
-        str | None, typer.Option(help="Ray cluster address [default: start a local Ray].")
+        str | None, typer.Option(metavar="ADDRESS", help="Ray cluster address [default: start a local Ray].")
     ] = None,
-    workers: Annotated[int, typer.Option(help="Worker actors, each with its own models.")] = 1,
-    gpus_per_worker: Annotated[float, typer.Option(help="GPU share per worker (0 on CPU clusters).")] = 0.0,
-    cpus_per_worker: Annotated[float, typer.Option(help="CPUs reserved per worker (its threads).")] = 1.0,
+    workers: Annotated[int, typer.Option(metavar="N", help="Worker actors, each with its own models.")] = 1,
+    gpus_per_worker: Annotated[
+        float, typer.Option(metavar="GPUS", help="GPU share per worker (0 on CPU clusters).")
+    ] = 0.0,
+    cpus_per_worker: Annotated[
+        float, typer.Option(metavar="CPUS", help="CPUs reserved per worker (its threads).")
+    ] = 1.0,
     translate_only: Annotated[bool, typer.Option("--translate-only", help="Translation alone.")] = False,
     main_article: MainArticleOpt = False,
 ) -> None:
