@@ -14,14 +14,16 @@ import re
 import sys
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-__all__ = ["TEMP_SUFFIX", "atomic_output", "safe_name"]
+__all__ = ["TEMP_SUFFIX", "atomic_output", "remove_temporary_files", "safe_name"]
 
 TEMP_SUFFIX = ".it2en-tmp"
 """Suffix of atomic_output's temporary files (hidden, next to their target)."""
+_PENDING: set[str] = set()
+"""Temporary files being written by atomic_output now (for remove_temporary_files)."""
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _STDOUT = "-"
 
@@ -58,6 +60,7 @@ def atomic_output(path: str | Path | None, *, binary: bool = False) -> Iterator[
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=target.parent)
+    _PENDING.add(tmp)
     try:
         os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; give what open() would
         text: dict[str, Any] = {} if binary else {"encoding": "utf-8", "newline": "\n"}
@@ -69,3 +72,14 @@ def atomic_output(path: str | Path | None, *, binary: bool = False) -> Iterator[
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    finally:
+        _PENDING.discard(tmp)
+
+
+def remove_temporary_files() -> None:
+    """Remove the temporary files of every atomic_output still being written: for a
+    process about to end without unwinding (a second stop signal), so that it leaves no
+    hidden partial file behind."""
+    for tmp in list(_PENDING):
+        with suppress(OSError):
+            os.unlink(tmp)

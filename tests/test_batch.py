@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from pipeline import BatchOptions, Pipeline, PipelineConfig, run_batch
 from pipeline.cli import app
-from pipeline.outputs import safe_name
+from pipeline.outputs import TEMP_SUFFIX, safe_name
 
 SENTENCES = [
     "Il museo resterà aperto tutti i giorni.",
@@ -231,6 +231,33 @@ def test_sigterm_stops_cleanly_with_its_exit_code(model_flags, tmp_path):
     assert rerun.returncode == 0
     assert f"{24 - done} processed, {done} skipped, 0 failed" in rerun.stderr
     assert_complete(out, 24)
+
+
+def test_a_second_signal_stops_at_once_leaving_only_complete_files(model_flags, tmp_path):
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    for i in range(256):  # one chunk that takes seconds: the second signal lands inside it
+        paragraphs = (" ".join(SENTENCES[(i + k + p) % len(SENTENCES)] for k in range(5)) for p in range(4))
+        (inbox / f"doc{i:03d}.txt").write_text("\n\n".join(paragraphs), encoding="utf-8")
+    out, log = tmp_path / "out", tmp_path / "stderr.log"
+    cmd = batch_cmd(model_flags, str(inbox), "--out", str(out), "--chunk-docs", "256", "--formats", "json,md")
+    with log.open("w") as stderr:
+        proc = subprocess.Popen(cmd, env=cli_env(), stdout=subprocess.DEVNULL, stderr=stderr)
+        wait_for(lambda: "loaded translator" in log.read_text())  # the chunk is taken
+        proc.send_signal(signal.SIGTERM)
+        wait_for(lambda: "finishing the documents in progress" in log.read_text())
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=120) == 128 + signal.SIGTERM
+    messages = log.read_text()
+    assert "SIGTERM again: stopping now" in messages and "batch (interrupted):" in messages
+    assert "Traceback" not in messages and " 0.0s " not in messages
+    written = outputs(out)
+    assert len(written) == manifest_lines(out) < 256  # complete files only, each recorded
+    assert not [p for p in out.rglob("*") if p.name.endswith(TEMP_SUFFIX)]
+    rerun = subprocess.run(cmd, env=cli_env(), capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"{256 - len(written)} processed, {len(written)} skipped, 0 failed" in rerun.stderr
+    assert len(outputs(out)) == 256
 
 
 def test_a_second_run_on_a_locked_folder_exits_4_touching_nothing(model_flags, tmp_path):

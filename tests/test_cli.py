@@ -315,3 +315,32 @@ def test_sigterm_leaves_no_temporary_file_and_exits_143(model_flags, tmp_path):
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=120) == 143
     assert list(out.parent.iterdir()) == []
+
+
+def test_a_second_sigterm_stops_at_once_and_leaves_no_temporary_file(model_flags, tmp_path):
+    docs = tmp_path / "docs.jsonl"
+    docs.write_text(
+        "".join(json.dumps({"id": i, "text": f"{BREVE} {FIRST}" * 3}) + "\n" for i in range(400)),
+        encoding="utf-8",
+    )
+    out, log = tmp_path / "out" / "all.json", tmp_path / "stderr.log"
+    command = [sys.executable, "-m", "pipeline", "summarize", str(docs), "-o", str(out), *model_flags]
+    with log.open("w") as stderr:
+        proc = subprocess.Popen(
+            [*command, "--docs-per-chunk", "400", "--verbose"],
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            env=_env_without_hub(tmp_path),
+        )
+        deadline = time.monotonic() + 120
+        while "loaded translator" not in log.read_text():  # the one chunk is under way
+            assert time.monotonic() < deadline and proc.poll() is None, log.read_text()
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        while "stopping after the document in progress" not in log.read_text():
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=120) == 143
+    assert "SIGTERM again: stopping now" in log.read_text()
+    assert list(out.parent.iterdir()) == []

@@ -6,9 +6,7 @@ import json
 import logging
 import signal
 import sys
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+import time
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -34,6 +32,7 @@ from .options import (
     ModelFlags,
     shared_options,
 )
+from .signals import stop_on_signals
 
 __all__ = ["batch"]
 
@@ -94,31 +93,43 @@ def batch(
             encoding=encoding,
             main_article=main_article,
         )
-        result, caught = _run(cfg, inputs, options, dry_run, show_progress=not logs.quiet)
+        result, stopped_by = _run(cfg, inputs, options, dry_run, show_progress=not logs.quiet)
         if report is not None:
             with atomic_output(report) as stream:
                 stream.write(json.dumps(result.to_dict(), indent=2) + "\n")
-        if caught:
-            raise typer.Exit(128 + caught[0])
+        if stopped_by is not None:
+            raise typer.Exit(stopped_by)
         if result.failed:
             raise typer.Exit(EXIT_FAILED_DOCUMENTS)
 
 
 def _run(
     config: PipelineConfig, inputs: list[str], options: BatchOptions, dry_run: bool, show_progress: bool
-) -> tuple[BatchReport, list[int]]:
+) -> tuple[BatchReport, int | None]:
     """The run, with progress bars on a terminal and signals caught; its report and the
-    signals caught. The end-of-run line is logged however the run ends, but for a folder
-    locked by another run (which never started)."""
-    stop = threading.Event()
+    exit code of the signal that stopped it (None: none did). The end-of-run line is
+    logged however the run ends, but for a folder locked by another run (which never
+    started)."""
     result = BatchReport()
-    with progress_bars(show_progress and sys.stderr.isatty()) as progress, _stop_on_signals(stop) as caught:
+    started = time.monotonic()
+
+    def aborted() -> None:
+        result.interrupted = True
+        result.elapsed_s = time.monotonic() - started
+        _log_finished(result)
+
+    with (
+        progress_bars(show_progress and sys.stderr.isatty()) as progress,
+        stop_on_signals(
+            [signal.SIGINT, signal.SIGTERM], "finishing the documents in progress, then stopping", aborted
+        ) as stop,
+    ):
         try:
             run_batch(
                 Pipeline(config, progress=progress),
                 inputs,
                 options,
-                stop=stop,
+                stop=stop.event,
                 dry_run=dry_run,
                 on_planned=_print_planned,
                 report=result,
@@ -129,7 +140,7 @@ def _run(
                 _log_finished(result)
             raise
     _log_finished(result)
-    return result, caught
+    return result, stop.exit_code
 
 
 def _print_planned(item: PlannedDocument) -> None:
@@ -140,25 +151,3 @@ def _print_planned(item: PlannedDocument) -> None:
 def _log_finished(result: BatchReport) -> None:
     """The end-of-run line, always logged (a JSON log line carries the counts)."""
     log.info("%s", result.line(), extra={"fields": {"event": "batch_finished", **result.to_dict()}})
-
-
-@contextmanager
-def _stop_on_signals(stop: threading.Event) -> Iterator[list[int]]:
-    """On the first SIGINT or SIGTERM set ``stop`` (the run finishes the documents it holds
-    and exits); on a second, abort at once. Yields the list of signals caught."""
-    caught: list[int] = []
-
-    def handle(signum: int, frame: object) -> None:
-        caught.append(signum)
-        if stop.is_set():
-            log.error("%s again: stopping now", signal.Signals(signum).name)
-            raise SystemExit(128 + signum)
-        stop.set()
-        log.warning("%s: finishing the documents in progress, then stopping", signal.Signals(signum).name)
-
-    previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield caught
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)

@@ -7,9 +7,7 @@ import json
 import logging
 import signal
 import sys
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -37,6 +35,7 @@ from .options import (
     ModelFlags,
     shared_options,
 )
+from .signals import stop_on_signals
 
 __all__ = ["check_encoding", "summarize", "translate"]
 
@@ -152,15 +151,18 @@ def _run(request: _Request, flags: ModelFlags, logs: LogFlags) -> None:
         )
     check_encoding(request.encoding)
     failures: list[Failure] = []
-    with _stop_on_sigterm() as terminated, progress_bars(not logs.quiet and sys.stderr.isatty()) as progress:
+    with (
+        stop_on_signals([signal.SIGTERM], "stopping after the document in progress") as stop,
+        progress_bars(not logs.quiet and sys.stderr.isatty()) as progress,
+    ):
         pipeline = Pipeline(cfg, progress=progress)
         try:
             with atomic_output(output, binary=fmt == "document") as stream:
                 records: list[dict[str, object]] = []
                 written = 0
                 for outcome in pipeline.process_many(documents, summarize=request.summarize):
-                    if terminated.is_set():
-                        raise SystemExit(128 + signal.SIGTERM)
+                    if stop.event.is_set():  # through every finally: the temporary copy goes
+                        raise SystemExit(stop.exit_code)
                     if isinstance(outcome, Failure):
                         failures.append(outcome)
                         log.error("%s", outcome.message())
@@ -226,24 +228,3 @@ def _choose_format(
     if sys.stdout.isatty():
         return "md"
     return "jsonl" if summarize else "text"
-
-
-@contextmanager
-def _stop_on_sigterm() -> Iterator[threading.Event]:
-    """The first SIGTERM sets the yielded event: the command stops after the document in
-    progress, through every ``finally`` (an output file's temporary copy is removed), with
-    exit code 143. A signal is never raised inside the models' code, which may catch it
-    and go on. A second SIGTERM stops at once."""
-    stop = threading.Event()
-
-    def handle(signum: int, frame: object) -> None:
-        if stop.is_set():
-            raise SystemExit(128 + signum)
-        stop.set()
-        log.error("%s: stopping after the document in progress", signal.Signals(signum).name)
-
-    previous = signal.signal(signal.SIGTERM, handle)
-    try:
-        yield stop
-    finally:
-        signal.signal(signal.SIGTERM, previous)
