@@ -18,7 +18,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-__all__ = ["TEMP_SUFFIX", "atomic_output", "remove_temporary_files", "safe_name"]
+__all__ = ["TEMP_SUFFIX", "atomic_output", "naming", "remove_temporary_files", "safe_name"]
 
 TEMP_SUFFIX = ".it2en-tmp"
 """Suffix of atomic_output's temporary files (hidden, next to their target)."""
@@ -48,6 +48,19 @@ def _umask() -> int:
 
 
 @contextmanager
+def naming(path: str | Path) -> Iterator[None]:
+    """Give ``path`` to an OSError raised inside that names no file: a write or fsync that
+    meets a full disk or a failing device names none, and "No space left on device" alone
+    does not say which output could not be written."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is not None or exc.errno is None:
+            raise
+        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
+
+
+@contextmanager
 def atomic_output(path: str | Path | None, *, binary: bool = False) -> Iterator[Any]:
     """A text (``binary``: bytes) stream for ``path`` that replaces the file only when the
     block succeeds: a temporary file in the target folder, flushed and fsynced, then
@@ -58,17 +71,19 @@ def atomic_output(path: str | Path | None, *, binary: bool = False) -> Iterator[
         out.flush()
         return
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=target.parent)
+    with naming(target):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=target.parent)
     _PENDING.add(tmp)
     try:
-        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; give what open() would
-        text: dict[str, Any] = {} if binary else {"encoding": "utf-8", "newline": "\n"}
-        with os.fdopen(fd, "wb" if binary else "w", **text) as stream:
-            yield stream
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(tmp, target)
+        with naming(target):
+            os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; give what open() would
+            text: dict[str, Any] = {} if binary else {"encoding": "utf-8", "newline": "\n"}
+            with os.fdopen(fd, "wb" if binary else "w", **text) as stream:
+                yield stream
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -272,6 +273,33 @@ def test_an_environment_failure_in_batch_has_its_own_exit_code_and_an_end_line(t
     lines = result.stderr.strip().splitlines()
     assert lines[-1].startswith("it2en: error: cannot write or read") and str(blocker) in lines[-1]
     assert any(line.startswith("it2en: info: batch (crashed): 0 processed") for line in lines)
+
+
+def test_a_full_disk_names_the_file_it_could_not_write(translate_flags, tmp_path, monkeypatch):
+    doc = tmp_path / "doc.txt"
+    doc.write_text(FIRST, encoding="utf-8")
+    earlier = tmp_path / "doc.en.txt"
+    earlier.write_text("earlier output", encoding="utf-8")
+
+    def full(fd: int) -> None:  # what a write-back to a full disk raises: no file name
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", full)
+    result = run("translate", doc, *translate_flags, "-o", earlier)
+    assert result.exit_code == 5, result.output
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"it2en: error: cannot write or read {earlier}: {os.strerror(errno.ENOSPC)}"
+    )
+    assert earlier.read_text(encoding="utf-8") == "earlier output"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["doc.en.txt", "doc.txt"]
+    result = run("batch", doc, "--out", tmp_path / "out", "--translate-only", *translate_flags)
+    assert result.exit_code == 5, result.output
+    last = result.stderr.strip().splitlines()[-1]
+    assert (
+        last
+        == f"it2en: error: cannot write or read {tmp_path / 'out' / 'doc.json'}: {os.strerror(errno.ENOSPC)}"
+    )
+    assert "batch (crashed): 0 processed" in result.stderr
 
 
 def test_a_model_path_that_does_not_exist_is_reported_at_once(translate_flags, tmp_path):

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import IO, Any, NamedTuple
 
 from ..errors import OutDirLocked
-from ..outputs import atomic_output
+from ..outputs import atomic_output, naming
 
 __all__ = ["Lock", "Manifest", "Recorded"]
 
@@ -75,14 +75,15 @@ class Manifest:
         return {d.name.casefold(): key for key, d in self.done.items()}
 
     def append(self, entry: dict[str, Any]) -> None:
-        if self._stream is None:
-            self._stream = self.path.open("a", encoding="utf-8")
-            if not self._ends_cleanly:  # a killed run's cut line: end it, never extend it
-                self._stream.write("\n")
-                self._ends_cleanly = True
-        self._stream.write(json.dumps(entry, ensure_ascii=False) + "\n")
-        self._stream.flush()
-        os.fsync(self._stream.fileno())
+        with naming(self.path):
+            if self._stream is None:
+                self._stream = self.path.open("a", encoding="utf-8")
+                if not self._ends_cleanly:  # a killed run's cut line: end it, never extend it
+                    self._stream.write("\n")
+                    self._ends_cleanly = True
+            self._stream.write(json.dumps(entry, ensure_ascii=False) + "\n")
+            self._stream.flush()
+            os.fsync(self._stream.fileno())
         self._lines += 1
         self._index(entry)
 

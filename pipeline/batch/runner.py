@@ -17,7 +17,7 @@ from typing import IO, Any
 from ..errors import ConfigError, It2enError
 from ..formats import translated_file, writable
 from ..io import DEFAULT_GLOBS, STDIN, discover_inputs, printable, read_documents
-from ..outputs import TEMP_SUFFIX, atomic_output
+from ..outputs import TEMP_SUFFIX, atomic_output, naming
 from ..pipeline import Pipeline
 from ..render import render_markdown
 from ..report import document_title, render_html, render_index
@@ -325,9 +325,10 @@ def _record_failure(errors: IO[str] | None, failure: Failure, report: BatchRepor
 def _append(stream: IO[str], records: list[dict[str, Any]]) -> None:
     """Append JSON lines to a run's log file, flushed and fsynced (nothing when empty)."""
     if records:
-        stream.write("".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records))
-        stream.flush()
-        os.fsync(stream.fileno())
+        with naming(stream.name):
+            stream.write("".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records))
+            stream.flush()
+            os.fsync(stream.fileno())
 
 
 def _now() -> str:
