@@ -372,3 +372,29 @@ def test_a_second_sigterm_stops_at_once_and_leaves_no_temporary_file(model_flags
         assert proc.wait(timeout=120) == 143
     assert "SIGTERM again: stopping now" in log.read_text()
     assert list(out.parent.iterdir()) == []
+
+
+def test_the_readme_exit_codes_and_systemd_unit_match_the_code():
+    from pipeline.cli import errors
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    codes = {errors.EXIT_FAILED_DOCUMENTS, errors.EXIT_USAGE, errors.EXIT_MODEL, errors.EXIT_INTERNAL}
+    codes |= {0, 128 + signal.SIGINT, 128 + signal.SIGTERM}
+    tables = re.findall(
+        r"^\| (?:exit )?code \| meaning \|\n\|---\|---\|\n((?:\|.*\n)+)", readme, re.MULTILINE
+    )
+    assert len(tables) == 2  # the command's and the scheduler's
+    for table in tables:
+        documented = {
+            int(code)
+            for row in re.findall(r"^\| ([\d /]+) \|", table, re.MULTILINE)
+            for code in row.split(" / ")
+        }
+        assert documented == codes | {errors.EXIT_LOCKED}, table
+    success = re.search(r"^SuccessExitStatus=(.*)$", readme, re.MULTILINE)
+    assert success is not None
+    # 1 and a stop by SIGTERM are not failures of the unit; a crash (5) is.
+    assert {int(code) for code in success.group(1).split()} == {
+        errors.EXIT_FAILED_DOCUMENTS,
+        128 + signal.SIGTERM,
+    }
