@@ -29,6 +29,7 @@ import codecs
 import io
 import json
 import os
+import re
 import stat
 import sys
 from collections.abc import Iterator, Sequence
@@ -50,7 +51,7 @@ __all__ = [
     "discover_inputs",
     "input_id",
     "input_kind",
-    "normalize_newlines",
+    "normalize_text",
     "one_line",
     "parse_jsonl_line",
     "printable",
@@ -158,9 +159,17 @@ def one_line(text: str) -> str:
     )
 
 
-def normalize_newlines(text: str) -> str:
-    """``\r\n`` and lone ``\r`` as ``\n``."""
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+_LINE_BREAKS = re.compile("\r\n|[\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+"""``\r\n`` and the other line boundaries of ``str.splitlines`` (form feed, vertical tab...)."""
+_CONTROLS = re.compile("[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f]")
+"""Control characters that are no text and no line break: ESC, BEL, backspace, DEL, C1."""
+
+
+def normalize_text(text: str) -> str:
+    """Every line break as ``\n`` (``\r\n``, ``\r``, form feeds between pages, U+2028...),
+    and control characters that carry no text removed: a terminal escape sequence in an
+    input would otherwise reach the terminal through the reports. Tabs stay."""
+    return _CONTROLS.sub("", _LINE_BREAKS.sub("\n", text))
 
 
 def read_documents(
@@ -339,6 +348,10 @@ def parse_jsonl_line(line: str, where: str, fallback_id: str) -> Document | Fail
         record = json.loads(line)
     except json.JSONDecodeError as exc:
         return Failure(None, where, f"malformed JSON ({exc.msg} at column {exc.colno})")
+    except RecursionError:  # [[[[... thousands deep: the parser's stack, not ours
+        return Failure(None, where, "malformed JSON (nested too deeply)")
+    except ValueError as exc:  # a number past Python's digit limit, say
+        return Failure(None, where, f"malformed JSON ({exc})")
     if not isinstance(record, dict):
         return Failure(None, where, 'expected a JSON object {"id": ..., "text": ...}')
     raw_id = record.get("id")
@@ -346,18 +359,19 @@ def parse_jsonl_line(line: str, where: str, fallback_id: str) -> Document | Fail
     doc_id = printable(str(raw_id)) if usable_id else fallback_id
     text = record.get("text")
     if not isinstance(text, str):
-        got = "missing" if text is None else f"a {type(text).__name__}"
+        kind = type(text).__name__
+        got = "missing" if text is None else f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}"
         return Failure(doc_id, where, f'"text" must be a string, got {got}')
     if printable(text) != text:
         position = next(i for i, c in enumerate(text) if "\ud800" <= c <= "\udfff")
         return Failure(
             doc_id, where, f'"text" is not valid Unicode (a lone surrogate at character {position})'
         )
-    return Document(id=doc_id, text=normalize_newlines(text), origin=where)
+    return Document(id=doc_id, text=normalize_text(text), origin=where)
 
 
 def decode_text(data: bytes, encoding: str = "utf-8") -> str:
-    """Bytes to text with newlines normalised to ``\\n``.
+    """Bytes to text, line breaks and control characters as :func:`normalize_text` leaves them.
 
     A UTF-8 or UTF-16 byte-order mark is honoured. Raises :class:`InputError` for binary
     data (NUL bytes) and for bytes invalid in ``encoding``, naming the byte offset.
@@ -378,4 +392,4 @@ def decode_text(data: bytes, encoding: str = "utf-8") -> str:
         raise InputError(
             f"not valid {encoding} at byte {exc.start} (use --encoding to read another encoding)"
         ) from None
-    return normalize_newlines(text)
+    return normalize_text(text)

@@ -55,15 +55,30 @@ def test_jsonl_bad_lines_are_named_by_line_number(tmp_path):
         json.dumps(["x"]),
         "",
         json.dumps({"text": "Senza id."}),
+        "[" * 100_000 + "]" * 100_000,  # deeper than the JSON parser's stack
+        '{"id": ' + "9" * 5000 + ', "text": "Cifre."}',  # past Python's int digit limit
+        json.dumps({"id": "d", "text": "Dopo."}),
     ]
     path.write_text("\n".join(lines) + "\n")
     out = list(read_documents([str(path)]))
     assert isinstance(out[0], Document) and out[0].id == "a" and out[0].origin == f"{path}:1"
     assert isinstance(out[1], Failure) and out[1].origin == f"{path}:2" and "malformed JSON" in out[1].reason
     assert out[2].reason == '"text" must be a string, got missing' and out[2].id == "b"
-    assert out[3].reason == '"text" must be a string, got a int'
+    assert out[3].reason == '"text" must be a string, got an int'
     assert "expected a JSON object" in out[4].reason
     assert out[5] == Document("docs-7", "Senza id.", f"{path}:7")
+    assert out[6].origin == f"{path}:8" and out[6].reason == "malformed JSON (nested too deeply)"
+    assert out[7].origin == f"{path}:9" and "malformed JSON (Exceeds the limit" in out[7].reason
+    assert out[8] == Document("d", "Dopo.", f"{path}:10")
+
+
+def test_line_breaks_are_newlines_and_control_characters_are_dropped(tmp_path):
+    text = "\x1b[31mIl museo\x07 è\taperto.\x0cPagina due.\u2028Riga\r\nfine\x7f\x9b."
+    expected = "[31mIl museo è\taperto.\nPagina due.\nRiga\nfine."
+    (tmp_path / "a.txt").write_text(text, encoding="utf-8")
+    (tmp_path / "b.jsonl").write_text(json.dumps({"id": "b", "text": text}) + "\n", encoding="utf-8")
+    documents = list(read_documents([str(tmp_path / "a.txt"), str(tmp_path / "b.jsonl")]))
+    assert [d.text for d in documents] == [expected, expected]
 
 
 def test_atomic_output_leaves_no_partial_file(tmp_path):
