@@ -48,6 +48,11 @@ def ray(
         if not logs.verbose and not logs.debug:
             for name in ("ray", "ray.data"):  # their per-stage INFO lines
                 logging.getLogger(name).setLevel(logging.WARNING)
+            # The notice that a cluster started here has token authentication on, on
+            # every run (--verbose shows it). One line of Ray's C++ core about actor
+            # restarts remains: its log level can only be set with a variable whose
+            # setting Ray itself announces on stderr.
+            logging.getLogger("ray._private.authentication").setLevel(logging.ERROR)
         options = DistributedOptions(
             address=address,
             workers=workers,
