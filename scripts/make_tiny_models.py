@@ -21,15 +21,18 @@ writes them today:
   length penalty, n-gram blocking, early stopping and forced BOS/EOS live in
   ``config.json`` (lengths scaled down with the model).
 
-They are trained for a few hundred steps on the Italian text in ``scripts/data/`` so that
-their output is a known function of their input, which makes order and batching tests exact:
+They are trained for a few thousand steps on the Italian text in ``scripts/data/`` (and
+on made-up words among it) so that their output is a known function of their input, which
+makes order and batching tests exact:
 
 * translator and back-translator (MarianMT, SentencePiece): copy their input;
 * summarizer (BART, byte-level BPE): return the first sentence of its input.
 
 Their input limits are small on purpose (``TRANSLATOR_MAX_TOKENS``, ``SUMMARIZER_MAX_TOKENS``)
 so that ordinary test sentences exercise long-sentence splitting and summary windows.
-Training is seeded, runs on one thread and takes about six minutes.
+Training is seeded and runs in a child process on one thread with the instruction set
+pinned (:func:`pinned_numerics`), so every machine builds the same bytes; it takes about
+eight minutes on two cores.
 
 The two SentencePiece models of the Marian layout are trained separately on the same
 text with the same settings, so they segment alike: a copy model can only be trained when
@@ -41,10 +44,12 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import random
 import re
 import shutil
 import string
+import subprocess
 import sys
 import tempfile
 import time
@@ -65,6 +70,7 @@ EXTRA_CHARS = "àèéìòùÀÈÉÌÒÙáíóúç«»’‘“”€$%°–—�
 typography, and all of ASCII (foreign names bring K, W, X, Y; without them in the
 vocabulary the copy model drops them: "Kim" came out as "im")."""
 SEED = 1234
+_INNER_STOP = re.compile(r"[.!?]+(?=\s)")
 _LETTERS = "abcdefghijklmnopqrstuvwxyzàèéìòùjkwxy"
 # Both architectures: small enough to train in a minute, big enough to copy exactly;
 # embeddings scaled by sqrt(d_model) (without it, positions drown the tokens and copying
@@ -93,6 +99,12 @@ def corpus_lines() -> list[str]:
     return [*lines, EXTRA_CHARS, EXTRA_CHARS.upper()]
 
 
+def corpus_sentences() -> list[str]:
+    """The corpus's own sentences (cut after ``.!?`` or a closing quote before a capital)."""
+    text = " ".join(corpus_lines()[:-2])
+    return [s for s in re.split(r"(?<=[.!?»])\s+(?=[«A-ZÀ-Ú])", text) if len(s.split()) >= 3]
+
+
 def random_span(rng: random.Random, words: list[str], max_words: int) -> str:
     """A run of 1..max_words consecutive corpus words."""
     n = rng.randint(1, max_words)
@@ -118,11 +130,11 @@ def _word_pieces(model: Path) -> list[str]:
     ]
 
 
-def _random_words(rng: random.Random, words: list[str], pieces: list[str]) -> str:
-    """Corpus words with one to four made-up words among them: runs of random pieces,
-    runs of random letters (foreign names: Kim, Kursk, Pyongyang), or acronyms (KCNA),
-    often capitalised."""
-    out = random_span(rng, words, 12).split()
+def _random_words(rng: random.Random, words: list[str], pieces: list[str], max_words: int = 12) -> str:
+    """Up to ``max_words`` corpus words with one to four made-up words among them: runs of
+    random pieces, runs of random letters (foreign names: Kim, Kursk, Pyongyang), or
+    acronyms (KCNA), often capitalised."""
+    out = random_span(rng, words, max_words).split()
     for _ in range(rng.randint(1, 4)):
         kind = rng.random()
         if kind < 0.4:
@@ -416,10 +428,28 @@ def build_bart(out: Path, steps: int) -> None:
     )
     model = BartForConditionalGeneration(config)
     words = corpus_words()
+    real = corpus_sentences()
+    pieces = [p.replace("Ġ", "") for p in json.loads((work / "vocab.json").read_text(encoding="utf-8"))]
+    pieces = [p for p in pieces if p and not p.startswith("<") and p.isprintable()]
+
+    def sentence() -> str:
+        # Synthetic sentences of corpus words, the corpus's own sentences, and sentences
+        # with made-up words (random pieces, letters, acronyms), so that the model returns
+        # a first sentence it has never seen (names, figures, English) instead of
+        # guessing words it knows. A synthetic sentence is cut from running text, so
+        # it may hold the end of a corpus sentence (". Il"): that stop is removed, or
+        # the model learns to run on past the end of the first sentence.
+        kind = rng.random()
+        if kind < 0.35:
+            return _INNER_STOP.sub("", random_sentence(rng, words))
+        if kind < 0.6:
+            return rng.choice(real)
+        body = _INNER_STOP.sub("", _random_words(rng, words, pieces, max_words=9)).strip(" .,;:")
+        return body[0].upper() + body[1:] + rng.choice(".....!?")
 
     def example() -> tuple[str, str]:
         while True:
-            sentences = [random_sentence(rng, words) for _ in range(rng.randint(1, 6))]
+            sentences = [sentence() for _ in range(rng.randint(1, 4))]
             text = " ".join(sentences)
             if len(tokenizer(text)["input_ids"]) <= SUMMARIZER_MAX_TOKENS:
                 return text, sentences[0]
@@ -430,7 +460,7 @@ def build_bart(out: Path, steps: int) -> None:
         enc["labels"][enc["labels"] == config.pad_token_id] = -100
         return enc
 
-    train(model, batch, steps, 3e-3, "first-sentence")
+    train(model, batch, steps, 5e-3, "first-sentence")
     save_hub_layout(
         model,
         out,
@@ -442,41 +472,71 @@ def build_bart(out: Path, steps: int) -> None:
     shutil.rmtree(work)
 
 
-def build(out_dir: Path, marian_steps: int = 2200, bart_steps: int = 1500) -> Path:
-    """Build all three models under ``out_dir`` (written atomically) and return it.
-
-    Training runs on one thread whatever the machine or the caller set: sums split over
-    threads are added in another order, and a few hundred steps later the weights differ,
-    enough for int8 rounding to tip a choice in one model and not in another.
-    """
+def pinned_numerics() -> dict[str, str]:
+    """The environment the training process runs in, so that every machine trains the
+    same weights: one thread, and the same instruction set for every kernel. The same
+    build on an AVX-512 machine and on an AVX2 one gave different weights after 40 steps,
+    because their matrix and element-wise kernels add in other orders; pinned, both get
+    the same bytes (``tests/test_tiny_models.py``). AVX2 is what x86 machines of the last
+    decade share (for MKL, ``MKL_CBWR``; for PyTorch's own kernels,
+    ``ATEN_CPU_CAPABILITY``); elsewhere the kernels without vector instructions."""
     import torch
 
+    vector = torch.backends.cpu.get_cpu_capability() in ("AVX2", "AVX512")
+    return {
+        "ATEN_CPU_CAPABILITY": "avx2" if vector else "default",
+        "MKL_CBWR": "AVX2" if vector else "COMPATIBLE",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+    }
+
+
+def build(out_dir: Path, marian_steps: int = 2200, bart_steps: int = 2500) -> Path:
+    """Build all three models under ``out_dir`` (written atomically) and return it.
+
+    Training runs in a child process with :func:`pinned_numerics`, whatever the machine
+    or the caller set: sums split over threads or vector lanes are added in another
+    order, and a few hundred steps later the weights differ, enough for int8 rounding or
+    a beam search near-tie to tip a choice on one machine and not on another.
+    """
     out_dir = Path(out_dir)
     tmp = Path(tempfile.mkdtemp(prefix=".tiny-", dir=out_dir.parent if out_dir.parent.exists() else None))
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
+    command = [sys.executable, str(Path(__file__).resolve()), str(tmp), "--here"]
+    command += ["--marian-steps", str(marian_steps), "--bart-steps", str(bart_steps)]
     try:
-        build_marian(tmp / "translator", marian_steps)
-        as_back_translator(tmp / "translator", tmp / "back-translator")
-        build_bart(tmp / "summarizer", bart_steps)
-    finally:
-        torch.set_num_threads(threads)
+        subprocess.run(command, env={**os.environ, **pinned_numerics()}, check=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     if out_dir.exists():
         shutil.rmtree(out_dir)
     tmp.replace(out_dir)
     return out_dir
 
 
+def _train_here(out_dir: Path, marian_steps: int, bart_steps: int) -> None:
+    """The training itself, in the process :func:`build` starts."""
+    import torch
+
+    torch.set_num_threads(1)
+    torch.backends.mkldnn.enabled = False  # MKL's kernels, pinned by MKL_CBWR
+    build_marian(out_dir / "translator", marian_steps)
+    as_back_translator(out_dir / "translator", out_dir / "back-translator")
+    build_bart(out_dir / "summarizer", bart_steps)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out_dir", type=Path)
-    parser.add_argument(
-        "--steps", type=int, default=None, help="training steps per model [default: 2200 Marian, 1500 BART]"
-    )
+    parser.add_argument("--marian-steps", type=int, default=2200, help="training steps of the translator")
+    parser.add_argument("--bart-steps", type=int, default=2500, help="training steps of the summarizer")
+    parser.add_argument("--here", action="store_true", help=argparse.SUPPRESS)  # build's child
     args = parser.parse_args()
+    if args.here:
+        _train_here(args.out_dir, args.marian_steps, args.bart_steps)
+        return
     args.out_dir.parent.mkdir(parents=True, exist_ok=True)
-    steps = {} if args.steps is None else {"marian_steps": args.steps, "bart_steps": args.steps}
-    build(args.out_dir, **steps)
+    build(args.out_dir, args.marian_steps, args.bart_steps)
     print(args.out_dir)
 
 
