@@ -12,22 +12,12 @@ import time
 from pathlib import Path
 
 import pytest
-from tiny import tiny_config
+from tiny import SENTENCES, tiny_config
 from typer.testing import CliRunner
 
 from pipeline import BatchOptions, Pipeline, PipelineConfig, run_batch
 from pipeline.cli import app
 from pipeline.outputs import TEMP_SUFFIX, safe_name
-
-SENTENCES = [
-    "Il museo resterà aperto tutti i giorni.",
-    "I lavori partiranno a settembre.",
-    "Il sindaco ha promesso nuovi libri.",
-    "Il piccolo paziente sta bene.",
-    "Il lunedì è chiuso.",
-    "Le azzurre hanno giocato una partita straordinaria.",
-    "Gli studenti potranno scegliere tra sette tracce diverse.",
-]
 
 
 def make_inbox(folder: Path, count: int) -> Path:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from conftest import _builder_module
+from tiny import SENTENCES
 
 
 def test_the_builder_gives_the_same_weights_whatever_the_threads_and_instruction_set(tmp_path, monkeypatch):
@@ -35,13 +36,7 @@ def test_the_builder_gives_the_same_weights_whatever_the_threads_and_instruction
 # (figures, names, acronyms), each within the translator's 32-token input limit (longer
 # ones are split before they reach it): every exact-text test rests on these.
 SUITE_SENTENCES = [
-    "Il museo resterà aperto tutti i giorni.",
-    "I lavori partiranno a settembre.",
-    "Il sindaco ha promesso nuovi libri.",
-    "Il piccolo paziente sta bene.",
-    "Il lunedì è chiuso.",
-    "Le azzurre hanno giocato una partita straordinaria.",
-    "Gli studenti potranno scegliere tra sette tracce diverse.",
+    *SENTENCES,
     "Numero 17.",
     "Il PIL è cresciuto del 4,7% nel 2025.",
     "Draghi ha incontrato Macron a Parigi.",

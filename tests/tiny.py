@@ -1,4 +1,5 @@
-"""The tiny test models as a PipelineConfig (the folder comes from the tiny_models fixture)."""
+"""The tiny test models as a PipelineConfig (the folder comes from the tiny_models fixture),
+and the sentences test documents are made of."""
 
 from __future__ import annotations
 
@@ -6,6 +7,18 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import PipelineConfig
+
+SENTENCES = [
+    "Il museo resterà aperto tutti i giorni.",
+    "I lavori partiranno a settembre.",
+    "Il sindaco ha promesso nuovi libri.",
+    "Il piccolo paziente sta bene.",
+    "Il lunedì è chiuso.",
+    "Le azzurre hanno giocato una partita straordinaria.",
+    "Gli studenti potranno scegliere tra sette tracce diverse.",
+]
+"""Short Italian sentences that test documents are built from (the tiny models handle
+each by a wide margin: tests/test_tiny_models.py)."""
 
 
 def tiny_config(models: Path, **overrides: Any) -> PipelineConfig:
