@@ -14,7 +14,8 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from .errors import ConfigError, InputError
+from .io import open_regular
 from .types import FLAGS, Role, as_role, role_key
 
 if sys.version_info >= (3, 11):
@@ -27,6 +28,8 @@ __all__ = ["BACKENDS", "DEVICES", "PRECISIONS", "PipelineConfig", "load_config",
 PRECISIONS = ("auto", "fp32", "fp16", "bf16", "int8")
 BACKENDS = ("auto", "torch", "ctranslate2")
 DEVICES = "auto|cpu|cuda|cuda:N"
+MAX_CONFIG_BYTES = 1 << 20
+"""A config file larger than this (1 MiB) is refused before it is read."""
 
 # TOML layout: section -> {key in the file: field of PipelineConfig}.
 _TOML_KEYS: dict[str, dict[str, str]] = {
@@ -213,13 +216,18 @@ def load_config(path: str | Path) -> dict[str, Any]:
     """
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        with open_regular(path, "toml", MAX_CONFIG_BYTES, expected="a TOML file") as stream:
+            data = tomllib.loads(stream.read().decode("utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read config file ({exc})") from None
+    except InputError as exc:  # a folder, a FIFO, a device, too big
+        raise ConfigError(f"{path}: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML ({exc})") from None
+    except RecursionError:  # arrays nested thousands deep: the parser's stack
+        raise ConfigError(f"{path}: invalid TOML (nested too deeply)") from None
     values: dict[str, Any] = {}
     for section, table in data.items():
         keys = _TOML_KEYS.get(section)

@@ -161,6 +161,8 @@ def run_distributed(
 ) -> DistributedReport:
     """Process every document of ``inputs`` on Ray; write ``part-NNNNN.jsonl`` shards of
     records and ``errors-NNNNN.jsonl`` shards of failures into ``output_dir``."""
+    if any(not str(item) for item in inputs):  # abspath("") would be the working folder
+        raise ConfigError("an empty input name (a shell variable that was not set?)")
     try:
         import ray
         import ray.data

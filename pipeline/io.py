@@ -53,6 +53,7 @@ __all__ = [
     "input_kind",
     "normalize_text",
     "one_line",
+    "open_regular",
     "parse_jsonl_line",
     "printable",
     "read_bytes",
@@ -104,7 +105,7 @@ def discover_inputs(
     skip = os.path.realpath(exclude) if exclude is not None else None
     for item in inputs:
         root = Path(item)
-        if str(item) == STDIN or not root.is_dir():
+        if str(item) in (STDIN, "") or not root.is_dir():  # "" is no name, not "."
             yield _named_input(str(item), input_format)
             continue
         for folder, dirs, files in os.walk(root):
@@ -215,11 +216,14 @@ def _read_file(file: InputFile, options: _Reading, stdin: BinaryIO | None) -> It
     """The documents of one input file (one, or one per JSONL line)."""
     is_stdin = file.path == STDIN
     origin = "<stdin>" if is_stdin else printable(file.path)
+    if not file.path:
+        yield Failure(None, "''", "an empty input name (a shell variable that was not set?)")
+        return
     try:
         stream = (
             (stdin or sys.stdin.buffer)
             if is_stdin
-            else _open_regular(Path(file.path), file.kind, options.max_bytes)
+            else open_regular(Path(file.path), file.kind, options.max_bytes)
         )
     except InputError as exc:
         yield Failure(None, origin, str(exc))
@@ -261,17 +265,18 @@ def _read_stream(
         yield _read_whole(stream, origin, doc_id, file.kind, options)
 
 
-def _open_regular(path: Path, fmt: str, max_bytes: int) -> BinaryIO:
+def open_regular(path: Path, fmt: str, max_bytes: int, expected: str = "a document file") -> BinaryIO:
     """``path`` opened for reading, if it is a regular file (after symlinks) of at most
-    ``max_bytes`` (text only; JSONL lines are checked one by one). Opened without
-    blocking and checked on the open descriptor, so a FIFO can never block the run."""
+    ``max_bytes`` (but for JSONL, whose lines are checked one by one). Opened without
+    blocking and checked on the open descriptor, so a FIFO can never block the run.
+    Raises :class:`InputError` (saying ``expected``) or the OSError of a missing file."""
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))  # OSError: missing, loop
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
-            raise InputError("is a directory, expected a document file")
+            raise InputError(f"is a directory, expected {expected}")
         if not stat.S_ISREG(info.st_mode):
-            raise InputError("not a regular file (a pipe, socket or device), expected a document file")
+            raise InputError(f"not a regular file (a pipe, socket or device), expected {expected}")
         if fmt != "jsonl" and info.st_size > max_bytes:
             raise InputError(f"file of {info.st_size:,} bytes exceeds the input limit of {max_bytes:,} bytes")
         os.set_blocking(fd, True)

@@ -302,6 +302,19 @@ def test_a_full_disk_names_the_file_it_could_not_write(translate_flags, tmp_path
     assert "batch (crashed): 0 processed" in result.stderr
 
 
+def test_an_empty_input_name_is_one_failure_never_the_working_folder(translate_flags, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # "" must not be read as "." and walk this folder
+    (tmp_path / "doc.txt").write_text(FIRST, encoding="utf-8")
+    (tmp_path / "other.txt").write_text("Altro testo.", encoding="utf-8")
+    result = run("translate", "", "doc.txt", *translate_flags)
+    assert result.exit_code == 1, result.output
+    assert result.stdout == f"==> doc <==\n{FIRST}\n"  # other.txt never read
+    message = "an empty input name (a shell variable that was not set?)"
+    assert result.stderr.splitlines()[0] == f"it2en: error: '': {message}"
+    result = run("batch", "", "--out", "out", "--translate-only", *translate_flags)
+    assert result.exit_code == 1 and "0 processed, 0 skipped, 1 failed" in result.stderr
+
+
 def test_a_model_path_that_does_not_exist_is_reported_at_once(translate_flags, tmp_path):
     doc = tmp_path / "doc.txt"
     doc.write_text(FIRST, encoding="utf-8")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict
 from pathlib import Path
 
@@ -45,6 +46,7 @@ def test_flags_override_file_and_file_overrides_defaults(tmp_path):
         ("[runtime]\nprecision = 'int4'\n", "precision must be one of"),
         ("not toml [", "invalid TOML"),
         ("num_beams = 2\n", "top-level key 'num_beams' belongs in a section"),
+        ("[decoding]\nx = " + "[" * 5000 + "]" * 5000 + "\n", "invalid TOML .nested too deeply"),
     ],
 )
 def test_bad_config_files_name_the_problem(tmp_path, content, message):
@@ -58,6 +60,22 @@ def test_bad_config_files_name_the_problem(tmp_path, content, message):
 def test_missing_config_file(tmp_path):
     with pytest.raises(ConfigError, match="config file not found"):
         load_config(tmp_path / "nope.toml")
+
+
+def test_a_config_that_is_no_regular_file_is_refused_without_blocking(tmp_path):
+    os.mkfifo(tmp_path / "fifo.toml")  # opened normally, reading it would wait forever
+    (tmp_path / "folder.toml").mkdir()
+    (tmp_path / "zero.toml").symlink_to("/dev/zero")  # would be read without end
+    (tmp_path / "big.toml").write_text("# " + "x" * (1 << 20) + "\n")
+    for name, message in [
+        ("fifo.toml", "not a regular file"),
+        ("folder.toml", "is a directory, expected a TOML file"),
+        ("zero.toml", "not a regular file"),
+        ("big.toml", "exceeds the input limit of 1,048,576 bytes"),
+    ]:
+        with pytest.raises(ConfigError, match=message) as caught:
+            load_config(tmp_path / name)
+        assert str(caught.value).startswith(f"{tmp_path / name}: ")
 
 
 def test_half_precision_needs_cuda():

@@ -102,6 +102,15 @@ def test_bad_distribution_options_name_the_problem(options, message):
         DistributedOptions(**options)
 
 
+def test_an_empty_input_name_is_refused_before_ray_starts(tmp_path):
+    from pipeline import ConfigError, PipelineConfig
+    from pipeline.distributed import run_distributed
+
+    with pytest.raises(ConfigError, match="an empty input name"):
+        run_distributed([""], tmp_path / "out", PipelineConfig(), DistributedOptions())
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_pool_that_would_take_every_cpu_is_shrunk_so_the_reading_can_run(local_ray, tiny_models, tmp_path):
     """2 workers of 1 CPU on a 2-CPU Ray used to leave the read task waiting for ever."""
     from pipeline.distributed import _actor_cpus
