@@ -335,6 +335,12 @@ def test_bad_output_and_encoding_are_usage_errors_before_any_work(translate_flag
         assert result.exit_code == 2, result.output
         assert "--encoding 'nope' is not a known encoding" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["doc.txt"]
+    batch = ["batch", doc, "--translate-only", *translate_flags]
+    result = run(*batch, "--out", doc)
+    assert result.exit_code == 2 and f"--out {doc} is a file; give a folder" in result.stderr
+    result = run(*batch, "--out", tmp_path / "out", "--report", tmp_path)
+    assert result.exit_code == 2 and f"--report {tmp_path} is a folder" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["doc.txt"]
 
 
 def test_sigterm_leaves_no_temporary_file_and_exits_143(model_flags, tmp_path):

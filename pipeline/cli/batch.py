@@ -15,7 +15,7 @@ import typer
 
 from ..batch import BatchOptions, BatchReport, PlannedDocument, run_batch
 from ..config import PipelineConfig
-from ..errors import OutDirLocked
+from ..errors import ConfigError, OutDirLocked
 from ..io import DEFAULT_GLOBS, one_line
 from ..outputs import atomic_output
 from ..pipeline import Pipeline
@@ -83,6 +83,10 @@ def batch(
     with errors_mapped(logs, log_format.value, default_level=logging.INFO):
         cfg = flags.load()
         check_encoding(encoding)
+        if out.exists() and not out.is_dir():
+            raise ConfigError(f"--out {out} is a file; give a folder")
+        if report is not None and report.is_dir():
+            raise ConfigError(f"--report {report} is a folder; give a file name")
         options = BatchOptions(
             out_dir=out,
             formats=tuple(f.strip() for f in formats.split(",") if f.strip()),
