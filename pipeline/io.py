@@ -248,7 +248,7 @@ def read_bytes(
 ) -> Iterator[Document | Failure]:
     """The documents of input ``file`` whose bytes are already in memory (a file that Ray
     read from a cluster's storage), read exactly as :func:`read_documents` reads files."""
-    if file.kind == "text" and len(data) > max_bytes:
+    if file.kind != "jsonl" and len(data) > max_bytes:  # as open_regular: refused before parsing
         yield Failure(None, printable(file.path), f"input exceeds the limit of {max_bytes:,} bytes")
         return
     options = _Reading(encoding, max_bytes, main_article)

@@ -19,7 +19,7 @@ from ..errors import ConfigError, OutDirLocked
 from ..io import DEFAULT_GLOBS, one_line
 from ..outputs import atomic_output
 from ..pipeline import Pipeline
-from .documents import check_encoding
+from .documents import check_encoding, check_file_name
 from .errors import EXIT_FAILED_DOCUMENTS, errors_mapped
 from .logs import progress_bars
 from .options import (
@@ -85,8 +85,7 @@ def batch(
         check_encoding(encoding)
         if out.exists() and not out.is_dir():
             raise ConfigError(f"--out {out} is a file; give a folder")
-        if report is not None and report.is_dir():
-            raise ConfigError(f"--report {report} is a folder; give a file name")
+        check_file_name("--report", report)
         options = BatchOptions(
             out_dir=out,
             formats=tuple(f.strip() for f in formats.split(",") if f.strip()),

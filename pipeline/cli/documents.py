@@ -37,7 +37,7 @@ from .options import (
 )
 from .signals import stop_on_signals
 
-__all__ = ["check_encoding", "summarize", "translate"]
+__all__ = ["check_encoding", "check_file_name", "summarize", "translate"]
 
 log = logging.getLogger("it2en.cli")
 
@@ -138,8 +138,7 @@ def _run(request: _Request, flags: ModelFlags, logs: LogFlags) -> None:
     fmt = _choose_format(request.output_format, request.output, request.summarize, files)
     several = len(files) > 1 or any(f.kind == "jsonl" for f in files)  # headers, a JSON array
     output = request.output
-    if output is not None and output.is_dir():
-        raise ConfigError(f"-o {output} is a folder; give a file name")
+    check_file_name("-o", output)
     if fmt == "html" and several:
         raise ConfigError(
             "--format html is one page per document: give one input, or use batch --formats json,html"
@@ -182,6 +181,12 @@ def _run(request: _Request, flags: ModelFlags, logs: LogFlags) -> None:
     if failures:
         log.warning("%d document(s) failed", len(failures))
         raise typer.Exit(EXIT_FAILED_DOCUMENTS)
+
+
+def check_file_name(flag: str, path: Path | None) -> None:
+    """An output file option naming a folder is a usage error, found before any work."""
+    if path is not None and path.is_dir():
+        raise ConfigError(f"{flag} {path} is a folder; give a file name")
 
 
 def check_encoding(encoding: str) -> None:
