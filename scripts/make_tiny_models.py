@@ -32,7 +32,7 @@ Their input limits are small on purpose (``TRANSLATOR_MAX_TOKENS``, ``SUMMARIZER
 so that ordinary test sentences exercise long-sentence splitting and summary windows.
 Training is seeded and runs in a child process on one thread with the instruction set
 pinned (:func:`pinned_numerics`), so every machine builds the same bytes; it takes about
-eight minutes on two cores.
+ten minutes on two cores.
 
 The two SentencePiece models of the Marian layout are trained separately on the same
 text with the same settings, so they segment alike: a copy model can only be trained when
