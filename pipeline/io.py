@@ -204,11 +204,12 @@ class _Reading:
     max_bytes: int = MAX_INPUT_BYTES
     main_article: bool = False
 
-    def parse(self, kind: InputKind, data: bytes) -> tuple[str, Layout | None]:
-        """The text of a whole file of ``kind`` (not JSONL), and its layout if it has one."""
+    def parse(self, kind: InputKind, data: bytes, name: str) -> tuple[str, Layout | None]:
+        """The text of a whole file of ``kind`` (not JSONL) named ``name`` in messages, and
+        its layout if it has one."""
         if kind == "text":
             return decode_text(data, self.encoding), None
-        layout = read_format(kind, data, main_article=self.main_article)  # type: ignore[arg-type]
+        layout = read_format(kind, data, main_article=self.main_article, name=name)  # type: ignore[arg-type]
         return layout.text, layout
 
 
@@ -295,7 +296,7 @@ def _read_whole(
         data = stream.read(options.max_bytes + 1)
         if len(data) > options.max_bytes:
             raise InputError(f"input exceeds the limit of {options.max_bytes:,} bytes")
-        text, layout = options.parse(kind, data)
+        text, layout = options.parse(kind, data, origin)
     except InputError as exc:
         return Failure(None, origin, str(exc))
     except OSError as exc:

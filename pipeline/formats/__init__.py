@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from ..errors import InputError
+from ..errors import InputError, reason
 from ..segmenting import reassemble
 from ..types import Result, Segment, SegmentKind
 
@@ -31,6 +31,7 @@ __all__ = [
     "DOCUMENT_SUFFIXES",
     "WRITABLE_FORMATS",
     "Block",
+    "BlockTranslation",
     "FormatName",
     "Layout",
     "block_translations",
@@ -77,7 +78,8 @@ class Layout:
     @classmethod
     def of(cls, fmt: FormatName, pieces: Sequence[tuple[str, str, SegmentKind]], data: bytes = b"") -> Layout:
         """A layout from ``(text, where, kind)`` pieces in document order; empty pieces are
-        left out, and a document with none is an :class:`InputError`."""
+        left out. A page or a Word file with none has nothing to translate (its translated
+        copy is the file itself); a PDF with none is an :class:`InputError`."""
         parts: list[str] = []
         blocks: list[Block] = []
         position = 0
@@ -90,9 +92,19 @@ class Layout:
             parts.append(text)
             blocks.append(Block(position, position + len(text), where, kind))
             position += len(text)
-        if not blocks:
+        if not blocks and fmt not in WRITABLE_FORMATS:
             raise InputError(f"no text found in this {fmt.upper()} file")
         return cls(fmt, "".join(parts), tuple(blocks), data)
+
+
+@dataclass(frozen=True)
+class BlockTranslation:
+    """A block's translation, with where its segments begin and end in it: ``anchors``
+    pairs a position of the block's text with its place in ``text``, so that inline
+    markup is placed by sentence, not guessed over the whole block."""
+
+    text: str
+    anchors: tuple[tuple[int, int], ...] = ()
 
 
 def format_of(name: str) -> FormatName | None:
@@ -101,18 +113,18 @@ def format_of(name: str) -> FormatName | None:
     return next((fmt for suffix, fmt in DOCUMENT_SUFFIXES.items() if lowered.endswith(suffix)), None)
 
 
-def read_format(fmt: FormatName, data: bytes, *, main_article: bool = False) -> Layout:
+def read_format(fmt: FormatName, data: bytes, *, main_article: bool = False, name: str = "") -> Layout:
     """The layout of a file of format ``fmt``; :class:`InputError` when it cannot be used.
-    ``main_article``: of an HTML page, only its main article (:func:`.html.read`)."""
-    options = {"main_article": True} if main_article and fmt == "html" else {}
+    ``main_article``: of an HTML page, only its main article (:func:`.html.read`), its
+    warnings naming the file ``name``."""
+    options = {"main_article": True, "name": name or "the page"} if main_article and fmt == "html" else {}
     try:
         return _module(fmt).read(data, **options)
     except InputError:
         raise
     except Exception as exc:  # a parser's own error on a corrupt file: one line, never a traceback
         log.debug("reading a %s file failed", fmt, exc_info=True)
-        detail = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
-        raise InputError(f"not a readable {fmt.upper()} file ({detail})") from None
+        raise InputError(f"not a readable {fmt.upper()} file ({reason(exc)})") from None
 
 
 def writable(layout: Layout | None) -> bool:
@@ -120,11 +132,15 @@ def writable(layout: Layout | None) -> bool:
     return layout is not None and layout.format in WRITABLE_FORMATS
 
 
-def write_translated(layout: Layout, translations: Sequence[str]) -> bytes:
-    """The original file with each block replaced by its translation (one per block)."""
+def write_translated(layout: Layout, translations: Sequence[str | BlockTranslation]) -> bytes:
+    """The original file with each block replaced by its translation (one per block; a
+    plain string is a translation without segment anchors)."""
     if len(translations) != len(layout.blocks):
         raise ValueError("one translation per block is needed")
-    return _module(layout.format).write(layout, translations)
+    if not layout.blocks:  # nothing was translated: the file as it is, byte for byte
+        return layout.data
+    blocks = [t if isinstance(t, BlockTranslation) else BlockTranslation(t) for t in translations]
+    return _module(layout.format).write(layout, blocks)
 
 
 def translated_file(result: Result) -> bytes:
@@ -147,15 +163,25 @@ def locate(segments: Sequence[Segment], layout: Layout | None) -> list[Segment]:
     return located
 
 
-def block_translations(layout: Layout, segments: Sequence[Segment], outputs: Sequence[str]) -> list[str]:
+def block_translations(
+    layout: Layout, segments: Sequence[Segment], outputs: Sequence[str]
+) -> list[BlockTranslation]:
     """Each block's translation: its text with the segments inside it (segments of
-    ``layout.text``, never spanning two blocks) replaced by their ``outputs``."""
+    ``layout.text``, never spanning two blocks) replaced by their ``outputs``, anchored at
+    each segment's ends."""
     starts = [segment.start for segment in segments]
     translated = []
     for block in layout.blocks:
         first, last = bisect.bisect_left(starts, block.start), bisect.bisect_left(starts, block.end)
-        text = reassemble(layout.text, segments[first:last], outputs[first:last], block.start, block.end)
-        translated.append(text)
+        inside, written = segments[first:last], outputs[first:last]
+        text = reassemble(layout.text, inside, written, block.start, block.end)
+        anchors: list[tuple[int, int]] = []
+        shift = 0  # how much longer the translation is than the source so far
+        for segment, output in zip(inside, written, strict=True):
+            start, end = segment.start - block.start, segment.end - block.start
+            anchors += [(start, start + shift), (end, start + shift + len(output))]
+            shift += len(output) - (end - start)
+        translated.append(BlockTranslation(text, tuple(anchors)))
     return translated
 
 

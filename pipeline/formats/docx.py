@@ -1,12 +1,15 @@
 """Word files (``.docx``): paragraphs, headings, list items, table cells, headers and
 footers in; the same file with that text translated out, every style kept.
 
-Read with python-docx. Blocks are the body's paragraphs and tables in order (a table cell
-by cell, row by row, nested tables too), then each section's headers and footers (a
-header linked to the previous section's is read once), then footnotes. A paragraph's
-runs are merged into one text. Writing a translated paragraph keeps its paragraph style
-and gives the text the formatting of its first run (later runs are emptied); a paragraph
-whose translation equals its text is left exactly as it was, runs and all.
+Read with python-docx. Blocks are the body's paragraphs in order: tables cell by cell,
+row by row (nested tables too), content controls and text boxes in place; then each
+section's headers and footers (a header linked to the previous section's is read once),
+then footnotes, endnotes and comments. A paragraph's runs, hyperlinks included, are read
+as one text. Writing shares a paragraph's translation out among its runs
+(:mod:`.inline`), so each keeps its formatting and each hyperlink its link and its text;
+a picture or a field in a run stays. A paragraph whose translation equals its text is
+left exactly as it was. Not read (and so left as they are): tracked insertions, fields'
+results, the legacy (VML) copy of a text box, charts and SmartArt text.
 
 A ``.docx`` is a zip archive: it is checked before python-docx opens it, so a file that is
 not a zip, an encrypted (password-protected) document, or an archive that would unpack
@@ -17,12 +20,14 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from ..errors import InputError
 from ..types import SegmentKind
-from . import Layout
+from . import BlockTranslation, Layout
+from .inline import share_out
 
 __all__ = ["MAX_UNPACKED_BYTES", "read", "write"]
 
@@ -34,7 +39,14 @@ _BIG_PART = 16 * 1024 * 1024
 """Parts up to this size unpacked are never refused for their ratio."""
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-_FOOTNOTES = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/footnotes"
+_RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+_NOTES = {"footnotes": "footnote", "endnotes": "endnote", "comments": "comment"}
+"""Parts of notes and comments read after the body, and the element of each entry."""
+_TEXT_TAGS = frozenset(
+    f"{_W}{name}" for name in ("rPr", "t", "tab", "br", "cr", "noBreakHyphen", "softHyphen", "ptab")
+)
+"""What a run holds that python-docx's ``Run.text`` reads and writes."""
+_MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 
 
 def read(data: bytes) -> Layout:
@@ -44,14 +56,14 @@ def read(data: bytes) -> Layout:
     return Layout.of("docx", pieces, data)
 
 
-def write(layout: Layout, translations: Sequence[str]) -> bytes:
+def write(layout: Layout, translations: Sequence[BlockTranslation]) -> bytes:
     """The Word file of ``layout`` with its blocks replaced by ``translations``."""
     doc = _open(layout.data)
-    filled = [p for p, _, _ in _paragraphs(doc) if p.text.strip()]
-    if len(filled) != len(translations):
-        raise ValueError("the document no longer has the blocks it was read with")
-    for paragraph, translation in zip(filled, translations, strict=True):
-        _put(paragraph, translation)
+    places = {where: p for p, where, _ in _paragraphs(doc)}
+    for block, translation in zip(layout.blocks, translations, strict=True):
+        if block.where not in places:
+            raise ValueError(f"{block.where} is not a place of this document")
+        _put(places[block.where], translation)
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
@@ -64,7 +76,8 @@ def _open(data: bytes) -> Any:
     from docx.opc.constants import CONTENT_TYPE
     from docx.opc.part import PartFactory, XmlPart
 
-    PartFactory.part_type_for.setdefault(CONTENT_TYPE.WML_FOOTNOTES, XmlPart)
+    for content_type in (CONTENT_TYPE.WML_FOOTNOTES, CONTENT_TYPE.WML_ENDNOTES, CONTENT_TYPE.WML_COMMENTS):
+        PartFactory.part_type_for.setdefault(content_type, XmlPart)
 
     if data.startswith(_OLE):
         raise InputError("a password-protected (encrypted) Word file or an old .doc, expected .docx")
@@ -99,20 +112,31 @@ def _paragraphs(doc: Any) -> Iterator[tuple[Any, str, SegmentKind]]:
                 continue
             seen.add(id(part._element))
             yield from _flow(part, part._element, f"section {number} {name.replace('_', ' ')} ")
-    yield from _footnotes(doc)
+    yield from _notes(doc)
 
 
-def _flow(parent: Any, element: Any, prefix: str) -> Iterator[tuple[Any, str, SegmentKind]]:
-    """The paragraphs and tables directly under ``element`` (a body, a header, a cell)."""
+def _flow(
+    parent: Any, element: Any, prefix: str, styled: bool = True
+) -> Iterator[tuple[Any, str, SegmentKind]]:
+    """The paragraphs under ``element`` (a body, a header, a cell, a note): its own, those
+    of its tables (cell by cell, nested tables too), of its content controls, and of the
+    text boxes anchored in its paragraphs. ``styled``: the part has styles to tell a
+    heading or a list item by (notes and comments have not)."""
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
-    paragraphs = tables = 0
-    for child in element.iterchildren():
+    paragraphs = tables = boxes = 0
+    pending = deque(element.iterchildren())
+    while pending:
+        child = pending.popleft()
         if child.tag == f"{_W}p":
             paragraphs += 1
             paragraph = Paragraph(child, parent)
-            yield paragraph, f"{prefix}paragraph {paragraphs}", _kind(paragraph)
+            yield paragraph, f"{prefix}paragraph {paragraphs}", _kind(paragraph) if styled else "text"
+            for box in child.iter(f"{_W}txbxContent"):
+                if not any(a.tag == _MC_FALLBACK for a in box.iterancestors()):  # Word shows the choice
+                    boxes += 1
+                    yield from _flow(parent, box, f"{prefix}text box {boxes} ", styled)
         elif child.tag == f"{_W}tbl":
             tables += 1
             table = Table(child, parent)
@@ -120,21 +144,24 @@ def _flow(parent: Any, element: Any, prefix: str) -> Iterator[tuple[Any, str, Se
                 for c, cell in enumerate(row.cells, start=1):
                     if cell._tc.getparent() is not row._tr:  # a merged cell, read where it starts
                         continue
-                    yield from _flow(cell, cell._tc, f"{prefix}table {tables} row {r} cell {c} ")
+                    yield from _flow(cell, cell._tc, f"{prefix}table {tables} row {r} cell {c} ", styled)
+        elif child.tag == f"{_W}sdt":  # a content control: its content in place
+            pending.extendleft(
+                reversed([c for content in child.iterchildren(f"{_W}sdtContent") for c in content])
+            )
 
 
-def _footnotes(doc: Any) -> Iterator[tuple[Any, str, SegmentKind]]:
-    """The paragraphs of the footnotes part, where the document has one."""
-    from docx.text.paragraph import Paragraph
-
+def _notes(doc: Any) -> Iterator[tuple[Any, str, SegmentKind]]:
+    """The paragraphs of the footnotes, endnotes and comments, where the document has them."""
     for rel in doc.part.rels.values():
-        if rel.reltype == _FOOTNOTES and not rel.is_external and hasattr(rel.target_part, "element"):
-            part = rel.target_part
-            for note in part.element.iterchildren(f"{_W}footnote"):
-                if note.get(f"{_W}type") in ("separator", "continuationSeparator"):
-                    continue
-                for number, child in enumerate(note.iterchildren(f"{_W}p"), start=1):
-                    yield Paragraph(child, part), f"footnote {note.get(f'{_W}id')} paragraph {number}", "text"
+        kind = rel.reltype.removeprefix(_RELATIONSHIPS)
+        if kind not in _NOTES or rel.is_external or not hasattr(rel.target_part, "element"):
+            continue
+        part = rel.target_part
+        for note in part.element.iterchildren(f"{_W}{_NOTES[kind]}"):
+            if note.get(f"{_W}type") in ("separator", "continuationSeparator", "continuationNotice"):
+                continue
+            yield from _flow(part, note, f"{_NOTES[kind]} {note.get(f'{_W}id')} ", styled=False)
 
 
 def _kind(paragraph: Any) -> SegmentKind:
@@ -146,23 +173,52 @@ def _kind(paragraph: Any) -> SegmentKind:
     return "quote" if "Quote" in style else "text"
 
 
-def _put(paragraph: Any, translation: str) -> None:
-    """``translation`` in place of the paragraph's text: in its first run that holds text
-    (so with that run's formatting), the other runs emptied; untouched when unchanged."""
-    if translation == paragraph.text.strip():
+def _put(paragraph: Any, translation: BlockTranslation) -> None:
+    """``translation`` in place of the paragraph's text, shared out among its runs
+    (:func:`.inline.share_out`), those inside hyperlinks included, so that every run keeps
+    its formatting and every link its text; untouched when unchanged."""
+    if translation.text == paragraph.text.strip():
         return
-    runs = [run for run in paragraph.iter_inner_content() if hasattr(run, "text")]
-    texts = [run for run in _runs(runs) if run.text]
-    if not texts:
-        paragraph.add_run(translation)
+    runs = list(_runs(paragraph.iter_inner_content()))
+    if not runs:
+        paragraph.add_run(translation.text)
         return
-    lead = paragraph.text[: len(paragraph.text) - len(paragraph.text.lstrip())]
-    texts[0].text = lead + translation
-    for run in texts[1:]:
-        run.text = ""
+    texts = share_out(
+        [run.text for run in runs], translation.text, collapse=False, anchors=translation.anchors
+    )
+    for run, text in zip(runs, texts, strict=True):
+        if text != run.text:
+            _set_text(run, text)
 
 
-def _runs(items: list[Any]) -> Iterator[Any]:
+def _set_text(run: Any, text: str) -> None:
+    """``text`` in place of a run's text; what else the run holds (a picture, a field
+    character, a note reference) stays where it was."""
+    if all(child.tag in _TEXT_TAGS for child in run._r.iterchildren()):
+        run.text = text
+        return
+    written = False
+    for child in list(run._r.iterchildren()):
+        if child.tag in _TEXT_TAGS and child.tag != f"{_W}rPr":
+            if not written:
+                child.addprevious(_text_element(text))
+                written = True
+            run._r.remove(child)
+    if not written:
+        run._r.append(_text_element(text))
+
+
+def _text_element(text: str) -> Any:
+    """A ``<w:t xml:space="preserve">`` holding ``text``."""
+    from docx.oxml import OxmlElement
+
+    element = OxmlElement("w:t")
+    element.text = text
+    element.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+    return element
+
+
+def _runs(items: Iterable[Any]) -> Iterator[Any]:
     """The runs of a paragraph's content, those inside hyperlinks included."""
     for item in items:
         if hasattr(item, "runs"):  # a hyperlink

@@ -22,18 +22,21 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import InputError
+from ..errors import InputError, reason
 from ..types import SegmentKind
-from . import Layout
+from . import BlockTranslation, Layout
+from .inline import share_out, visible_text
 
 __all__ = ["read", "write"]
 
 log = logging.getLogger("it2en.formats")
 
-_SKIP = frozenset(
-    "script style code pre kbd samp var noscript template svg math textarea iframe object".split()
-)
-"""Elements whose content is never read or changed."""
+_SKIP = frozenset("script style code pre kbd samp var template svg math textarea iframe object".split())
+"""Elements whose content is never read or changed. Inside a run they hold their place
+(the text around them is one run); ``noscript`` is read, as a browser without scripts
+shows it."""
+_SKIPPED_BLOCKS = frozenset({"pre"})
+"""Untouched elements that a browser shows as blocks: the text around them is two runs."""
 _BLOCKS = frozenset(
     """html head body title p h1 h2 h3 h4 h5 h6 li ul ol dl dt dd td th tr thead tbody tfoot
     table caption figure figcaption blockquote div section article header footer main aside
@@ -47,107 +50,143 @@ _KINDS: dict[str, SegmentKind] = {
     "dt": "list_item",
     "blockquote": "quote",
 }
-_ATTRIBUTES = ("alt", "title")
+_ATTRIBUTES = ("alt", "title", "placeholder", "aria-label")
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _MARKUP = re.compile(rb"<\s*[A-Za-z!/?]")
+_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+_UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_XML_DECLARATION = re.compile(r"\A\ufeff?\s*<\?xml[^>]*\?>\s*")
 
 
 @dataclass
 class _Run:
-    """Text a block element holds between two of its child blocks: ``parent.text`` (when
-    ``lead`` is None) or ``lead.tail``, then the inline ``children`` with their tails."""
+    """Text a block element holds between two of its child blocks, as *pieces*: the
+    block's ``text`` (or the ``tail`` of the child block before the run), then the text
+    and tail of each inline element inside it, nested ones included, in document order.
+    Comments, scripts and the other untouched elements inside a run add only their tail:
+    their own content is never read or changed."""
 
-    parent: Any
-    lead: Any | None
-    children: list[Any]
+    pieces_of: list[tuple[Any, str]]
+    """``(node, "text" | "tail")`` for each piece."""
 
     def pieces(self) -> list[str]:
-        """The run's text as lead text, then each child's text and tail, uncollapsed."""
-        out = [(self.parent.text if self.lead is None else self.lead.tail) or ""]
-        for child in self.children:
-            out += [_text(child), child.tail or ""]
-        return out
+        """The run's text, piece by piece, as the file holds it."""
+        return [getattr(node, attr) or "" for node, attr in self.pieces_of]
 
     def text(self) -> str:
         """The run's text as a browser shows it, surrounding space stripped."""
-        return _collapse("".join(self.pieces())).strip()
+        return visible_text(self.pieces(), collapse=True)
+
+    def put(self, translation: BlockTranslation) -> None:
+        """``translation`` in place of the run's text, shared out among its pieces
+        (:func:`.inline.share_out`): every inline element is kept. A run whose
+        translation equals its text is left exactly as it was."""
+        if translation.text == self.text():
+            return
+        texts = share_out(self.pieces(), translation.text, collapse=True, anchors=translation.anchors)
+        for (node, attr), text in zip(self.pieces_of, texts, strict=True):
+            setattr(node, attr, _storable(text))
 
 
-def read(data: bytes, *, main_article: bool = False) -> Layout:
+def read(data: bytes, *, main_article: bool = False, name: str = "the page") -> Layout:
     """The layout of an HTML page (:class:`InputError` for data that is not HTML).
 
     ``main_article``: only the runs of the page's main article, as trafilatura (a library
     made for news pages) finds it, without menus, headers, footers, asides and
     attributes; the rest of the page stays as it is in the translated copy. A page where
-    no article is found is read whole, with a warning."""
+    no article is found is read whole, with a warning naming ``name``."""
     if b"\x00" in data[:65536] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InputError("binary file, expected an HTML page")
     if not _MARKUP.search(data[:65536]):
         raise InputError("no HTML markup found, expected an HTML page")
     text, _ = _decode(data)
-    root = _parse(text)
+    _, markup = _xml_declaration(text)
+    root = _parse(markup)
     tree = root.getroottree()
-    pieces = [(run.text(), where, kind) for run, where, kind in _runs(root, tree)]
-    article = _article(text) if main_article else None
-    if article is not None:
-        pieces = [piece for piece in pieces if _in_article(piece[0], article)]
-    else:
-        pieces += [
-            (_collapse(el.get(name)).strip(), f"{tree.getpath(el)}/@{name}", "text")
-            for el, name in _attrs(root)
-        ]
-    return Layout.of("html", pieces, data)
+    runs = [(run.text(), where, kind) for run, where, kind in _runs(root, tree)]
+    if main_article:
+        article = _article_runs(markup, runs)
+        if article:
+            return Layout.of("html", article, data)
+        log.warning("%s: no main article found: reading the whole page", name)
+    attributes = [
+        (_collapse(el.get(attr)).strip(), f"{tree.getpath(el)}/@{attr}", "text") for el, attr in _attrs(root)
+    ]
+    return Layout.of("html", runs + attributes, data)
 
 
-def _article(text: str) -> str | None:
-    """The main article's text as trafilatura extracts it, lines whitespace-collapsed, or
-    None (logged) when it finds none."""
+def _article_runs(text: str, runs: list[tuple[str, str, SegmentKind]]) -> list[tuple[str, str, SegmentKind]]:
+    """The runs that belong to the page's main article as trafilatura extracts it (none
+    when it finds no article). A run belongs when it is a line of the article (trafilatura
+    keeps a paragraph whole, on a line of its own) or a cell of one of its table rows
+    (``| a | b |``), or, for runs of three words or more, part of one (a paragraph split
+    by a ``<br>``). A menu item of a word or two never matches by chance."""
     try:
         import trafilatura
-    except ImportError:
-        raise InputError("the main-article option needs trafilatura: pip install 'it2en[article]'") from None
+    except ImportError as exc:
+        raise InputError(
+            f"the main-article option needs trafilatura (pip install 'it2en[article]'), which "
+            f"could not be imported: {reason(exc)}"
+        ) from None
     found = trafilatura.extract(text, output_format="txt", include_comments=False, favor_precision=True)
-    if not found or not found.strip():
-        log.warning("no main article found in the page: reading it whole")
-        return None
-    return "\n".join(_collapse(line).strip() for line in found.splitlines())
+    lines = [_comparable(line) for line in (found or "").splitlines()]
+    units = set(lines) | {_comparable(cell) for line in lines if "|" in line for cell in line.split("|")}
+    units.discard("")
+    whole = "\n".join(lines)
+    chosen = []
+    for run in runs:
+        key = _comparable(run[0])
+        if key and (key in units or (len(key.split()) >= 3 and key in whole)):
+            chosen.append(run)
+    return chosen
 
 
-def _in_article(run: str, article: str) -> bool:
-    """Whether a run's text is part of the article: one of its lines (trafilatura keeps a
-    paragraph whole, on a line of its own), or, for runs of three words or more, inside
-    one (a paragraph split by a ``<br>``). A menu item of a word or two never matches by
-    chance."""
-    lines = article.split("\n")
-    return bool(run) and (run in lines or (len(run.split()) >= 3 and any(run in line for line in lines)))
+def _comparable(text: str) -> str:
+    """Text as the article and the page's runs are compared: soft hyphens and zero-width
+    characters (which an extractor may drop) removed, whitespace collapsed."""
+    return _collapse(_INVISIBLE.sub("", text)).strip()
 
 
-def write(layout: Layout, translations: Sequence[str]) -> bytes:
+def write(layout: Layout, translations: Sequence[BlockTranslation]) -> bytes:
     """The page of ``layout`` with its blocks replaced by ``translations`` (in block order),
-    in the page's own encoding."""
-    from lxml import html
+    in the page's own encoding: every element, attribute, comment and declaration kept.
+
+    Every place is found before any is changed, so no edit can move another block."""
+    from lxml import etree
 
     text, encoding = _decode(layout.data)
-    root = _parse(text)
+    declaration, markup = _xml_declaration(text)
+    root = _parse(markup)
     tree = root.getroottree()
-    wanted = {
-        block.where: translation for block, translation in zip(layout.blocks, translations, strict=True)
-    }
-    for run, where, _ in _runs(root, tree):
-        if where in wanted:
-            _put(run, wanted.pop(where), where)
-    for el, name in _attrs(root):
-        where = f"{tree.getpath(el)}/@{name}"
-        if where in wanted:
-            el.set(name, wanted.pop(where))
-    if wanted:
-        raise ValueError("the page no longer has the blocks it was read with")
-    # lxml invents a doctype for pages that have none: keep the page's own, or none.
-    declared = re.search(rb"<!doctype", layout.data[:4096], re.IGNORECASE)
-    doctype = tree.docinfo.doctype if declared else None
-    out = html.tostring(root, encoding="unicode", method="html", doctype=doctype or None)
-    out += text[len(text.rstrip()) :]  # the line end after </html>, which the tree does not hold
+    runs: dict[str, _Run] = {where: run for run, where, _ in _runs(root, tree)}
+    attributes = {f"{tree.getpath(el)}/@{name}": (el, name) for el, name in _attrs(root)}
+    for block, translation in zip(layout.blocks, translations, strict=True):
+        if block.where in runs:
+            runs[block.where].put(translation)
+        elif block.where in attributes:
+            el, name = attributes[block.where]
+            el.set(name, _storable(translation.text))
+        else:
+            raise ValueError(f"{block.where} is not a place of this page")
+    out = etree.tostring(tree, encoding="unicode", method="html")
+    invented = tree.docinfo.doctype
+    if invented and not re.search(r"<!doctype", markup[:4096], re.IGNORECASE) and out.startswith(invented):
+        out = out[len(invented) :].lstrip("\n")  # lxml invents a doctype for pages that have none
+    out = declaration + out + text[len(text.rstrip()) :]  # the line end after </html>
     return out.encode(encoding, errors="xmlcharrefreplace")
+
+
+def _storable(text: str) -> str:
+    """``text`` without the control characters lxml refuses to hold (a page may carry
+    them, and a translation copy them)."""
+    return _UNSTORABLE.sub("", text)
+
+
+def _xml_declaration(text: str) -> tuple[str, str]:
+    """An XHTML page's ``<?xml ...?>`` declaration (with the space after it) and the rest:
+    lxml refuses a decoded text that declares its encoding."""
+    found = _XML_DECLARATION.match(text)
+    return (found.group(), text[found.end() :]) if found else ("", text)
 
 
 def _parse(text: str) -> Any:
@@ -179,12 +218,26 @@ def _decode(data: bytes) -> tuple[str, str]:
     return data.decode("latin-1"), "latin-1"
 
 
+def _walk(root: Any) -> Iterator[Any]:
+    """The elements of the page in document order, without the content of untouched
+    ones (``script``, ``style``, ``pre``...): a stack, not recursion, as pages nest
+    thousands deep."""
+    stack = [root]
+    while stack:
+        el = stack.pop()
+        if not isinstance(el.tag, str):
+            continue
+        yield el
+        if el.tag not in _SKIP:
+            stack.extend(reversed(el))
+
+
 def _runs(root: Any, tree: Any) -> Iterator[tuple[_Run, str, SegmentKind]]:
     """Every run of the page in reading order, with its place and kind. An inline element
     holding a block (``<a><div>...</div></a>``) counts as a block itself, so that no text
-    is read twice. Walked with a stack, not recursion: pages nest thousands deep."""
+    is read twice."""
     holders: set[Any] = set()
-    for el in root.iter():
+    for el in _walk(root):
         if el.tag in _BLOCKS:
             for ancestor in el.iterancestors():
                 if ancestor in holders:
@@ -192,19 +245,18 @@ def _runs(root: Any, tree: Any) -> Iterator[tuple[_Run, str, SegmentKind]]:
                 holders.add(ancestor)
 
     def is_block(el: Any) -> bool:
-        return isinstance(el.tag, str) and (el.tag in _BLOCKS or el in holders)
+        return isinstance(el.tag, str) and el.tag not in _SKIP and (el.tag in _BLOCKS or el in holders)
 
     def items(block: Any) -> Iterator[tuple[_Run, str, SegmentKind] | Any]:
         """The block's runs, with its child blocks (to walk) between them."""
-        runs, inner, current = [], [], _Run(block, None, [])
+        runs, inner, current = [], [], _Run([(block, "text")])
         for child in block:
-            tag = child.tag if isinstance(child.tag, str) else ""
-            if not tag or tag in _SKIP or is_block(child):  # comments end a run too
+            if is_block(child) or child.tag in _SKIPPED_BLOCKS:
                 runs.append(current)
-                inner.append(child if is_block(child) and tag not in _SKIP else None)
-                current = _Run(block, child, [])
+                inner.append(child if is_block(child) else None)
+                current = _Run([(child, "tail")])
             else:
-                current.children.append(child)
+                current.pieces_of += _inline_pieces(child)
         runs.append(current)
         kind = _KINDS.get(block.tag, "text")
         path = tree.getpath(block)
@@ -228,63 +280,31 @@ def _runs(root: Any, tree: Any) -> Iterator[tuple[_Run, str, SegmentKind]]:
             stack.append(items(item))
 
 
+def _inline_pieces(el: Any) -> list[tuple[Any, str]]:
+    """The pieces an inline element adds to its run: its text, its children's pieces,
+    its tail. A comment or an untouched element adds its tail alone."""
+    pieces: list[tuple[Any, str]] = []
+    stack: list[tuple[Any, bool]] = [(el, False)]
+    while stack:
+        node, closed = stack.pop()
+        if closed:
+            pieces.append((node, "tail"))
+            continue
+        stack.append((node, True))
+        if isinstance(node.tag, str) and node.tag not in _SKIP:
+            pieces.append((node, "text"))
+            stack.extend((child, False) for child in reversed(node))
+    return pieces
+
+
 def _attrs(root: Any) -> Iterator[tuple[Any, str]]:
-    """The ``alt`` and ``title`` attributes worth translating, in document order."""
-    for el in root.iter():
-        if isinstance(el.tag, str) and not _skipped(el):
-            for name in _ATTRIBUTES:
-                if el.get(name):
-                    yield el, name
-
-
-def _skipped(el: Any) -> bool:
-    """Whether ``el`` lies inside an element that is never touched."""
-    return any(isinstance(a.tag, str) and a.tag in _SKIP for a in el.iterancestors())
-
-
-def _text(el: Any) -> str:
-    """An inline element's text, as the run holds it."""
-    return "".join(el.itertext())
+    """The attributes worth translating (``alt``, ``title``...), in document order."""
+    for el in _walk(root):
+        for name in _ATTRIBUTES:
+            if el.get(name, "").strip():
+                yield el, name
 
 
 def _collapse(text: str | None) -> str:
     """Whitespace as a browser shows it: runs of it as one space."""
     return re.sub(r"\s+", " ", text or "")
-
-
-def _put(run: _Run, translation: str, where: str) -> None:
-    """Write ``translation`` in place of ``run``'s text, keeping its inline elements where
-    their text can be found in it, in order; else as plain text, logged."""
-    original = "".join(run.pieces())
-    head = original[: len(original) - len(original.lstrip())]
-    tail = original[len(original.rstrip()) :]
-    body = translation.strip()
-    spans, position = [], 0
-    for child in run.children:
-        wanted = _collapse(_text(child)).strip()
-        found = body.find(wanted, position) if wanted else position
-        if found < 0:
-            spans = None
-            break
-        spans.append((found, found + len(wanted)))
-        position = found + len(wanted)
-    if spans is None:
-        log.warning("%s: inline markup could not be placed in the translation and was dropped", where)
-        for child in run.children:
-            child.getparent().remove(child)
-        _set_lead(run, head + body + tail)
-        return
-    cuts = [0, *[p for span in spans for p in span], len(body)]
-    texts = [body[cuts[i] : cuts[i + 1]] for i in range(0, len(cuts) - 1, 2)]
-    texts[0] = head + texts[0].lstrip()
-    texts[-1] = texts[-1].rstrip() + tail
-    _set_lead(run, texts[0])
-    for child, after in zip(run.children, texts[1:], strict=True):
-        child.tail = after
-
-
-def _set_lead(run: _Run, text: str) -> None:
-    if run.lead is None:
-        run.parent.text = text
-    else:
-        run.lead.tail = text
