@@ -9,7 +9,18 @@ the batching code handles it.
 
 from __future__ import annotations
 
-__all__ = ["BatchTooLarge", "ConfigError", "InputError", "It2enError", "ModelLoadError", "OutDirLocked"]
+__all__ = [
+    "BatchTooLarge",
+    "ConfigError",
+    "InputError",
+    "It2enError",
+    "ModelLoadError",
+    "OutDirLocked",
+    "reason",
+]
+
+_MAX_REASON = 200
+"""Most characters of an exception's message kept in a one-line reason."""
 
 
 class It2enError(Exception):
@@ -30,6 +41,14 @@ class InputError(It2enError):
 
 class OutDirLocked(It2enError):
     """Another batch run holds the output folder's lock."""
+
+
+def reason(exc: BaseException) -> str:
+    """An exception as one line for a message: its first line of text (at most
+    :data:`_MAX_REASON` characters), or its type's name when it has none. A library's
+    multi-line message or traceback text never reaches a log line or an error record."""
+    text = str(exc).strip()
+    return text.splitlines()[0][:_MAX_REASON] if text else type(exc).__name__
 
 
 class BatchTooLarge(RuntimeError):

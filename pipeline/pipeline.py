@@ -21,8 +21,8 @@ from .config import PipelineConfig
 from .engines import Seq2SeqEngine, build_engine, scored_generate
 from .engines.hub import model_identity
 from .engines.runtime import resolve_backend
-from .errors import It2enError
-from .formats import locate
+from .errors import It2enError, reason
+from .formats import locate, writable
 from .segmenting import reassemble, segment_document
 from .summarize import Translated, summarize_documents
 from .types import Document, Failure, Result, Role, Segment, Summary, as_role, role_key
@@ -205,9 +205,7 @@ class Pipeline:
         for i, item in enumerate(chunk):
             if isinstance(item, Failure):
                 outcomes.append(item)
-            elif i not in texts:
-                outcomes.append(Failure(item.id, item.origin, "document is empty"))
-            else:
+            elif i in texts:
                 result = Result(
                     id=item.id,
                     source=item.text,
@@ -221,6 +219,11 @@ class Pipeline:
                     layout=item.layout,
                 )
                 outcomes.append(self._checked(result))
+            elif writable(item.layout):  # a page or a Word file with nothing to translate
+                log.warning("%s: no text to translate: its translated copy is the file as it is", item.origin)
+                outcomes.append(Result(item.id, "", (), (), "", models, origin=item.origin, layout=item.layout))
+            else:
+                outcomes.append(Failure(item.id, item.origin, "document is empty"))
         return outcomes
 
     def _models(self, summarize: bool) -> dict[str, str]:
@@ -325,5 +328,4 @@ def _as_document(item: DocumentInput | Failure) -> Document | Failure:
 
 
 def _failure_from_exception(doc: Document, exc: Exception) -> Failure:
-    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return Failure(doc.id, doc.origin, f"processing failed ({type(exc).__name__}: {detail})")
+    return Failure(doc.id, doc.origin, f"processing failed ({type(exc).__name__}: {reason(exc)})")

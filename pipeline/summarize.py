@@ -13,6 +13,7 @@ points are rendered in Italian by the callable the caller gives.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -215,22 +216,25 @@ def ground_points(
     Greedy set cover over content words: take the segment sharing the most still-uncovered
     words with the point, repeat while a segment adds at least two words (or the last one
     left), up to ``max_sources``. Indices are returned in document order; a point sharing
-    no word with any segment gets none.
+    no word with any segment gets none. Segments are found through an index from word to
+    segments, so a long document's points cost what their words occur, not its length
+    times theirs.
     """
     segment_words = [_content_words(s) for s in segments]
+    where: dict[str, list[int]] = {}
+    for i, found in enumerate(segment_words):
+        for word in found:
+            where.setdefault(word, []).append(i)
     grounded: list[tuple[int, ...]] = []
     for point in points:
         uncovered = _content_words(point)
         chosen: list[int] = []
         while uncovered and len(chosen) < max_sources:
-            best = max(
-                range(len(segments)),
-                key=lambda i: (len(uncovered & segment_words[i]), -i),
-                default=None,
-            )
+            shared = Counter(i for word in uncovered for i in where.get(word, ()))
+            best = max(shared, key=lambda i: (shared[i], -i), default=None)  # the first of the best
             if best is None or best in chosen:
                 break
-            gain = len(uncovered & segment_words[best])
+            gain = shared[best]
             if gain == 0 or (chosen and gain < 2 and gain < len(uncovered)):
                 break
             chosen.append(best)

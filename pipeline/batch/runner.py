@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any
 
-from ..errors import ConfigError, It2enError
+from ..errors import ConfigError, It2enError, reason
 from ..formats import translated_file, writable
 from ..io import DEFAULT_GLOBS, STDIN, discover_inputs, printable, read_documents
 from ..outputs import TEMP_SUFFIX, atomic_output, naming
@@ -224,11 +224,20 @@ def _process(
             if isinstance(outcome, Failure):
                 _record_failure(errors, outcome, report)
                 continue
-            outputs = _write_outputs(out_dir, planned.name, outcome, options.formats)
-            _append(
-                review, [{"id": outcome.id, "output": f"{planned.name}.json", **e} for e in outcome.review()]
-            )
-            manifest.append(_record(planned, planner.settings, outputs, _about(outcome)))
+            try:  # everything made from the document's own data, before anything is written
+                files = _render_outputs(planned.name, outcome, options.formats)
+                entries = [
+                    {"id": outcome.id, "output": f"{planned.name}.json", **e} for e in outcome.review()
+                ]
+                about = _about(outcome)
+            except Exception as exc:  # that document's failure, never the run's
+                log.debug("rendering %s failed", outcome.id, exc_info=True)
+                why = f"its outputs could not be made ({type(exc).__name__}: {reason(exc)})"
+                _record_failure(errors, Failure(outcome.id, outcome.origin, why), report)
+                continue
+            outputs = _write_files(out_dir, files)
+            _append(review, entries)
+            manifest.append(_record(planned, planner.settings, outputs, about))
             report.processed += 1
             report.count_flags(outcome)
 
@@ -275,11 +284,13 @@ def _about(result: Result) -> dict[str, Any]:
 
 
 def _write_index(out_dir: Path, manifest: Manifest) -> None:
-    """``index.html``: every document of the folder that has a page, from every run."""
+    """``index.html``: every document of the folder that has a page, from every run.
+    Titles and ids are made printable first: a document's text can hold what UTF-8 cannot
+    (a lone surrogate), and one such title must not stop the index of all the others."""
     entries = [
         {
-            "title": record.get("title") or record["name"],
-            "id": record["id"],
+            "title": printable(str(record.get("title") or record["name"])),
+            "id": printable(str(record["id"])),
             "page": f"{record['name']}.html",
             "summary_kind": record.get("summary_kind"),
             "flags": record.get("flags", 0),
@@ -291,27 +302,31 @@ def _write_index(out_dir: Path, manifest: Manifest) -> None:
         stream.write(render_index(entries, title=f"it2en: {out_dir.name}"))
 
 
-def _write_outputs(out_dir: Path, name: str, result: Result, formats: Iterable[str]) -> list[str]:
-    written = []
+def _render_outputs(name: str, result: Result, formats: Iterable[str]) -> list[tuple[str, bytes]]:
+    """Every output file of one document as ``(file name, bytes)``, made in memory: an
+    error here (encoding included) is the document's own, and nothing of it is written."""
+    files: list[tuple[str, bytes]] = []
     for fmt in formats:
-        filename = f"{name}.{fmt}"
+        if fmt == "json":
+            text = json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n"
+        else:
+            text = render_html(result) if fmt == "html" else render_markdown(result)
+        files.append((f"{name}.{fmt}", text.encode("utf-8")))
+    if writable(result.layout):  # the translated page or Word file beside the records
+        files.append((f"{name}.en.{result.layout.format}", translated_file(result)))  # type: ignore[union-attr]
+    return files
+
+
+def _write_files(out_dir: Path, files: list[tuple[str, bytes]]) -> list[str]:
+    """Write ``files`` into ``out_dir``, each atomically; their names. An error here is
+    the environment's (a full disk, a read-only folder) and ends the run."""
+    for filename, content in files:
         target = out_dir / filename
         if target.resolve().parent != out_dir.resolve():  # safe_name makes this impossible
             raise It2enError(f"refusing to write {target} outside {out_dir}")
-        with atomic_output(target) as stream:
-            if fmt == "json":
-                stream.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
-            elif fmt == "html":
-                stream.write(render_html(result))
-            else:
-                stream.write(render_markdown(result))
-        written.append(filename)
-    if writable(result.layout):  # the translated page or Word file beside the records
-        filename = f"{name}.en.{result.layout.format}"  # type: ignore[union-attr]
-        with atomic_output(out_dir / filename, binary=True) as stream:
-            stream.write(translated_file(result))
-        written.append(filename)
-    return written
+        with atomic_output(target, binary=True) as stream:
+            stream.write(content)
+    return [filename for filename, _ in files]
 
 
 def _record_failure(errors: IO[str] | None, failure: Failure, report: BatchReport) -> None:

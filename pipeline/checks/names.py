@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Collection
+from functools import lru_cache
 
 __all__ = ["missing_names", "names"]
 
@@ -156,9 +157,18 @@ def missing_names(source: str, target: str, *, loose: bool = False) -> list[str]
     """The names of ``source`` that ``target`` does not keep (see the module docstring).
     ``loose``: a word of ``target`` starting with the same four letters keeps a name of
     five letters or more (``Italian`` and ``Italy``), for texts in the same language."""
-    haystack = f" {_words(target)} "
-    stems = {word[:4] for word in haystack.split() if len(word) >= 4} if loose else set()
+    haystack, stems = _haystack(target, loose)
     return [name for name in names(source) if not _kept(name, haystack, stems)]
+
+
+@lru_cache(maxsize=8)
+def _haystack(target: str, loose: bool) -> tuple[str, frozenset[str]]:
+    """``target``'s folded words between spaces, and with ``loose`` their four-letter
+    stems; remembered for the last few texts, as every summary point is checked against
+    the same whole translation."""
+    haystack = f" {_words(target)} "
+    stems = frozenset(word[:4] for word in haystack.split() if len(word) >= 4) if loose else frozenset()
+    return haystack, stems
 
 
 def _kept(name: str, haystack: str, stems: Collection[str] = ()) -> bool:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 __all__ = ["missing_numbers", "readable", "stated"]
 
@@ -75,6 +76,10 @@ _WORD_VALUES = {
     "mezzo": 0.5,
 }
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_NEAR = 40
+"""Characters looked at on either side of a number for its scale word, its clock suffix
+or its month: every check reads a bounded window, so a text's check is linear in its
+length (the longest such word is ten letters)."""
 _PM = re.compile(r"(?::\d{2})?\s*p\.?\s?m\b", re.IGNORECASE)
 _AM = re.compile(r"(?::\d{2})?\s*a\.?\s?m\b", re.IGNORECASE)
 
@@ -89,10 +94,13 @@ def stated(text: str, language: str) -> dict[float, str]:
     return values
 
 
-def readable(text: str) -> set[float]:
+@lru_cache(maxsize=8)
+def readable(text: str) -> frozenset[float]:
     """Every value a reader could take from ``text`` under either language's conventions:
     ``1,200`` is 1200 and 1.2; ``18.30`` is 18.3, and the time 18:30; ``6 pm`` is 18; number
-    words up to twenty, tens and ordinals count too (``two``, ``venti``, ``third``)."""
+    words up to twenty, tens and ordinals count too (``two``, ``venti``, ``third``).
+    Remembered for the last few texts: every summary point is checked against the same
+    whole translation, which is read once."""
     values: set[float] = set()
     for language in ("it", "en"):
         for _, readings in _numbers(text, language, lenient=True):
@@ -101,7 +109,7 @@ def readable(text: str) -> set[float]:
         value = _WORD_VALUES.get(word)
         if value is not None:
             values.add(float(value))
-    return values
+    return frozenset(values)
 
 
 def missing_numbers(source: str, source_language: str, target: str) -> list[str]:
@@ -122,7 +130,7 @@ def _numbers(text: str, language: str, lenient: bool) -> Iterator[tuple[str, set
     for match in _NUMBER.finditer(text):
         written = match.group()
         readings = _readings(written, language, lenient)
-        after = lowered[match.end() :]
+        after = lowered[match.end() : match.end() + _NEAR]
         scale = _scale(after, language, lenient)
         if scale:  # "3 milioni" states 3,000,000; a reader may also take the 3 alone
             scaled = {round(v * scale, 6) for v in readings if v < 1000}
@@ -188,10 +196,10 @@ def _clock(written: str, after: str) -> set[float]:
 def _month_near(lowered: str, start: int, end: int) -> int | None:
     """The month named next to a number (``15 marzo``, ``March 15``, ``marzo 2026``): a
     date's month is one of its numbers. A month name alone is not a number."""
-    after = re.match(r"[\s,]+([^\W\d_]+)", lowered[end:])
+    after = re.match(r"[\s,]+([^\W\d_]+)", lowered[end : end + _NEAR])
     if after and after.group(1) in _MONTH_NUMBER:
         return _MONTH_NUMBER[after.group(1)]
-    before = re.search(r"([^\W\d_]+)\.?[\s,]+$", lowered[:start])
+    before = re.search(r"([^\W\d_]+)\.?[\s,]+$", lowered[max(0, start - _NEAR) : start])
     if before and before.group(1) in _MONTH_NUMBER:
         return _MONTH_NUMBER[before.group(1)]
     return None

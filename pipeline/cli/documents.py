@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from ..errors import ConfigError
+from ..errors import ConfigError, reason
 from ..formats import DOCUMENT_SUFFIXES, WRITABLE_FORMATS, translated_file
 from ..io import InputFile, discover_inputs, read_documents
 from ..outputs import atomic_output
@@ -162,15 +162,26 @@ def _run(request: _Request, flags: ModelFlags, logs: LogFlags) -> None:
                 for outcome in pipeline.process_many(documents, summarize=request.summarize):
                     if stop.event.is_set():  # through every finally: the temporary copy goes
                         raise SystemExit(stop.exit_code)
+                    if not isinstance(outcome, Failure):
+                        try:  # made from the document's own data: its failure, never the run's
+                            made = (
+                                outcome.to_dict()
+                                if fmt == "json"
+                                else _render(outcome, fmt, several, written == 0)
+                            )
+                        except Exception as exc:
+                            log.debug("rendering %s failed", outcome.id, exc_info=True)
+                            why = f"its output could not be made ({type(exc).__name__}: {reason(exc)})"
+                            outcome = Failure(outcome.id, outcome.origin, why)
                     if isinstance(outcome, Failure):
                         failures.append(outcome)
                         log.error("%s", outcome.message())
                         continue
                     written += 1
-                    if fmt == "json":
-                        records.append(outcome.to_dict())
+                    if isinstance(made, dict):
+                        records.append(made)
                     else:
-                        stream.write(_render(outcome, fmt, several, first=written == 1))
+                        stream.write(made)
                         stream.flush()
                 if fmt == "json":  # always an array: its shape never depends on the count
                     stream.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
@@ -203,17 +214,19 @@ class _NothingWritten(Exception):
 
 
 def _render(result: Result, fmt: str, several: bool, first: bool) -> str | bytes:
-    """One document in ``fmt``; documents after the first are set apart by a blank line."""
+    """One document in ``fmt``; documents after the first are set apart by a blank line.
+    Text that could not be written as UTF-8 fails here, not half-way through the output."""
     if fmt == "document":
         return translated_file(result)
     if fmt == "jsonl":
-        return json.dumps(result.to_dict(), ensure_ascii=False) + "\n"
-    separator = "" if first else "\n"
-    if fmt == "md":
-        return separator + render_markdown(result)
-    if fmt == "html":
-        return render_html(result)
-    return separator + render_text(result, header=several)
+        text = json.dumps(result.to_dict(), ensure_ascii=False) + "\n"
+    elif fmt == "html":
+        text = render_html(result)
+    else:
+        body = render_markdown(result) if fmt == "md" else render_text(result, header=several)
+        text = ("" if first else "\n") + body
+    text.encode("utf-8")
+    return text
 
 
 def _choose_format(

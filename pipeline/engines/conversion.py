@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import ModelLoadError
+from ..errors import ModelLoadError, reason
 from ..outputs import safe_name
 from .decoding import SearchSettings, read_generation_config
 from .hub import from_pretrained, local_only, model_identity, store_folder
@@ -91,7 +91,7 @@ def converted(role: str, name: str, runtime: Runtime, quantization: str) -> Conv
         log.debug("converting %s failed", source, exc_info=True)
         raise ModelLoadError(
             f"{role} model {name!r} could not be converted for CTranslate2 ({type(exc).__name__}: "
-            f"{str(exc).strip().splitlines()[0] if str(exc).strip() else ''}); use --backend torch"
+            f"{reason(exc)}); use --backend torch"
         ) from exc
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
-from ..errors import ModelLoadError
+from ..errors import ModelLoadError, reason
 from .decoding import read_generation_config
 
 if TYPE_CHECKING:
@@ -143,7 +143,7 @@ def _locate(name: str, models_dir: str | Path, tried: list[str]) -> tuple[str, b
 
 
 def _not_found(role: str, name: str, tried: list[str], offline: bool, exc: Exception) -> str:
-    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    why = reason(exc)
     fetch = (
         f"run `it2en models download` on a machine with network access and copy the folder "
         f"into the model store, or pass --{role} PATH to a local copy"
@@ -152,9 +152,7 @@ def _not_found(role: str, name: str, tried: list[str], offline: bool, exc: Excep
         fetch = "offline mode is on; " + fetch
     elif not hub_reachable():
         fetch = "the Hugging Face hub cannot be reached from here; " + fetch
-    return (
-        f"{role} model {name!r} could not be loaded (looked in: {', '.join(tried)}): {reason[:200]}; {fetch}"
-    )
+    return f"{role} model {name!r} could not be loaded (looked in: {', '.join(tried)}): {why}; {fetch}"
 
 
 def model_identity(name: str, models_dir: str | Path) -> str:

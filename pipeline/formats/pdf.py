@@ -1,12 +1,18 @@
 """PDF files (input only): the text layer in reading order, as paragraphs, page by page.
 
 Read with PDFium (pypdfium2), one page at a time, so a file of thousands of pages never
-holds more than one page's objects. PDFium gives the text as line boxes in content order;
-lines are joined into paragraphs where the gap to the next line is no wider than a line,
-a word hyphenated at a line's end is mended (PDFium marks such hyphens; a ``-`` between
-two letters at a line break is taken as one too), and lines that repeat at the top or
-the bottom of most pages (running headers and footers, digits ignored) and bare page
-numbers are dropped. Each paragraph is a block whose place is its page.
+holds more than one page's objects. PDFium gives each page's text in content order with
+its own word spacing (producers that place each letter alone, or split words, read as
+words), line by line with each line's box. Lines are joined into paragraphs: a paragraph
+ends where the step to the next line is wider than the page's usual line pitch (so
+double-spaced text is not one paragraph per line), or after a sentence's end where the
+next line is indented (LaTeX) or the line stops well short of the column's edge; never
+after a line ending in a hyphen, and the hyphenated word is mended (PDFium marks such
+hyphens; a ``-`` between two letters at a line break is taken as one too). A paragraph
+that runs over a page or a column break goes on as one. Lines that repeat in the top or
+bottom margin of most pages (running headers and footers, digits ignored) and bare page
+numbers are dropped, unless they are all a page holds. Each paragraph is a block whose
+place is the page where it starts.
 
 A PDF without a text layer (a scan) is refused saying that OCR is needed; an encrypted,
 truncated or damaged one with one line saying so.
@@ -17,8 +23,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from itertools import pairwise
 
 from ..errors import InputError
+from ..types import SegmentKind
 from . import Layout
 
 __all__ = ["read"]
@@ -28,13 +36,33 @@ _HYPHENS = ("\x02", "\xad", "\ufffe")
 """How PDFium marks a hyphen that breaks a word at the end of a line."""
 _REPEATED = 0.6
 """Share of pages a top or bottom line must appear on to count as a running header/footer."""
+_JOINED_HYPHEN = re.compile(f"[{''.join(_HYPHENS)}](?=\\w)")
+_GAP = 1.35
+"""A step to the next line this many times the page's usual line pitch ends a paragraph."""
+_SENTENCE_END = re.compile(r"[.!?:;…][\"'”’»)\]]*$")
 
 
 @dataclass
 class _Line:
+    """One line of a page as PDFium reads it, with its box (PDF points, y upwards)."""
+
     top: float
     bottom: float
+    left: float
+    right: float
     text: str
+
+    @property
+    def height(self) -> float:
+        return max(self.top - self.bottom, 1.0)
+
+
+@dataclass
+class _Page:
+    lines: list[_Line]
+    height: float
+    rotated: bool
+    """Turned a quarter (90 or 270 degrees): its top is not at the top of its box."""
 
 
 def read(data: bytes) -> Layout:
@@ -43,7 +71,7 @@ def read(data: bytes) -> Layout:
 
     if not data.lstrip()[:5] == b"%PDF-":
         raise InputError("not a PDF file (no %PDF header)")
-    if b"%%EOF" not in data[-2048:]:
+    if b"%%EOF" not in data.rstrip(b"\x00 \t\r\n\f")[-2048:]:  # padding after the end is common
         raise InputError("truncated PDF file (no end-of-file marker)")
     try:
         document = pdfium.PdfDocument(data)
@@ -52,73 +80,106 @@ def read(data: bytes) -> Layout:
             raise InputError("password-protected (encrypted) PDF") from None
         raise InputError(f"damaged PDF file ({str(exc).strip()[:120]})") from None
     try:
-        pages = [_page_lines(document, index) for index in range(len(document))]
+        pages = [_read_page(document, index) for index in range(len(document))]
     finally:
         document.close()
-    if not any(line.text.strip() for lines in pages for line in lines):
+    if not any(line.text.strip() for page in pages for line in page.lines):
         raise InputError("no text layer (a scanned PDF?): OCR is needed first")
     running = _running_lines(pages)
-    pieces = []
-    for number, lines in enumerate(pages, start=1):
-        paragraphs = _paragraphs(_trimmed(lines, running))
-        pieces += [(paragraph, f"page {number}", "text") for paragraph in paragraphs]
+    pieces: list[tuple[str, str, SegmentKind]] = []
+    for number, page in enumerate(pages, start=1):
+        for k, paragraph in enumerate(_paragraphs(_trimmed(page, running))):
+            if k == 0 and pieces and _continues(pieces[-1][0], paragraph):  # over a page break
+                pieces[-1] = (_join(pieces[-1][0], paragraph), pieces[-1][1], "text")
+            else:
+                pieces.append((paragraph, f"page {number}", "text"))
     return Layout.of("pdf", pieces)
 
 
-def _page_lines(document: object, index: int) -> list[_Line]:
-    """The text lines of one page, top to bottom as the content has them; boxes on the
-    same line are merged."""
+def _read_page(document: object, index: int) -> _Page:
+    """The text lines of one page in content order, as PDFium spaces them (its own word
+    spacing, not boxes joined by hand: some producers place every letter on its own)."""
     page = document[index]  # type: ignore[index]
     textpage = page.get_textpage()
     try:
+        text = textpage.get_text_range()
+        exact = len(text) == textpage.count_chars()  # one character per index: boxes can be read
         lines: list[_Line] = []
-        for number in range(textpage.count_rects()):
-            left, bottom, right, top = textpage.get_rect(number)
-            text = textpage.get_text_bounded(left, bottom, right, top).replace("\r", "").replace("\n", " ")
-            if lines and bottom < lines[-1].top and top > lines[-1].bottom and abs(top - lines[-1].top) < 2:
-                lines[-1].text += " " + text
-            else:
-                lines.append(_Line(top, bottom, text))
-        return lines
+        position = 0
+        for raw in text.split("\r\n"):
+            visible = [i for i, char in enumerate(raw) if not char.isspace()]
+            if visible:
+                if exact:
+                    first, last = position + visible[0], position + visible[-1]
+                    left, bottom, _, top = textpage.get_charbox(first, loose=True)
+                    _, bottom2, right, top2 = textpage.get_charbox(last, loose=True)
+                    lines.append(_Line(max(top, top2), min(bottom, bottom2), left, right, _mended(raw)))
+                else:  # characters outside the BMP: no boxes, lines as they come
+                    y = -len(lines) * 12.0
+                    lines.append(_Line(y + 10, y, 0.0, 0.0, _mended(raw)))
+            position += len(raw) + 2
+        return _Page(lines, float(page.get_height()), page.get_rotation() in (90, 270))
     finally:
         textpage.close()
         page.close()
+
+
+def _mended(line: str) -> str:
+    """A line with the words PDFium already joined across a line break mended: it keeps
+    its hyphen mark between the two halves (``appro\\ufffevato``)."""
+    return _JOINED_HYPHEN.sub("", line)
 
 
 def _key(text: str) -> str:
     return re.sub(r"\d+", "#", " ".join(text.split()).casefold())
 
 
-def _running_lines(pages: list[list[_Line]]) -> set[str]:
-    """The first and last lines that recur on most pages (of two or more)."""
+def _running_lines(pages: list[_Page]) -> set[str]:
+    """The lines that recur at the top or the bottom of most pages (of two or more):
+    running headers and footers. A line counts only in the page's margins (its top or
+    bottom sixth), never on a turned page, and never when it is all the page holds."""
     if len(pages) < 2:
         return set()
-    ends = [{_key(lines[0].text), _key(lines[-1].text)} for lines in pages if lines]
-    counts = Counter(key for keys in ends for key in keys)
+    counts: Counter[str] = Counter()
+    for page in pages:
+        if page.rotated or len(page.lines) < 2:
+            continue
+        ends = (page.lines[0], page.lines[-1])
+        margins = [line for line in ends if line.bottom > page.height * 5 / 6 or line.top < page.height / 6]
+        counts.update({_key(line.text) for line in margins})
     return {key for key, count in counts.items() if count >= _REPEATED * len(pages) and key.strip()}
 
 
-def _trimmed(lines: list[_Line], running: set[str]) -> list[_Line]:
-    """``lines`` without running headers and footers and bare page numbers at either end."""
+def _trimmed(page: _Page, running: set[str]) -> list[_Line]:
+    """The page's lines without running headers and footers and bare page numbers at
+    either end; a page that holds nothing else keeps them."""
+    lines = page.lines
     start, end = 0, len(lines)
     while start < end and (_key(lines[start].text) in running or _PAGE_NUMBER.match(lines[start].text)):
         start += 1
     while end > start and (_key(lines[end - 1].text) in running or _PAGE_NUMBER.match(lines[end - 1].text)):
         end -= 1
-    return lines[start:end]
+    return lines[start:end] or lines
 
 
 def _paragraphs(lines: list[_Line]) -> list[str]:
-    """Lines joined into paragraphs: a gap wider than a line starts a new one."""
+    """Lines joined into paragraphs. A paragraph ends where the gap to the next line is
+    wider than the page's usual line pitch, where the next line starts further in (a
+    first-line indent) or the line stops well short of the column's right edge, after
+    the end of a sentence; never after a line that ends in a hyphen."""
+    pitch = _pitch(lines)
+    lefts = Counter(round(line.left) for line in lines)
+    margin = lefts.most_common(1)[0][0] if lefts else 0
+    rights = sorted(line.right for line in lines)
+    edge = rights[int(len(rights) * 0.9)] if rights else 0.0
     paragraphs: list[str] = []
     current = ""
     previous: _Line | None = None
     for line in lines:
-        text = " ".join(line.text.split()) if not line.text.endswith(_HYPHENS) else line.text.strip()
+        text = " ".join(line.text.split()) if not line.text.rstrip().endswith(_HYPHENS) else line.text.strip()
         if not text:
             continue
-        height = max(line.top - line.bottom, 1.0)
-        if previous is not None and previous.bottom - line.top > height:
+        if previous is not None and current and _breaks(previous, line, current, pitch, margin, edge):
             paragraphs.append(current)
             current = ""
         current = _join(current, text)
@@ -126,6 +187,44 @@ def _paragraphs(lines: list[_Line]) -> list[str]:
     if current:
         paragraphs.append(current)
     return [" ".join(p.split()) for p in paragraphs]
+
+
+def _breaks(previous: _Line, line: _Line, text: str, pitch: float, margin: float, edge: float) -> bool:
+    """Whether a paragraph ends between ``previous`` and ``line`` (``text``: the paragraph
+    so far)."""
+    if text.endswith(_HYPHENS) or re.search(r"\w-$", text):
+        return False
+    step = previous.bottom - line.bottom
+    if step <= 0:  # back up the page: a new column or a new frame
+        return not _continues(text, line.text.strip())
+    if step > pitch * _GAP:
+        return True
+    if not _SENTENCE_END.search(text):
+        return False
+    indented = line.left - margin > 0.6 * line.height and abs(previous.left - margin) < 0.3 * line.height
+    short = edge - previous.right > 0.15 * max(edge - margin, 1.0)
+    return indented or short
+
+
+def _pitch(lines: list[_Line]) -> float:
+    """The usual distance from one line to the next on this page (the median step), or
+    1.5 line heights when there are too few lines to tell."""
+    steps = sorted(
+        a.bottom - b.bottom for a, b in pairwise(lines) if 0 < a.bottom - b.bottom < 4 * a.height
+    )
+    if len(steps) < 2:
+        return 1.5 * max((line.height for line in lines), default=12.0)
+    return steps[len(steps) // 2]
+
+
+def _continues(text: str, following: str) -> bool:
+    """Whether ``following`` goes on with ``text`` (which has not ended its sentence, and
+    the next line starts lower-case or ``text`` was cut by a hyphen)."""
+    if not text or not following:
+        return False
+    if text.endswith(_HYPHENS) or re.search(r"\w-$", text):
+        return True
+    return not _SENTENCE_END.search(text) and following[:1].islower()
 
 
 def _join(text: str, line: str) -> str:
