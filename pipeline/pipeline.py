@@ -221,7 +221,8 @@ class Pipeline:
                 outcomes.append(self._checked(result))
             elif writable(item.layout):  # a page or a Word file with nothing to translate
                 log.warning("%s: no text to translate: its translated copy is the file as it is", item.origin)
-                outcomes.append(Result(item.id, "", (), (), "", models, origin=item.origin, layout=item.layout))
+                empty = Result(item.id, "", (), (), "", models, origin=item.origin, layout=item.layout)
+                outcomes.append(empty)
             else:
                 outcomes.append(Failure(item.id, item.origin, "document is empty"))
         return outcomes

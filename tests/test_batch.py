@@ -366,3 +366,76 @@ def test_a_moved_inbox_is_recognised_and_nothing_is_duplicated(config, tmp_path)
     again = run_batch(Pipeline(config), [str(moved)], options)
     assert (again.processed, again.skipped) == (1, 3) and sorted(outputs(out)) == names
     assert outputs(out)["doc001.json"]["source"] == SENTENCES[4]
+
+
+POISON = "Il documento avvelenato."
+"""A sentence that makes the stage under test raise, as a real page's data once did."""
+
+
+def _poisoned(value: object) -> bool:
+    """Whether a stage's first argument (a text, a document, a result, segments, index
+    entries) carries the poison sentence."""
+    if isinstance(value, (bytes, str)):
+        return (POISON.encode() if isinstance(value, bytes) else POISON) in value
+    if isinstance(value, (list, tuple)):
+        return any(_poisoned(item) for item in value)
+    if isinstance(value, dict):
+        return any(_poisoned(item) for item in value.values())
+    return any(_poisoned(getattr(value, name, "")) for name in ("source", "text", "data"))
+
+
+def _raising(original):
+    """``original``, raising as a library does on data it cannot handle when its first
+    argument carries the poison."""
+
+    def wrapped(*args, **kwargs):
+        if _poisoned(args[0]):
+            raise RecursionError("maximum recursion depth exceeded")
+        return original(*args, **kwargs)
+
+    return wrapped
+
+
+@pytest.mark.parametrize(
+    "stage",
+    ["reading", "locating", "checking", "json", "markdown", "html report", "translated file", "index"],
+)
+def test_a_document_that_makes_any_stage_raise_is_its_failure_and_the_next_is_processed(
+    config, tmp_path, monkeypatch, stage
+):
+    import pipeline.batch.runner as runner
+    import pipeline.formats.html as html_format
+    import pipeline.pipeline as pipeline_module
+
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    (inbox / "a.txt").write_text(SENTENCES[0], encoding="utf-8")
+    (inbox / "m.html").write_text(f"<html><body><p>{POISON}</p><p>{SENTENCES[1]}</p></body></html>", "utf-8")
+    (inbox / "z.txt").write_text(SENTENCES[2], encoding="utf-8")
+    owner, name = {
+        "reading": (html_format, "read"),
+        "locating": (pipeline_module, "locate"),
+        "checking": (pipeline_module, "check_result"),
+        "json": (runner.Result, "to_dict"),
+        "markdown": (runner, "render_markdown"),
+        "html report": (runner, "render_html"),
+        "translated file": (runner, "translated_file"),
+        "index": (runner, "render_index"),
+    }[stage]
+    monkeypatch.setattr(owner, name, _raising(getattr(owner, name)))
+    out = tmp_path / "out"
+    options = BatchOptions(out_dir=out, formats=("json", "md", "html"))
+    report = run_batch(Pipeline(config), [str(inbox)], options)
+    assert not report.crashed
+    if stage == "index":  # every document is fine; the index shows all it can, and says so
+        assert (report.processed, report.failed) == (3, 0)
+        index = (out / "index.html").read_text(encoding="utf-8")
+        assert 'href="a.html"' in index and 'href="z.html"' in index and 'href="m.html"' not in index
+        return
+    assert (report.processed, report.failed) == (2, 1)
+    assert sorted(p.name for p in out.glob("*.json")) == ["a.json", "z.json"]
+    errors = [json.loads(line) for line in (out / "errors.jsonl").read_text().splitlines()]
+    assert [e["input"].endswith("m.html") for e in errors] == [True]
+    assert not list(out.glob("m.*")), "nothing of the failed document is written"
+    again = run_batch(Pipeline(config), [str(inbox)], options)  # nor is the next run wedged
+    assert (again.processed, again.skipped, again.failed) == (0, 2, 1)

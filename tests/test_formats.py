@@ -144,12 +144,13 @@ def test_every_block_is_found_before_any_is_changed_so_no_edit_moves_another():
     assert texts(layout) == ["Leggi questo articolo oggi.", "Fine.", "Articolo"]
     out = write_translated(layout, ["Read this article today.", "End.", "Article"])
     assert out.decode() == (
-        '<html><body><p>Read <a href="/x" title="Article">this article</a> today.</p><p>End.</p></body></html>'
+        '<html><body><p>Read <a href="/x" title="Article">this article</a> today.</p>'
+        "<p>End.</p></body></html>"
     )
 
 
 def test_empty_inline_elements_keep_their_place_in_a_copy_and_between_words_otherwise():
-    page = '<p>Il governo<sup><a href="#n1">1</a></sup> ha votato <img src="x.png"> ieri.</p>'.encode()
+    page = b'<p>Il governo<sup><a href="#n1">1</a></sup> ha votato <img src="x.png"> ieri.</p>'
     layout = read_format("html", page)
     same = write_translated(layout, texts(layout)).decode()
     assert 'governo<sup><a href="#n1">1</a></sup> ha votato <img src="x.png"> ieri.' in same
@@ -183,7 +184,8 @@ def test_a_charset_declared_by_http_equiv_is_kept():
 
 
 def test_noscript_is_read_and_a_div_in_it_does_not_hide_the_page():
-    page = b"<html><head><title>Titolo</title><noscript><div></noscript></head><body><p>Il testo.</p></body></html>"
+    page = b"<html><head><title>Titolo</title><noscript><div></noscript></head>"
+    page += b"<body><p>Il testo.</p></body></html>"
     assert "Il testo." in texts(read_format("html", page))
 
 
@@ -248,7 +250,7 @@ def test_a_translated_docx_keeps_styles_tables_and_every_runs_formatting():
     first, second = "The mayor promised new books.", "Works will start in September."
     source = texts(layout)[1]
     cut = source.index(" I lavori")
-    anchors = ((0, 0), (cut, len(first)), (cut + 1, len(first) + 1), (len(source), len(first) + 1 + len(second)))
+    anchors = ((0, 0), (cut, len(first)), (cut + 1, len(first) + 1), (len(source), len(f"{first} {second}")))
     sentence_wise = BlockTranslation(f"{first} {second}", anchors)  # as the pipeline gives it
     translated = write_translated(layout, [*texts(layout)[:1], sentence_wise, *texts(layout)[2:]])
     runs = docx.Document(io.BytesIO(translated)).paragraphs[1].runs
@@ -267,6 +269,59 @@ def test_docx_footnotes_are_read_and_written(tmp_path):
     assert texts(read_format("docx", written))[-1] == "The little patient is well."
 
 
+def _docx_with_link_and_comment() -> bytes:
+    """A Word file whose paragraph holds a hyperlink (as Word writes one: runs inside a
+    ``w:hyperlink`` with a relationship id) and carries a comment."""
+    from docx.opc.constants import RELATIONSHIP_TYPE
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    document = docx.Document()
+    paragraph = document.add_paragraph("Leggi ")
+    rid = document.part.relate_to("https://example.org/x", RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
+    link = OxmlElement("w:hyperlink")
+    link.set(qn("r:id"), rid)
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = "questo articolo"
+    run.append(text)
+    link.append(run)
+    paragraph._p.append(link)
+    paragraph.add_run(" oggi.")
+    noted = document.add_paragraph("Il museo resterà aperto.")
+    document.add_comment(noted.runs, text="Verificare la data.", author="Redazione")
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def test_docx_hyperlinks_keep_their_text_and_comments_are_read_and_written():
+    data = _docx_with_link_and_comment()
+    layout = read_format("docx", data)
+    assert texts(layout) == ["Leggi questo articolo oggi.", "Il museo resterà aperto.", "Verificare la data."]
+    assert layout.blocks[-1].where == "comment 0 paragraph 1"
+    english = ["Read this article today.", "The museum will stay open.", "Check the date."]
+    written = write_translated(layout, english)
+    after = docx.Document(io.BytesIO(written))
+    link = after.paragraphs[0].hyperlinks[0]
+    assert link.text == "this article" and link.address == "https://example.org/x"
+    assert after.paragraphs[0].text == "Read this article today."
+    assert [c.text for c in after.comments] == ["Check the date."]
+
+
+def test_a_word_file_with_nothing_to_translate_is_written_back_as_it_is(translate_flags, tmp_path):
+    document = docx.Document()
+    table = document.add_table(rows=1, cols=2)
+    table.cell(0, 0).text, table.cell(0, 1).text = "", " "
+    source = tmp_path / "vuoto.docx"
+    document.save(source)
+    out = tmp_path / "vuoto.en.docx"
+    result = runner.invoke(app, ["translate", str(source), "-o", str(out), *translate_flags])
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes() == source.read_bytes()
+    assert "no text to translate" in result.output
+
+
 def test_pdf_text_is_joined_into_paragraphs_without_running_headers_or_page_numbers():
     layout = read_format("pdf", make_pdf(3))
     assert (
@@ -278,6 +333,91 @@ def test_pdf_text_is_joined_into_paragraphs_without_running_headers_or_page_numb
         * 3
     )
     assert [b.where for b in layout.blocks] == ["page 1", "page 1", "page 2", "page 2", "page 3", "page 3"]
+
+
+PARAGRAPH_ONE = (
+    "Il consiglio comunale di Roma ha approvato ieri sera il nuovo bilancio della città con una larga "
+    "maggioranza dopo una lunga discussione. L'amministrazione ha promesso nuovi fondi per le scuole e per i "
+    "trasporti pubblici della periferia nei prossimi tre anni."
+)
+PARAGRAPH_TWO = "Il sindaco ha detto che i lavori partiranno a settembre e finiranno entro la primavera."
+
+
+def test_a_double_spaced_pdf_keeps_its_paragraphs_whole_and_mends_hyphens():
+    from fpdf import FPDF  # as fpdf2 users write "double spacing": 8 mm lines at 12 pt
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=12)
+    pdf.multi_cell(0, 8, PARAGRAPH_ONE)
+    pdf.ln(8)
+    for line in ["Il sindaco ha detto che l'ammini-", "strazione pagherà i lavori a settembre."]:
+        pdf.cell(0, 8, line, new_x="LMARGIN", new_y="NEXT")
+    layout = read_format("pdf", bytes(pdf.output()))
+    mended = "Il sindaco ha detto che l'amministrazione pagherà i lavori a settembre."
+    assert texts(layout) == [PARAGRAPH_ONE, mended]
+
+
+def _pdf_from(draw) -> bytes:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=A4)
+    draw(pdf)
+    pdf.save()
+    return out.getvalue()
+
+
+def test_a_pdf_that_places_every_letter_alone_reads_as_words():
+    def draw(pdf):
+        pdf.setFont("Helvetica", 12)
+        lines = ["Il museo resterà aperto tutti i giorni.", "I lavori partiranno a settembre."]
+        for row, line in enumerate(lines):
+            x = 72.0
+            for char in line:  # as some producers (Google Docs exports, PDFKit) do
+                pdf.drawString(x, 740 - 15 * row, char)
+                x += pdf.stringWidth(char, "Helvetica", 12)
+
+    assert texts(read_format("pdf", _pdf_from(draw))) == [
+        "Il museo resterà aperto tutti i giorni. I lavori partiranno a settembre."
+    ]
+
+
+def test_latex_paragraphs_split_at_their_indent_and_run_over_a_page_break():
+    words = PARAGRAPH_ONE.split()
+    lines = [" ".join(words[i : i + 9]) for i in range(0, len(words), 9)]
+
+    def draw(pdf):
+        pdf.setFont("Times-Roman", 11)
+        y = 740.0
+        for _ in range(2):
+            for k, line in enumerate(lines):
+                pdf.drawString(72 + (15 if k == 0 else 0), y, line)  # indented first line, no gap
+                y -= 13.6
+        pdf.drawString(72 + 15, y, "Il sindaco ha detto che i lavori partiranno a")
+        pdf.showPage()
+        pdf.setFont("Times-Roman", 11)
+        pdf.drawString(72, 740, "settembre e finiranno entro la primavera.")  # the sentence goes on
+
+    layout = read_format("pdf", _pdf_from(draw))
+    assert texts(layout) == [PARAGRAPH_ONE, PARAGRAPH_ONE, PARAGRAPH_TWO]
+    assert [b.where for b in layout.blocks] == ["page 1", "page 1", "page 1"]
+
+
+def test_a_turned_pdf_with_the_same_line_on_every_page_keeps_every_page():
+    def draw(pdf):
+        for _ in range(4):
+            pdf.setPageRotation(90)
+            pdf.setFont("Helvetica", 12)
+            pdf.drawString(72, 740, "Avviso pubblico del Comune di Roma.")
+            pdf.showPage()
+
+    assert texts(read_format("pdf", _pdf_from(draw))) == ["Avviso pubblico del Comune di Roma."] * 4
+
+
+def test_a_pdf_padded_after_its_end_is_read():
+    assert texts(read_format("pdf", make_pdf(1) + b"\x00" * 4096))
 
 
 def test_a_pdf_of_two_thousand_pages_is_read_page_by_page():

@@ -298,8 +298,21 @@ def _write_index(out_dir: Path, manifest: Manifest) -> None:
         for record in manifest.records()
         if f"{record['name']}.html" in record["outputs"]
     ]
+    title = f"it2en: {printable(out_dir.name)}"
+    try:
+        page = render_index(entries, title=title)
+    except Exception:  # one entry's data: find it, leave it out, show the rest
+        shown = []
+        for entry in entries:
+            try:
+                render_index([entry], title=title)
+            except Exception as exc:
+                log.warning("index.html leaves out %s: %s", entry["id"], reason(exc))
+                continue
+            shown.append(entry)
+        page = render_index(shown, title=title)
     with atomic_output(out_dir / "index.html") as stream:
-        stream.write(render_index(entries, title=f"it2en: {out_dir.name}"))
+        stream.write(page)
 
 
 def _render_outputs(name: str, result: Result, formats: Iterable[str]) -> list[tuple[str, bytes]]:

@@ -173,8 +173,10 @@ def _ends_word(text: str, position: int) -> bool:
     opening one."""
     if position == 0 or text[position - 1].isspace():
         return False
-    return position == len(text) or text[position].isspace() or (
-        text[position - 1].isalnum() and not text[position].isalnum()
+    return (
+        position == len(text)
+        or text[position].isspace()
+        or (text[position - 1].isalnum() and not text[position].isalnum())
     )
 
 
