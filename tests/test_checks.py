@@ -4,14 +4,17 @@ tests (faithful, or wrong in one known way) and on the tiny copy model."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Sequence
 
 import pytest
 from tiny import tiny_config
 
 from pipeline import ConfigError, Pipeline, PipelineConfig
+from pipeline.checks import CheckSettings, check_result
 from pipeline.checks.names import missing_names
 from pipeline.checks.numbers import missing_numbers
+from pipeline.types import Point, Result, Segment, Summary
 
 FAITHFUL = {
     "Il PIL è cresciuto del 4,7% nel 2025.": "GDP grew by 4.7% in 2025.",
@@ -229,3 +232,38 @@ def test_an_italian_rendering_the_back_translator_was_unsure_of_is_flagged():
     assert point.it_score == -4.0 and [f.name for f in point.flags] == ["low_confidence"]
     relaxed = PipelineConfig(device="cpu", min_score_back_translator=-5.0)
     assert not Pipeline(relaxed, engines=engines).process(" ".join(SOURCES)).summary.points[0].flags
+
+
+def _long_result(characters: int) -> Result:
+    """A document of about ``characters`` characters, dense with numbers, dates and names,
+    translated by a copy, with a summary point per 2,000 characters."""
+    sentence = (
+        "Il 15 marzo 2026 il Comune di Roma ha speso 3,5 milioni di euro per 1.200 nuovi libri "
+        "alle 18.30, ha detto Mario Rossi dell'Istat. "
+    )
+    text = sentence * (characters // len(sentence))
+    segments = tuple(
+        Segment(i, 0, i * len(sentence), (i + 1) * len(sentence) - 1, sentence.strip())
+        for i in range(characters // len(sentence))
+    )
+    points = tuple(
+        Point(en=f"Rome spent 3.5 million euros on {i} books on March 15.", it=None, source_segments=(i,))
+        for i in range(characters // 2000)
+    )
+    summary = Summary(en=" ".join(p.en for p in points), it=None, kind="hierarchical", points=points)
+    return Result("long", text, segments, tuple(s.text for s in segments), text, {}, summary=summary)
+
+
+def test_the_checks_of_a_long_document_grow_with_its_length_not_its_square():
+    """A real page once held a batch for 20 minutes here: every number searched the whole
+    text before it, and every summary point re-read the whole translation."""
+    settings = CheckSettings()
+    seconds = []
+    for characters in (50_000, 200_000):
+        result = _long_result(characters)
+        start = time.perf_counter()
+        check_result(result, settings)
+        seconds.append(time.perf_counter() - start)
+    assert seconds[1] < 60, "200,000 characters must be checked in seconds, not minutes"
+    ratio = seconds[1] / seconds[0]
+    assert ratio < 8, f"4x the text took {ratio:.1f}x the time (linear: 4x)"

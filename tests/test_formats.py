@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 import zipfile
 
 import docx
@@ -159,17 +160,22 @@ def test_empty_inline_elements_keep_their_place_in_a_copy_and_between_words_othe
     assert shape(out.encode()) == shape(page)
 
 
-def test_scripts_comments_and_code_inside_a_run_are_kept_and_never_read():
+def test_scripts_and_comments_inside_a_run_are_never_read_and_code_is_read_but_never_changed():
     page = (
         b"<p>Testo <!-- nota --> con <span><script>var x = 'non tradurre';</script>un</span> "
         b"esempio di <code>ls -l</code> codice.</p>"
     )
     layout = read_format("html", page)
-    assert texts(layout) == ["Testo con un esempio di codice."]  # one run: the sentence is whole
-    out = write_translated(layout, ["Text with an example of code."]).decode()
+    assert texts(layout) == ["Testo con un esempio di ls -l codice."]  # one run: the sentence is whole
+    out = write_translated(layout, ["Text with an example of ls -l code."]).decode()
     assert "<!-- nota -->" in out and "<script>var x = 'non tradurre';</script>" in out
-    assert "<code>ls -l</code>" in out
+    assert "of <code>ls -l</code> code." in out
     assert shape(out.encode()) == shape(page)
+    assert texts(read_format("html", out.encode())) == ["Text with an example of ls -l code."]
+    elsewhere = write_translated(layout, ["Text with code: an example."]).decode()  # code not copied
+    assert "<code>ls -l</code>" in elsewhere  # code is never changed, and no word is lost
+    words = sorted(re.findall(r"\w+", texts(read_format("html", elsewhere.encode()))[0]))
+    assert words == sorted(re.findall(r"\w+", "Text with code: an example. ls -l"))
 
 
 def test_a_charset_declared_by_http_equiv_is_kept():
@@ -632,6 +638,34 @@ def test_a_page_without_an_article_is_read_whole_with_a_warning(caplog):
     with caplog.at_level(logging.WARNING, logger="it2en.formats"):
         layout = read_format("html", MENU, main_article=True)
     assert texts(layout) == ["Home", "Cronaca"] and "no main article found" in caplog.text
+
+
+def test_the_article_is_matched_through_soft_hyphens_list_items_tables_and_wrapped_lines(monkeypatch):
+    import trafilatura
+
+    approved = "Il consiglio comunale ha appro\u00advato il bilancio della città."
+    funds = "Nuovi fondi per le scuole della periferia"
+    works = "Il sindaco ha detto che i lavori partiranno a settembre e finiranno entro la primavera."
+    page = (
+        f"<html><body><nav><a href='/'>Home</a></nav><article><p>{approved}</p><ul><li>{funds}</li></ul>"
+        f"<table><tr><td>Scuole</td><td>3 milioni</td></tr></table><p>{works}</p></article></body></html>"
+    )
+    # What trafilatura gives for such pages: soft hyphens gone, "- " before list items,
+    # "| a | b |" rows, and a paragraph wrapped over lines as the page's source was.
+    wrapped = works.replace(" e finiranno", "\ne finiranno")
+    extracted = "\n".join([approved.replace("\u00ad", ""), f"- {funds}", "| Scuole | 3 milioni |", wrapped])
+    monkeypatch.setattr(trafilatura, "extract", lambda *args, **kwargs: extracted)
+    layout = read_format("html", page.encode(), main_article=True)
+    assert texts(layout) == [approved, funds, "Scuole", "3 milioni", works]
+
+
+def test_an_article_none_of_whose_lines_is_on_the_page_falls_back_to_the_whole_page(monkeypatch, caplog):
+    import trafilatura
+
+    monkeypatch.setattr(trafilatura, "extract", lambda *args, **kwargs: "Testo che la pagina non contiene.")
+    with caplog.at_level(logging.WARNING, logger="it2en.formats"):
+        layout = read_format("html", NEWS.encode(), main_article=True, name="notizia.html")
+    assert "Home" in texts(layout) and "notizia.html: no main article found" in caplog.text
 
 
 def test_without_trafilatura_the_option_says_how_to_install_it(monkeypatch):

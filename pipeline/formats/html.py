@@ -4,8 +4,9 @@ A page is read with lxml's HTML parser. Its text is taken as *runs*: the text a 
 element (a paragraph, heading, list item, table cell, caption, ``title``...) holds between
 its child blocks, inline markup (``<b>``, ``<a>``, ``<i>``...) included, whitespace
 collapsed as a browser shows it. ``alt`` and ``title`` attributes are runs of their own.
-``script``, ``style``, ``code``, ``pre`` and the like are never read or touched, and a
-``<br>`` ends a run.
+``script``, ``style``, ``pre`` and the like are never read or touched; the text of
+``code``, ``kbd`` and ``samp`` is read with its sentence but never changed; a ``<br>``
+ends a run.
 
 Writing puts each run's translation back in place of its text. Inline elements stay as
 they are when their text appears in the translation, in order (names, figures, links to
@@ -31,10 +32,13 @@ __all__ = ["read", "write"]
 
 log = logging.getLogger("it2en.formats")
 
-_SKIP = frozenset("script style code pre kbd samp var template svg math textarea iframe object".split())
-"""Elements whose content is never read or changed. Inside a run they hold their place
-(the text around them is one run); ``noscript`` is read, as a browser without scripts
-shows it."""
+_SKIP = frozenset("script style pre template svg math textarea iframe object".split())
+"""Elements whose content is not text to read and is never changed. Inside a run they
+hold their place (the text around them is one run); ``noscript`` is read, as a browser
+without scripts shows it."""
+_VERBATIM = frozenset("code kbd samp var tt".split())
+"""Inline elements whose text is read with its sentence (the translator sees ``il comando
+ls -l``) but never changed: commands, keys, program output."""
 _SKIPPED_BLOCKS = frozenset({"pre"})
 """Untouched elements that a browser shows as blocks: the text around them is two runs."""
 _BLOCKS = frozenset(
@@ -55,6 +59,7 @@ _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)"""
 _MARKUP = re.compile(rb"<\s*[A-Za-z!/?]")
 _INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 _UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_BULLET = re.compile(r"^[-*•]\s+")
 _XML_DECLARATION = re.compile(r"\A\ufeff?\s*<\?xml[^>]*\?>\s*")
 
 
@@ -66,26 +71,36 @@ class _Run:
     Comments, scripts and the other untouched elements inside a run add only their tail:
     their own content is never read or changed."""
 
-    pieces_of: list[tuple[Any, str]]
-    """``(node, "text" | "tail")`` for each piece."""
+    pieces_of: list[tuple[Any, str, bool]]
+    """``(node, "text" | "tail", verbatim)`` for each piece; a verbatim piece (the text of
+    a ``code`` element) is read but never changed."""
 
     def pieces(self) -> list[str]:
         """The run's text, piece by piece, as the file holds it."""
-        return [getattr(node, attr) or "" for node, attr in self.pieces_of]
+        return [getattr(node, attr) or "" for node, attr, _ in self.pieces_of]
 
     def text(self) -> str:
-        """The run's text as a browser shows it, surrounding space stripped."""
+        """The run's text as a browser shows it, surrounding space stripped: empty when
+        all it holds is verbatim (a ``<p><code>...</code></p>`` is not translated)."""
+        if not any(
+            (getattr(node, attr) or "").strip() for node, attr, verbatim in self.pieces_of if not verbatim
+        ):
+            return ""
         return visible_text(self.pieces(), collapse=True)
 
     def put(self, translation: BlockTranslation) -> None:
         """``translation`` in place of the run's text, shared out among its pieces
-        (:func:`.inline.share_out`): every inline element is kept. A run whose
-        translation equals its text is left exactly as it was."""
+        (:func:`.inline.share_out`): every inline element is kept, verbatim ones as
+        they were. A run whose translation equals its text is left exactly as it was."""
         if translation.text == self.text():
             return
-        texts = share_out(self.pieces(), translation.text, collapse=True, anchors=translation.anchors)
-        for (node, attr), text in zip(self.pieces_of, texts, strict=True):
-            setattr(node, attr, _storable(text))
+        verbatim = [v for _, _, v in self.pieces_of]
+        texts = share_out(
+            self.pieces(), translation.text, collapse=True, anchors=translation.anchors, fixed=verbatim
+        )
+        for (node, attr, fixed), text in zip(self.pieces_of, texts, strict=True):
+            if not fixed:
+                setattr(node, attr, _storable(text))
 
 
 def read(data: bytes, *, main_article: bool = False, name: str = "the page") -> Layout:
@@ -118,9 +133,10 @@ def read(data: bytes, *, main_article: bool = False, name: str = "the page") -> 
 def _article_runs(text: str, runs: list[tuple[str, str, SegmentKind]]) -> list[tuple[str, str, SegmentKind]]:
     """The runs that belong to the page's main article as trafilatura extracts it (none
     when it finds no article). A run belongs when it is a line of the article (trafilatura
-    keeps a paragraph whole, on a line of its own) or a cell of one of its table rows
-    (``| a | b |``), or, for runs of three words or more, part of one (a paragraph split
-    by a ``<br>``). A menu item of a word or two never matches by chance."""
+    keeps a paragraph on a line of its own, a list item after ``- ``) or a cell of one of
+    its table rows (``| a | b |``), or, for runs of three words or more, part of the
+    article's text (a paragraph split by a ``<br>``, or kept over several lines as the
+    page's source wrapped it). A menu item of a word or two never matches by chance."""
     try:
         import trafilatura
     except ImportError as exc:
@@ -129,10 +145,10 @@ def _article_runs(text: str, runs: list[tuple[str, str, SegmentKind]]) -> list[t
             f"could not be imported: {reason(exc)}"
         ) from None
     found = trafilatura.extract(text, output_format="txt", include_comments=False, favor_precision=True)
-    lines = [_comparable(line) for line in (found or "").splitlines()]
+    lines = [_BULLET.sub("", _comparable(line)) for line in (found or "").splitlines()]
     units = set(lines) | {_comparable(cell) for line in lines if "|" in line for cell in line.split("|")}
     units.discard("")
-    whole = "\n".join(lines)
+    whole = " ".join(lines)  # a paragraph the extractor wrapped over lines is found whole
     chosen = []
     for run in runs:
         key = _comparable(run[0])
@@ -249,12 +265,12 @@ def _runs(root: Any, tree: Any) -> Iterator[tuple[_Run, str, SegmentKind]]:
 
     def items(block: Any) -> Iterator[tuple[_Run, str, SegmentKind] | Any]:
         """The block's runs, with its child blocks (to walk) between them."""
-        runs, inner, current = [], [], _Run([(block, "text")])
+        runs, inner, current = [], [], _Run([(block, "text", False)])
         for child in block:
             if is_block(child) or child.tag in _SKIPPED_BLOCKS:
                 runs.append(current)
                 inner.append(child if is_block(child) else None)
-                current = _Run([(child, "tail")])
+                current = _Run([(child, "tail", False)])
             else:
                 current.pieces_of += _inline_pieces(child)
         runs.append(current)
@@ -280,20 +296,22 @@ def _runs(root: Any, tree: Any) -> Iterator[tuple[_Run, str, SegmentKind]]:
             stack.append(items(item))
 
 
-def _inline_pieces(el: Any) -> list[tuple[Any, str]]:
+def _inline_pieces(el: Any) -> list[tuple[Any, str, bool]]:
     """The pieces an inline element adds to its run: its text, its children's pieces,
-    its tail. A comment or an untouched element adds its tail alone."""
-    pieces: list[tuple[Any, str]] = []
-    stack: list[tuple[Any, bool]] = [(el, False)]
+    its tail. A comment or an untouched element adds its tail alone; the text inside a
+    verbatim element is verbatim."""
+    pieces: list[tuple[Any, str, bool]] = []
+    stack: list[tuple[Any, bool, bool]] = [(el, False, False)]  # node, closed, inside verbatim
     while stack:
-        node, closed = stack.pop()
+        node, closed, inside = stack.pop()
         if closed:
-            pieces.append((node, "tail"))
+            pieces.append((node, "tail", inside))
             continue
-        stack.append((node, True))
+        stack.append((node, True, inside))
         if isinstance(node.tag, str) and node.tag not in _SKIP:
-            pieces.append((node, "text"))
-            stack.extend((child, False) for child in reversed(node))
+            verbatim = inside or node.tag in _VERBATIM
+            pieces.append((node, "text", verbatim))
+            stack.extend((child, False, verbatim) for child in reversed(node))
     return pieces
 
 

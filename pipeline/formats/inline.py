@@ -41,13 +41,20 @@ _MAX_TOKENS = 3000
 
 
 def share_out(
-    pieces: Sequence[str], translation: str, *, collapse: bool, anchors: Sequence[Anchor] = ()
+    pieces: Sequence[str],
+    translation: str,
+    *,
+    collapse: bool,
+    anchors: Sequence[Anchor] = (),
+    fixed: Sequence[bool] = (),
 ) -> list[str]:
     """The text of each piece once the block's text becomes ``translation``.
 
     ``collapse``: the block's text was read with runs of whitespace as one space (HTML).
     The whitespace before the first and after the last visible character stays where it
-    was, so indentation and line ends of the file are kept."""
+    was, so indentation and line ends of the file are kept. ``fixed`` pieces (code) keep
+    their text; the part of the translation placed on one goes to the piece before it
+    (or after it) unless it is that same text, so no word of the translation is lost."""
     positions = _visible_positions(pieces, collapse)
     source = visible_text(pieces, collapse=collapse)
     body = translation.strip()
@@ -62,6 +69,35 @@ def share_out(
     texts[last + 1 :] = pieces[last + 1 :]
     texts[first] = pieces[first][: len(pieces[first]) - len(pieces[first].lstrip())] + texts[first]
     texts[last] += pieces[last][len(pieces[last].rstrip()) :]
+    return _keep_fixed(pieces, texts, fixed, collapse)
+
+
+def _keep_fixed(pieces: Sequence[str], texts: list[str], fixed: Sequence[bool], collapse: bool) -> list[str]:
+    """``texts`` with each fixed piece's own text back, and what the translation had put
+    there (when it differs) moved to the nearest piece that can change."""
+    free = [i for i in range(len(pieces)) if not (fixed and fixed[i])]
+    if len(free) == len(pieces):
+        return texts
+    for i in sorted(set(range(len(pieces))) - set(free)):
+        placed, texts[i] = texts[i], pieces[i]
+        before = [j for j in free if j < i]
+        after = [j for j in free if j > i]
+        if visible_text([placed], collapse=collapse) not in (
+            "",
+            visible_text([pieces[i]], collapse=collapse),
+        ):
+            # words moved next to the fixed piece stay words of their own
+            if before:
+                texts[before[-1]] += placed if placed[-1:].isspace() else placed + " "
+            elif after:
+                texts[after[0]] = (placed if placed[:1].isspace() else " " + placed) + texts[after[0]]
+        # the spaces that set the fixed piece apart stay (``di <code>ls</code> codice``)
+        if before and before[-1] == i - 1 and pieces[i - 1][-1:].isspace() and texts[i - 1].strip():
+            texts[i - 1] = texts[i - 1].rstrip() + pieces[i - 1][len(pieces[i - 1].rstrip()) :]
+        if after and after[0] == i + 1 and pieces[i + 1][:1].isspace() and texts[i + 1].strip():
+            texts[i + 1] = (
+                pieces[i + 1][: len(pieces[i + 1]) - len(pieces[i + 1].lstrip())] + texts[i + 1].lstrip()
+            )
     return texts
 
 
