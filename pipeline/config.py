@@ -1,8 +1,9 @@
 """Pipeline options: one typed object, loaded from defaults, a TOML file and flags.
 
 Precedence is decided here and nowhere else: a flag beats the config file, the config
-file beats the defaults below (``configs/default.toml`` mirrors them; a test keeps the
-two equal).
+file beats the defaults below (the ``default`` preset mirrors them; a test keeps the
+two equal). Presets ship in the package (``pipeline/presets``: ``--config cpu``; the
+repository's ``configs/`` holds the same files, which a test keeps equal).
 """
 
 from __future__ import annotations
@@ -23,7 +24,17 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-__all__ = ["BACKENDS", "DEVICES", "PRECISIONS", "PipelineConfig", "load_config", "renamed", "user_cache_dir"]
+__all__ = [
+    "BACKENDS",
+    "DEVICES",
+    "PRECISIONS",
+    "PipelineConfig",
+    "load_config",
+    "preset_names",
+    "preset_text",
+    "renamed",
+    "user_cache_dir",
+]
 
 PRECISIONS = ("auto", "fp32", "fp16", "bf16", "int8")
 BACKENDS = ("auto", "torch", "ctranslate2")
@@ -208,12 +219,36 @@ class PipelineConfig:
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
 
 
+def preset_names() -> list[str]:
+    """The presets shipped with the package (``cpu``, ``cuda``, ``default``)."""
+    return sorted(p.name.removesuffix(".toml") for p in _presets().iterdir() if p.name.endswith(".toml"))
+
+
+def preset_text(name: str) -> str:
+    """The TOML text of the packaged preset ``name`` (:class:`ConfigError` naming the
+    presets when there is none of that name)."""
+    if name not in preset_names():
+        raise ConfigError(f"no preset named {name!r} (presets: {', '.join(preset_names())})")
+    return _presets().joinpath(f"{name}.toml").read_text(encoding="utf-8")
+
+
+def _presets() -> Any:
+    """The package's folder of presets (a Traversable: it may sit inside a wheel)."""
+    from importlib.resources import files
+
+    return files("pipeline") / "presets"
+
+
 def load_config(path: str | Path) -> dict[str, Any]:
-    """Read a TOML preset and return PipelineConfig field values.
+    """Read a TOML config file, or the packaged preset named ``path`` (a bare name such
+    as ``cpu`` that is not a file here), and return PipelineConfig field values.
 
     Unknown sections or keys are errors (a typo must not be silently ignored). Model
     values starting with ``./`` or ``../`` are taken relative to the file's folder.
     """
+    name = str(path)
+    if name and "/" not in name and "\\" not in name and "." not in name and not Path(name).exists():
+        return _values(Path(f"<preset {name}>"), tomllib.loads(preset_text(name)))
     path = Path(path)
     try:
         with open_regular(path, "toml", MAX_CONFIG_BYTES, expected="a TOML file") as stream:
@@ -228,6 +263,11 @@ def load_config(path: str | Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: invalid TOML ({exc})") from None
     except RecursionError:  # arrays nested thousands deep: the parser's stack
         raise ConfigError(f"{path}: invalid TOML (nested too deeply)") from None
+    return _values(path, data)
+
+
+def _values(path: Path, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The PipelineConfig field values of a config file's parsed ``data``."""
     values: dict[str, Any] = {}
     for section, table in data.items():
         keys = _TOML_KEYS.get(section)

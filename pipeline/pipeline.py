@@ -21,7 +21,7 @@ from .config import PipelineConfig
 from .engines import Seq2SeqEngine, build_engine, scored_generate
 from .engines.hub import model_identity
 from .engines.runtime import resolve_backend
-from .errors import It2enError, reason
+from .errors import It2enError, ModelLoadError, reason
 from .formats import locate, writable
 from .segmenting import reassemble, segment_document
 from .summarize import Translated, summarize_documents
@@ -61,6 +61,8 @@ class Pipeline:
         self._progress = progress
         self._engines: dict[Role, Seq2SeqEngine] = {as_role(r): e for r, e in (engines or {}).items()}
         self._supplied = frozenset(self._engines)
+        self._job_roles: list[Role] = ["translator"]
+        """The roles of the job in progress (set by :meth:`process_many`)."""
         self._namespaces: dict[Role, str] = {}
 
     @classmethod
@@ -89,11 +91,28 @@ class Pipeline:
         return self.config.model_for(role)
 
     def engine(self, role: Role | str) -> Seq2SeqEngine:
-        """The engine for ``role``, loading its model on first use."""
+        """The engine for ``role``, loading its model on first use. When it cannot be
+        loaded, the other models of the job in progress are tried too, so that one
+        :class:`ModelLoadError` names every model missing (one fix, not one per run)."""
         role = as_role(role)
         if role not in self._engines:
-            self._engines[role] = build_engine(self.config, role)
+            try:
+                self._engines[role] = build_engine(self.config, role)
+            except ModelLoadError as exc:
+                raise self._every_missing(role, exc) from exc
         return self._engines[role]
+
+    def _every_missing(self, failed: Role, error: ModelLoadError) -> ModelLoadError:
+        """``error``, joined by the errors of the job's other models that fail to load
+        as well (those that load are kept)."""
+        messages = [str(error)]
+        for role in self._job_roles:
+            if role != failed and role not in self._engines:
+                try:
+                    self._engines[role] = build_engine(self.config, role)
+                except ModelLoadError as other:
+                    messages.append(str(other))
+        return error if len(messages) == 1 else ModelLoadError("; ".join(messages))
 
     def use_output_cache(self, path: str | Path) -> None:
         """Reuse model outputs across runs from the SQLite file at ``path`` (the config's
@@ -165,6 +184,7 @@ class Pipeline:
         failures already present in the input (from a reader) pass through in order.
         """
         items = iter(docs)
+        self._job_roles = self._roles(summarize)
         while chunk := list(islice(items, self.config.docs_per_chunk)):
             yield from self._run_chunk([_as_document(d) for d in chunk], summarize=summarize)
 
@@ -229,10 +249,15 @@ class Pipeline:
 
     def _models(self, summarize: bool) -> dict[str, str]:
         """The models a result names, by role: those its job used."""
+        return {role_key(role): self._model_name(role) for role in self._roles(summarize)}
+
+    def _roles(self, summarize: bool) -> list[Role]:
+        """The roles a job uses: the translator, and for summaries the summarizer and (for
+        the Italian summary) the back-translator."""
         roles: list[Role] = ["translator"]
         if summarize:
             roles += ["summarizer", "back-translator"] if self.config.italian_summary else ["summarizer"]
-        return {role_key(role): self._model_name(role) for role in roles}
+        return roles
 
     def _checked(self, result: Result) -> Result:
         """``result`` with what the configured checks find (:mod:`pipeline.checks`)."""

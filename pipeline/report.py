@@ -19,7 +19,8 @@ from .types import Flag, Result
 __all__ = ["IndexEntry", "document_title", "render_html", "render_index"]
 
 IndexEntry = dict[str, Any]
-"""One document of a batch index: ``title``, ``id``, ``page``, ``summary_kind``, ``flags``."""
+"""One document of a batch index: ``title``, ``id``, ``page``, ``summary_kind``, ``flags``,
+and optionally ``finished`` (its date) and ``removed`` (its input is gone)."""
 
 
 @cache
@@ -95,10 +96,21 @@ def render_html(result: Result) -> str:
     )
 
 
-def render_index(entries: Sequence[IndexEntry], title: str = "it2en batch") -> str:
+def render_index(
+    entries: Sequence[IndexEntry],
+    title: str = "it2en batch",
+    *,
+    failures: Sequence[dict[str, str]] = (),
+    run: str = "",
+) -> str:
     """The index page of a batch output folder: every document with its title, summary
-    kind and number of flags, linking to its page; the table sorts by flags on a click."""
-    return _environment().get_template("index.html.j2").render(title=title, entries=list(entries))
+    kind, number of flags and date, linking to its page (the table sorts by flags on a
+    click); then ``failures`` (``input``, ``reason``) of the run dated ``run``."""
+    return (
+        _environment()
+        .get_template("index.html.j2")
+        .render(title=title, entries=list(entries), failures=list(failures), run=run)
+    )
 
 
 def _names(flags: Sequence[Flag]) -> str:

@@ -439,3 +439,47 @@ def test_a_document_that_makes_any_stage_raise_is_its_failure_and_the_next_is_pr
     assert not list(out.glob("m.*")), "nothing of the failed document is written"
     again = run_batch(Pipeline(config), [str(inbox)], options)  # nor is the next run wedged
     assert (again.processed, again.skipped, again.failed) == (0, 2, 1)
+
+
+def test_a_run_ended_by_its_environment_exits_5_and_still_writes_its_report(
+    model_flags, tmp_path, monkeypatch
+):
+    import errno
+
+    import pipeline.batch.runner as batch_runner
+
+    inbox = make_inbox(tmp_path / "in", 3)
+    written = []
+
+    def disk_fills(out_dir, files):
+        if written:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        written.append(files)
+        return original(out_dir, files)
+
+    original = batch_runner._write_files
+    monkeypatch.setattr(batch_runner, "_write_files", disk_fills)
+    report = tmp_path / "report.json"
+    args = ["batch", str(inbox), "--out", str(tmp_path / "out"), "--report", str(report), *model_flags]
+    result = CliRunner().invoke(app, [*args, "--num-beams", "1", "--translate-only"])
+    assert result.exit_code == 5, result.output
+    assert "No space left on device" in result.stderr
+    counts = json.loads(report.read_text())
+    assert counts["crashed"] is True and counts["processed"] == 1
+
+
+def test_the_index_shows_failures_with_their_reason_removed_inputs_and_dates(config, tmp_path):
+    inbox = make_inbox(tmp_path / "in", 2)
+    (inbox / "vuoto.txt").write_text("", encoding="utf-8")
+    out = tmp_path / "out"
+    options = BatchOptions(out_dir=out, formats=("json", "html"), summarize=False)
+    run_batch(Pipeline(config), [str(inbox)], options)
+    (inbox / "doc001.txt").unlink()
+    run_batch(Pipeline(config), [str(inbox)], options)
+    index = (out / "index.html").read_text(encoding="utf-8")
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    assert "last run " + today in index and index.count(f"<td>{today}</td>") == 2
+    assert index.count("(input removed)") == 1
+    row = next(line for line in index.splitlines() if "(input removed)" in line)
+    assert 'href="doc001.html"' in row
+    assert "Failed in the last run (1)" in index and "vuoto.txt</code>: document is empty" in index

@@ -28,11 +28,22 @@ def run(*args: str, stdin: str | None = None):
     return runner.invoke(app, [str(a) for a in args], input=stdin)
 
 
-@pytest.mark.parametrize("command", [[], ["translate"], ["summarize"], ["models", "download"]])
-def test_help_has_an_example(command):
+def _commands(group=None, path=()):
+    """Every command and group of the app, as the words that reach it."""
+    import typer
+
+    group = group or typer.main.get_command(app)
+    yield list(path)
+    if hasattr(group, "commands"):  # a group (typer has a click of its own)
+        for name, command in group.commands.items():
+            yield from _commands(command, (*path, name))
+
+
+@pytest.mark.parametrize("command", list(_commands()), ids=lambda c: " ".join(c) or "it2en")
+def test_every_help_page_has_an_example(command):
     result = run(*command, "--help")
     assert result.exit_code == 0
-    assert "Example:" in result.stdout or command == []
+    assert "Example:" in result.stdout, result.stdout
 
 
 @pytest.mark.parametrize("command", ["translate", "summarize", "batch", "ray", "models download"])
@@ -204,6 +215,22 @@ def test_missing_model_offline_gives_one_line_and_exit_3(tmp_path):
     assert str(tmp_path / "store" / "Helsinki-NLP--opus-mt-it-en") in line
     assert "offline" in line and "it2en models download" in line
     assert proc.stdout == ""
+
+
+def test_every_missing_model_of_the_job_is_named_in_one_message(tiny_models, tmp_path):
+    doc = tmp_path / "d.txt"
+    doc.write_text("Il lunedì è chiuso.", encoding="utf-8")
+    args = ["--device", "cpu", "--models-dir", tmp_path / "store", "--cache-dir", tmp_path / "store"]
+    result = run(
+        "summarize", doc, "--translator", tmp_path / "no-tr", "--summarizer", tiny_models / "summarizer",
+        "--back-translator", tmp_path / "no-bt", *args,
+    )  # fmt: skip
+    assert result.exit_code == 3
+    [line] = result.stderr.strip().splitlines()
+    assert f"translator model '{tmp_path / 'no-tr'}'" in line
+    assert f"back-translator model '{tmp_path / 'no-bt'}'" in line and "summarizer model" not in line
+    translate_only = run("translate", doc, "--translator", tmp_path / "no-tr", *args)
+    assert translate_only.exit_code == 3 and "summarizer" not in translate_only.stderr  # not its job
 
 
 def test_models_download_offline_refuses_and_local_folders_are_kept(tiny_models, tmp_path):

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pipeline import ConfigError, PipelineConfig
-from pipeline.config import load_config
+from pipeline.config import load_config, preset_names, preset_text
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
 
@@ -22,6 +22,31 @@ def test_default_toml_mirrors_library_defaults():
 def test_presets_load(preset):
     config = PipelineConfig.from_file(CONFIGS / preset)
     assert config.device in ("cpu", "cuda")
+
+
+def test_the_packaged_presets_are_the_repositorys_configs_and_load_by_name(tmp_path, monkeypatch):
+    assert preset_names() == sorted(p.stem for p in CONFIGS.glob("*.toml"))
+    for name in preset_names():
+        assert preset_text(name) == (CONFIGS / f"{name}.toml").read_text(encoding="utf-8")
+        assert PipelineConfig.from_file(name) == PipelineConfig.from_file(CONFIGS / f"{name}.toml")
+    monkeypatch.chdir(tmp_path)  # a name is a preset wherever the job runs...
+    assert PipelineConfig.from_file("cpu").device == "cpu"
+    (tmp_path / "cpu").write_text('[decoding]\nnum_beams = 3\n')  # ...unless a file here has it
+    assert PipelineConfig.from_file("cpu").num_beams == 3
+    with pytest.raises(ConfigError, match="no preset named 'gpu' \\(presets: cpu, cuda, default\\)"):
+        PipelineConfig.from_file("gpu")
+
+
+def test_config_show_prints_a_preset_that_loads_as_a_file(tmp_path):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    shown = CliRunner().invoke(app, ["config", "show", "cuda"])
+    assert shown.exit_code == 0
+    (tmp_path / "mine.toml").write_text(shown.stdout, encoding="utf-8")
+    assert PipelineConfig.from_file(tmp_path / "mine.toml") == PipelineConfig.from_file("cuda")
+    assert CliRunner().invoke(app, ["config", "list"]).stdout.split() == ["cpu", "cuda", "default"]
 
 
 def test_flags_override_file_and_file_overrides_defaults(tmp_path):

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from ..config import PipelineConfig
     from .runner import BatchOptions
 
-__all__ = ["STATE_DIR", "PlannedDocument", "Planner", "digest", "settings_fingerprint"]
+__all__ = ["STATE_DIR", "PlannedDocument", "Planner", "digest", "input_gone", "settings_fingerprint"]
 
 STATE_DIR = ".it2en"
 _RESERVED = frozenset({"errors", "review", "index", STATE_DIR})
@@ -103,7 +103,7 @@ class Planner:
             return PlannedDocument(doc, key, done.name, input_hash, reason)
         name = safe_name(doc.id)
         owner = self.owners.get(name.casefold())
-        moved = self.manifest.done.get(owner) if owner is not None and _gone(owner) else None
+        moved = self.manifest.done.get(owner) if owner is not None and input_gone(owner) else None
         if moved is not None:  # its input was moved or renamed: the same document
             self.manifest.forget(owner)
             self.owners[name.casefold()] = key
@@ -123,7 +123,7 @@ class Planner:
         return PlannedDocument(doc, key, moved.name, input_hash, "forced" if self.force else "changed")
 
 
-def _gone(key: str) -> bool:
+def input_gone(key: str) -> bool:
     """Whether the input a manifest key names (a path, or ``path#id`` for JSONL) no longer
     exists. Standard input never is."""
     return not key.startswith("<stdin>") and not any(os.path.exists(p) for p in (key, key.split("#", 1)[0]))

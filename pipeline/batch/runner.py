@@ -23,7 +23,7 @@ from ..render import render_markdown
 from ..report import document_title, render_html, render_index
 from ..types import Document, Failure, Result
 from .journal import Lock, Manifest
-from .planner import STATE_DIR, PlannedDocument, Planner, settings_fingerprint
+from .planner import STATE_DIR, PlannedDocument, Planner, input_gone, settings_fingerprint
 
 __all__ = ["OUTPUT_FORMATS", "BatchOptions", "BatchReport", "run_batch"]
 
@@ -284,9 +284,11 @@ def _about(result: Result) -> dict[str, Any]:
 
 
 def _write_index(out_dir: Path, manifest: Manifest) -> None:
-    """``index.html``: every document of the folder that has a page, from every run.
-    Titles and ids are made printable first: a document's text can hold what UTF-8 cannot
-    (a lone surrogate), and one such title must not stop the index of all the others."""
+    """``index.html``: every document of the folder that has a page, from every run, with
+    the date it was done and whether its input has since been removed; the documents
+    that failed in this run, with their reasons; the date of this run. Titles and ids are
+    made printable first: a document's text can hold what UTF-8 cannot (a lone
+    surrogate), and one such title must not stop the index of all the others."""
     entries = [
         {
             "title": printable(str(record.get("title") or record["name"])),
@@ -294,23 +296,29 @@ def _write_index(out_dir: Path, manifest: Manifest) -> None:
             "page": f"{record['name']}.html",
             "summary_kind": record.get("summary_kind"),
             "flags": record.get("flags", 0),
+            "finished": str(record.get("finished", ""))[:10],
+            "removed": input_gone(record["key"]),
         }
         for record in manifest.records()
         if f"{record['name']}.html" in record["outputs"]
     ]
-    title = f"it2en: {printable(out_dir.name)}"
+    failures = [
+        {"input": printable(str(e.get("input"))), "reason": printable(str(e.get("reason")))}
+        for e in _read_jsonl(out_dir / "errors.jsonl")
+    ]
+    options = {"title": f"it2en: {printable(out_dir.name)}", "failures": failures, "run": _now()}
     try:
-        page = render_index(entries, title=title)
+        page = render_index(entries, **options)
     except Exception:  # one entry's data: find it, leave it out, show the rest
         shown = []
         for entry in entries:
             try:
-                render_index([entry], title=title)
+                render_index([entry], **options)
             except Exception as exc:
                 log.warning("index.html leaves out %s: %s", entry["id"], reason(exc))
                 continue
             shown.append(entry)
-        page = render_index(shown, title=title)
+        page = render_index(shown, **options)
     with atomic_output(out_dir / "index.html") as stream:
         stream.write(page)
 
@@ -357,6 +365,13 @@ def _append(stream: IO[str], records: list[dict[str, Any]]) -> None:
             stream.write("".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records))
             stream.flush()
             os.fsync(stream.fileno())
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """The records of a run's JSON-lines log (none when it is missing)."""
+    if not path.is_file():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def _now() -> str:

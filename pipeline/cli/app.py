@@ -12,6 +12,7 @@ import typer
 
 from .. import __version__
 from .batch import batch
+from .config import config_app
 from .documents import summarize, translate
 from .models import models_app
 from .options import Command
@@ -21,7 +22,8 @@ __all__ = ["app"]
 
 app = typer.Typer(
     name="it2en",
-    help="Translate Italian documents into English and summarize them in both languages.",
+    help="Translate Italian documents into English and summarize them in both languages.\n\n"
+    "Example: it2en summarize notizia.txt",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -49,3 +51,4 @@ app.command("summarize", cls=Command)(summarize)
 app.command("batch", cls=Command)(batch)
 app.command("ray", cls=Command)(ray)
 app.add_typer(models_app, name="models")
+app.add_typer(config_app, name="config")

@@ -96,24 +96,47 @@ def batch(
             encoding=encoding,
             main_article=main_article,
         )
-        result, stopped_by = _run(cfg, inputs, options, dry_run, show_progress=not logs.quiet)
-        if report is not None:
-            with atomic_output(report) as stream:
-                stream.write(json.dumps(result.to_dict(), indent=2) + "\n")
+        result = BatchReport()
+        try:
+            stopped_by = _run(cfg, inputs, options, dry_run, not logs.quiet, result)
+        except OutDirLocked:
+            raise
+        except BaseException:  # a crash still leaves its counts, marked crashed
+            _write_report(report, result, crashed=True)
+            raise
+        _write_report(report, result)
         if stopped_by is not None:
             raise typer.Exit(stopped_by)
         if result.failed:
             raise typer.Exit(EXIT_FAILED_DOCUMENTS)
 
 
+def _write_report(path: Path | None, result: BatchReport, *, crashed: bool = False) -> None:
+    """``--report``: the end-of-run counts as JSON. After a crash a failure to write it is
+    logged, so that the crash's own error is the one reported."""
+    if path is None:
+        return
+    try:
+        with atomic_output(path) as stream:
+            stream.write(json.dumps(result.to_dict(), indent=2) + "\n")
+    except OSError as exc:
+        if not crashed:
+            raise
+        log.warning("the report %s could not be written: %s", path, exc.strerror or exc)
+
+
 def _run(
-    config: PipelineConfig, inputs: list[str], options: BatchOptions, dry_run: bool, show_progress: bool
-) -> tuple[BatchReport, int | None]:
-    """The run, with progress bars on a terminal and signals caught; its report and the
-    exit code of the signal that stopped it (None: none did). The end-of-run line is
+    config: PipelineConfig,
+    inputs: list[str],
+    options: BatchOptions,
+    dry_run: bool,
+    show_progress: bool,
+    result: BatchReport,
+) -> int | None:
+    """The run, with progress bars on a terminal and signals caught, filling ``result``;
+    the exit code of the signal that stopped it (None: none did). The end-of-run line is
     logged however the run ends, but for a folder locked by another run (which never
     started)."""
-    result = BatchReport()
     started = time.monotonic()
 
     def aborted() -> None:
@@ -143,7 +166,7 @@ def _run(
                 _log_finished(result)
             raise
     _log_finished(result)
-    return result, stop.exit_code
+    return stop.exit_code
 
 
 def _print_planned(item: PlannedDocument) -> None:

@@ -18,7 +18,10 @@ __all__ = ["download", "models_app"]
 
 log = logging.getLogger("it2en.cli")
 
-models_app = typer.Typer(help="Manage local copies of the models.", no_args_is_help=True)
+models_app = typer.Typer(
+    help="Manage local copies of the models.\n\nExample: it2en models download --dir models/ > local.toml",
+    no_args_is_help=True,
+)
 
 
 @models_app.command("download")

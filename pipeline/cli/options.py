@@ -130,7 +130,14 @@ class LogFlags:
 
 _OPTIONS: dict[str, tuple[Any, Any]] = {
     "config": (
-        Annotated[Path | None, typer.Option("--config", metavar="FILE", help="TOML preset (see configs/).")],
+        Annotated[
+            Path | None,
+            typer.Option(
+                "--config",
+                metavar="FILE|PRESET",
+                help="TOML config file, or a packaged preset: cpu, cuda, default (it2en config show NAME).",
+            ),
+        ],
         None,
     ),
     "translator": (
