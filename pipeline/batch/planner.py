@@ -104,7 +104,7 @@ class Planner:
         name = safe_name(doc.id)
         owner = self.owners.get(name.casefold())
         moved = self.manifest.done.get(owner) if owner is not None and input_gone(owner) else None
-        if moved is not None:  # its input was moved or renamed: the same document
+        if owner is not None and moved is not None:  # its input was moved or renamed: the same document
             self.manifest.forget(owner)
             self.owners[name.casefold()] = key
             return self._adopt(doc, key, input_hash, moved)

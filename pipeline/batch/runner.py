@@ -306,19 +306,19 @@ def _write_index(out_dir: Path, manifest: Manifest) -> None:
         {"input": printable(str(e.get("input"))), "reason": printable(str(e.get("reason")))}
         for e in _read_jsonl(out_dir / "errors.jsonl")
     ]
-    options = {"title": f"it2en: {printable(out_dir.name)}", "failures": failures, "run": _now()}
+    title, run = f"it2en: {printable(out_dir.name)}", _now()
     try:
-        page = render_index(entries, **options)
+        page = render_index(entries, title, failures=failures, run=run)
     except Exception:  # one entry's data: find it, leave it out, show the rest
         shown = []
         for entry in entries:
             try:
-                render_index([entry], **options)
+                render_index([entry], title, failures=failures, run=run)
             except Exception as exc:
                 log.warning("index.html leaves out %s: %s", entry["id"], reason(exc))
                 continue
             shown.append(entry)
-        page = render_index(shown, **options)
+        page = render_index(shown, title, failures=failures, run=run)
     with atomic_output(out_dir / "index.html") as stream:
         stream.write(page)
 

@@ -16,7 +16,6 @@ from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
-import click
 import typer
 from typer.core import TyperArgument, TyperCommand
 
@@ -66,10 +65,10 @@ class _PlainArgument(TyperArgument):
     def display_name_raw(self) -> str:
         return self.metavar or (self.name or "").upper()
 
-    def display_type_rich(self, ctx: click.Context) -> str | None:
+    def display_type_rich(self, ctx: Any) -> str | None:
         return None
 
-    def get_usage_pieces(self, ctx: click.Context) -> list[str]:
+    def get_usage_pieces(self, ctx: Any) -> list[str]:
         name = self.display_name_raw + ("..." if self.nargs != 1 else "")
         return [name if self.required else f"[{name}]"]
 

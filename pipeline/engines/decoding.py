@@ -113,7 +113,9 @@ class SearchSettings:
     @classmethod
     def of(cls, generation: GenerationConfig) -> SearchSettings:
         """The settings of a transformers generation config."""
-        values = {f.name: getattr(generation, f.name, f.default) for f in fields(cls) if f.name != "unmapped"}
+        values: dict[str, Any] = {
+            f.name: getattr(generation, f.name, f.default) for f in fields(cls) if f.name != "unmapped"
+        }
         unmapped = tuple(key for key in _NOT_MAPPED if getattr(generation, key, None))
         return cls(**values, unmapped=unmapped)
 

@@ -28,7 +28,7 @@ import json
 import logging
 import re
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -194,17 +194,20 @@ class FastCodec(_Counted):
 
     def ids(self, tokens: Sequence[str]) -> list[int]:
         found = [self._tokenizer.token_to_id(token) for token in tokens]
-        return [self._unk if index is None else index for index in found]
+        return [int(self._unk or 0) if index is None else int(index) for index in found]
 
     def token(self, index: int) -> str:
-        return self._tokenizer.id_to_token(index)
+        return str(self._tokenizer.id_to_token(index))
 
     def texts(self, ids: Sequence[Sequence[int]]) -> list[str]:
         rows = [[int(i) for i in row] for row in ids]
         return [text.strip() for text in self._tokenizer.decode_batch(rows, skip_special_tokens=True)]
 
 
-_KINDS = {"marian": MarianCodec, "tokenizers": FastCodec}
+_KINDS: dict[str, Callable[[Path, dict[str, Any]], TextCodec]] = {
+    "marian": MarianCodec,
+    "tokenizers": FastCodec,
+}
 
 
 def load_tokenizer(folder: Path, spec: dict[str, Any]) -> TextCodec:

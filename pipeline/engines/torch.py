@@ -94,7 +94,9 @@ class TorchSeq2Seq(HFEngine):
             content = row[skip:]
             cut = next((i for i, token in enumerate(content) if token in ends), len(content))
             outputs.append(content[:cut])
-        scores = self._scores(batch, output, rows, config) if scored else [None] * len(outputs)
+        scores: list[float | None] = [None] * len(outputs)
+        if scored:
+            scores = self._scores(batch, output, rows, config)
         return outputs, scores
 
     def _scores(self, batch: Any, output: Any, rows: list[list[int]], config: Any) -> list[float | None]:

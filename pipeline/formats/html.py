@@ -124,7 +124,7 @@ def read(data: bytes, *, main_article: bool = False, name: str = "the page") -> 
         if article:
             return Layout.of("html", article, data)
         log.warning("%s: no main article found: reading the whole page", name)
-    attributes = [
+    attributes: list[tuple[str, str, SegmentKind]] = [
         (_collapse(el.get(attr)).strip(), f"{tree.getpath(el)}/@{attr}", "text") for el, attr in _attrs(root)
     ]
     return Layout.of("html", runs + attributes, data)
