@@ -295,14 +295,12 @@ def renamed(message: str, names: Mapping[str, str]) -> str:
 
 
 def user_cache_dir() -> Path:
-    """The platform's per-user cache folder for it2en: ``$XDG_CACHE_HOME/it2en`` or
-    ``~/.cache/it2en`` on Linux, ``~/Library/Caches/it2en`` on macOS,
-    ``%LOCALAPPDATA%\\it2en\\Cache`` on Windows."""
-    if sys.platform == "win32":
-        return Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local") / "it2en" / "Cache"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Caches" / "it2en"
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "it2en"
+    """The platform's per-user cache folder for it2en, as platformdirs knows it:
+    ``$XDG_CACHE_HOME/it2en`` or ``~/.cache/it2en`` on Linux, ``~/Library/Caches/it2en``
+    on macOS, ``%LOCALAPPDATA%\\it2en\\Cache`` on Windows."""
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("it2en", appauthor=False))
 
 
 def _check_type(path: Path, key: str, field_name: str, value: Any) -> Any:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import signal
@@ -254,10 +253,10 @@ def test_a_second_run_on_a_locked_folder_exits_4_touching_nothing(model_flags, t
     inbox = make_inbox(tmp_path / "in", 2)
     out = tmp_path / "out"
     (out / ".it2en").mkdir(parents=True)
-    with open(out / ".it2en" / "lock", "w") as holder:
-        fcntl.flock(holder, fcntl.LOCK_EX)
-        holder.write("4242")
-        holder.flush()
+    from filelock import FileLock  # what another run holds, on every OS
+
+    with FileLock(out / ".it2en" / "lock", timeout=0):
+        (out / ".it2en" / "lock.pid").write_text("4242")
         before = sorted(p.name for p in out.rglob("*"))
         cmd = batch_cmd(model_flags, str(inbox), "--out", str(out))
         proc = subprocess.run(cmd, env=cli_env(), capture_output=True, text=True)
@@ -483,3 +482,31 @@ def test_the_index_shows_failures_with_their_reason_removed_inputs_and_dates(con
     row = next(line for line in index.splitlines() if "(input removed)" in line)
     assert 'href="doc001.html"' in row
     assert "Failed in the last run (1)" in index and "vuoto.txt</code>: document is empty" in index
+
+
+def test_every_module_imports_where_fcntl_does_not_exist():
+    """Windows has no fcntl: the package (the batch runner's lock included) must not
+    need it."""
+    code = (
+        "import sys, importlib, pkgutil; sys.modules['fcntl'] = None\n"
+        "import pipeline\n"
+        "for m in pkgutil.walk_packages(pipeline.__path__, 'pipeline.'):\n"
+        "    if not m.name.endswith('__main__'):\n"
+        "        importlib.import_module(m.name)\n"
+        "from pipeline.batch.journal import Lock\n"
+        "print('ok')"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
+
+
+def test_the_lock_is_exclusive_within_one_process_too(tmp_path):
+    from pipeline.batch.journal import Lock
+    from pipeline.errors import OutDirLocked
+
+    state = tmp_path / "out" / ".it2en"
+    state.mkdir(parents=True)
+    with Lock(state), pytest.raises(OutDirLocked, match=rf"pid {os.getpid()}"):
+        Lock(state).__enter__()
+    with Lock(state):  # released: taken again
+        pass

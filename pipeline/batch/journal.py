@@ -7,8 +7,6 @@ output folder.
 
 from __future__ import annotations
 
-import errno
-import fcntl
 import json
 import logging
 import os
@@ -117,32 +115,36 @@ class Manifest:
 
 
 class Lock:
-    """An exclusive, non-blocking flock on OUT_DIR/.it2en/lock; released when the process
-    ends, however it ends."""
+    """An exclusive, non-blocking lock on OUT_DIR/.it2en/lock, released when the process
+    ends, however it ends (filelock: ``flock`` on POSIX, ``msvcrt`` locking on Windows).
+    The holder writes its pid beside it (``lock.pid``) for the message of a run that
+    finds the folder in use."""
 
     def __init__(self, state_dir: Path):
         self.path = state_dir / "lock"
-        self._fd: int | None = None
+        self._pid = state_dir / "lock.pid"
+        self._lock: Any = None
 
     def __enter__(self) -> Lock:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        from filelock import FileLock, Timeout
+
+        lock = FileLock(self.path, timeout=0, thread_local=False)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            holder = os.read(fd, 64).decode(errors="replace").strip() or "unknown"
-            os.close(fd)
-            if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
-                raise OutDirLocked(
-                    f"{self.path.parent.parent} is in use by another it2en batch run (pid {holder})"
-                ) from None
-            raise
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
-        self._fd = fd
+            lock.acquire()
+        except Timeout:
+            try:
+                holder = self._pid.read_text(encoding="utf-8").strip() or "unknown"
+            except OSError:
+                holder = "unknown"
+            raise OutDirLocked(
+                f"{self.path.parent.parent} is in use by another it2en batch run (pid {holder})"
+            ) from None
+        self._lock = lock
+        with naming(self._pid):
+            self._pid.write_text(str(os.getpid()), encoding="utf-8")
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        if self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-            os.close(self._fd)
-            self._fd = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
