@@ -32,7 +32,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-__all__ = ["PROBES", "HFCodec", "TextCodec", "load_tokenizer", "save_tokenizer"]
+__all__ = ["PROBES", "TEXT_AS_TEXT", "HFCodec", "TextCodec", "load_tokenizer", "save_tokenizer"]
 
 log = logging.getLogger("it2en.engines")
 
@@ -48,6 +48,11 @@ PROBES = (
     "",
 )
 """Texts on which a tokenizer copy must agree with transformers before it is used."""
+TEXT_AS_TEXT = {"add_special_tokens": True, "split_special_tokens": True}
+"""How a document's text is tokenized on every engine: a special token's text typed in a
+document (``<pad>``, ``<mask>``, ``</s>``) is ordinary text, split into pieces as any
+other word, never the token itself (``<mask>`` as a token is an id past distilbart's
+embedding rows: an index error that would fail a whole batch)."""
 
 
 class TextCodec(Protocol):
@@ -88,7 +93,7 @@ class HFCodec:
     def input_ids(self, texts: Sequence[str]) -> list[list[int]]:
         """The input ids of each text, special tokens included, never truncated."""
         # verbose=False: counting over-long texts is the point, not a mistake to warn about.
-        encoded = self.tokenizer(list(texts), add_special_tokens=True, truncation=False, verbose=False)
+        encoded = self.tokenizer(list(texts), truncation=False, verbose=False, **TEXT_AS_TEXT)
         return encoded["input_ids"]
 
     def tokens(self, texts: Sequence[str]) -> list[list[str]]:
@@ -136,8 +141,9 @@ class MarianCodec(_Counted):
         self._target = target
         self._id_to_token = {index: token for token, index in target.items()}
         self._unk, self._eos = spec["unk"], spec["eos"]
-        self._added = set(spec["added"])
         self._special_ids = set(spec["special_ids"])
+        # Special tokens typed in a text are text (TEXT_AS_TEXT); other added tokens match.
+        self._added = {t for t in spec["added"] if self._source.get(t) not in self._special_ids}
         # Added tokens are matched whole, the longest first where several start alike.
         pattern = "|".join(re.escape(t) for t in sorted(self._added, key=len, reverse=True))
         self._split = re.compile(f"({pattern})") if pattern else None
@@ -186,6 +192,7 @@ class FastCodec(_Counted):
         self._tokenizer = Tokenizer.from_file(str(folder / spec["file"]))
         self._tokenizer.no_truncation()
         self._tokenizer.no_padding()
+        self._tokenizer.encode_special_tokens = True  # as TEXT_AS_TEXT: "<mask>" typed is text
         self._unk = spec.get("unk_id")
         self.model_max_length = spec.get("model_max_length")
 

@@ -17,7 +17,7 @@ from .decoding import forced_max_length, length_limits, search_config, token_ids
 from .hf import HFEngine, input_limit
 from .hub import from_pretrained, load_hf_model
 from .runtime import ModelSpec
-from .tokens import HFCodec
+from .tokens import TEXT_AS_TEXT, HFCodec
 
 __all__ = ["TorchSeq2Seq"]
 
@@ -69,9 +69,9 @@ class TorchSeq2Seq(HFEngine):
         own per-step scores would hold a vocabulary-wide row per step and hypothesis)."""
         import torch
 
-        batch = self._tokenizer(list(texts), return_tensors="pt", padding=True, truncation=False).to(
-            self._device
-        )
+        batch = self._tokenizer(
+            list(texts), return_tensors="pt", padding=True, truncation=False, **TEXT_AS_TEXT
+        ).to(self._device)
         self._check_length(batch["input_ids"].shape[1])
         config = self._generation_config
         if self._forced_length is not None:
