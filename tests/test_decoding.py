@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -191,6 +192,37 @@ def test_the_length_cap_ends_with_the_forced_end_token_on_both_engines(tiny_mode
         assert ct2_engine.generate_tokens(SENTENCES) == expected
         source = [torch_engine._tokenizer(s)["input_ids"][:-1] for s in SENTENCES]  # minus </s>
         assert expected == [ids[:6] for ids in source]
+
+
+def test_a_model_without_max_length_gets_transformers_default_on_both_engines(tiny_models, tmp_path):
+    """transformers 5 keeps an unset max_length None and generates 20 new tokens; the
+    CTranslate2 mapping once computed None - 1."""
+    folder = shutil.copytree(tiny_models / "translator", tmp_path / "translator")
+    for name in ("config.json", "generation_config.json"):
+        path = folder / name
+        if path.is_file():
+            settings = json.loads(path.read_text())
+            settings.pop("max_length", None)
+            path.write_text(json.dumps(settings), encoding="utf-8")
+    assert read_generation_config(str(folder), {}).max_length is None
+    torch_engine, ct2_engine = engines(tiny_models, "translator", folder, 1)
+    pairs = [f"{a} {b}" for a in SENTENCES for b in SENTENCES if a != b]
+    long = next(t for t in pairs if 22 < torch_engine.count_tokens([t])[0] <= torch_engine.max_input_tokens)
+    expected = torch_engine.generate_tokens([long])
+    assert ct2_engine.generate_tokens([long]) == expected
+    assert len(expected[0]) == 20 - 1  # 20 new tokens, the last of them the forced end token
+
+
+def test_settings_ctranslate2_cannot_follow_are_all_named(tiny_models, tmp_path, caplog):
+    folder = with_settings(
+        tiny_models / "summarizer", tmp_path / "summarizer",
+        encoder_repetition_penalty=1.3, stop_strings=["fine"], renormalize_logits=True,
+    )  # fmt: skip
+    with caplog.at_level(logging.WARNING, logger="it2en.engines"):
+        engines(tiny_models, "summarizer", folder, 1)
+    line = next(r.getMessage() for r in caplog.records if "CTranslate2 decodes without" in r.getMessage())
+    assert "encoder_repetition_penalty" in line and "stop_strings" in line
+    assert "renormalize_logits" not in line  # what CTranslate2 always does
 
 
 def test_default_settings_give_the_same_summaries_on_both_engines(tiny_models):

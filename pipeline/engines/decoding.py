@@ -65,12 +65,35 @@ transformers stopped before); 1.5 is the cheaper of the best."""
 _NOT_MAPPED = (
     "begin_suppress_tokens",
     "encoder_no_repeat_ngram_size",
+    "encoder_repetition_penalty",
     "exponential_decay_length_penalty",
     "diversity_penalty",
     "sequence_bias",
     "constraints",
     "force_words_ids",
+    "stop_strings",
 )
+# renormalize_logits is not among them: CTranslate2 always bans before the softmax, which
+# is what renormalize_logits=True asks of transformers (see the module docstring).
+
+
+def transformers_defaults() -> dict[str, Any]:
+    """The values transformers' ``generate`` applies to settings a model leaves unset
+    (transformers 5 keeps them ``None`` in the config: ``max_length`` is 20 only inside
+    ``generate``)."""
+    from transformers import GenerationConfig
+
+    defaults = getattr(GenerationConfig, "_get_default_generation_params", None)
+    return dict(defaults()) if callable(defaults) else {}
+
+
+def setting(generation: Any, name: str, fallback: Any = None) -> Any:
+    """A generation setting as ``generate`` uses it: the model's value, else
+    transformers' default for it, else ``fallback``."""
+    value = getattr(generation, name, None)
+    if value is None and not isinstance(generation, SearchSettings):
+        value = transformers_defaults().get(name)
+    return fallback if value is None else value
 
 
 def read_generation_config(source: str, kwargs: dict[str, Any]) -> GenerationConfig:
@@ -97,7 +120,8 @@ class SearchSettings:
     eos_token_id: int | list[int] | None = None
     forced_bos_token_id: int | None = None
     forced_eos_token_id: int | list[int] | None = None
-    max_length: int = 20
+    max_length: int | None = 20
+    """None: unset, and transformers generates its default number of new tokens (20)."""
     max_new_tokens: int | None = None
     min_length: int = 0
     min_new_tokens: int | None = None
@@ -114,9 +138,15 @@ class SearchSettings:
     def of(cls, generation: GenerationConfig) -> SearchSettings:
         """The settings of a transformers generation config."""
         values: dict[str, Any] = {
-            f.name: getattr(generation, f.name, f.default) for f in fields(cls) if f.name != "unmapped"
+            f.name: setting(generation, f.name, f.default) for f in fields(cls) if f.name != "unmapped"
         }
-        unmapped = tuple(key for key in _NOT_MAPPED if getattr(generation, key, None))
+        values["max_length"] = generation.max_length  # unset means something else (length_limits)
+        defaults = transformers_defaults()
+        unmapped = tuple(
+            key
+            for key in _NOT_MAPPED
+            if getattr(generation, key, None) not in (None, defaults.get(key), False)
+        )
         return cls(**values, unmapped=unmapped)
 
     def to_dict(self) -> dict[str, Any]:
@@ -159,11 +189,17 @@ def token_ids(value: int | Sequence[int] | None) -> list[int]:
 
 def length_limits(generation: GenerationConfig | SearchSettings) -> tuple[int, int]:
     """transformers' ``(min_length, max_length)`` for a one-token decoder prompt, with
-    ``min_new_tokens``/``max_new_tokens`` taking precedence as in ``generate``."""
+    ``min_new_tokens``/``max_new_tokens`` taking precedence as in ``generate``. A model
+    that sets neither ``max_length`` nor ``max_new_tokens`` gets transformers' default
+    number of new tokens (``generate``: "by default let's always generate 20 new tokens")."""
     max_length = generation.max_length
-    if generation.max_new_tokens is not None:
-        max_length = 1 + generation.max_new_tokens
-    min_length = generation.min_length or 0
+    max_new_tokens = generation.max_new_tokens
+    if max_new_tokens is None and max_length is None:
+        max_new_tokens = transformers_defaults().get("max_length", 20)
+    if max_new_tokens is not None:
+        max_length = 1 + max_new_tokens
+    assert max_length is not None  # one of the two is set by now
+    min_length = setting(generation, "min_length", 0)
     if generation.min_new_tokens:
         min_length = max(min_length, 1 + generation.min_new_tokens)
     return min_length, max_length
