@@ -19,10 +19,10 @@ from .cache import CachedEngine, OutputCache
 from .checks import CheckSettings, check_result
 from .config import PipelineConfig
 from .engines import Seq2SeqEngine, build_engine, scored_generate
-from .engines.hub import model_identity
 from .engines.runtime import resolve_backend
 from .errors import It2enError, ModelLoadError, reason
 from .formats import locate, writable
+from .identity import job_roles, role_identity
 from .segmenting import reassemble, segment_document
 from .summarize import Translated, summarize_documents
 from .types import Document, Failure, Result, Role, Segment, Summary, as_role, role_key
@@ -138,22 +138,13 @@ class Pipeline:
         return CachedEngine(engine, cache, self._namespaces[role])
 
     def _namespace(self, role: Role) -> str:
-        """What shapes ``role``'s outputs besides the input: the model's identity (its
-        files, or the name of an engine given by the caller) and the decoding settings."""
+        """What shapes ``role``'s outputs besides the input (:mod:`pipeline.identity`); for
+        an engine given by the caller, its name and the decoding settings."""
         config = self.config
         if role in self._supplied:
-            identity = f"engine {self._engines[role].name}"
-        else:
-            identity = model_identity(config.model_for(role), config.models_dir)
-        settings = [
-            role,
-            identity,
-            resolve_backend(config.backend),
-            config.precision,
-            config.num_beams,
-            config.input_limit_for(role),
-        ]
-        return json.dumps(settings)
+            engine = f"engine {self._engines[role].name}"
+            return json.dumps([role, engine, config.num_beams, config.input_limit_for(role)])
+        return role_identity(config, role).key()
 
     # -- public API ---------------------------------------------------------------------
 
@@ -184,7 +175,7 @@ class Pipeline:
         failures already present in the input (from a reader) pass through in order.
         """
         items = iter(docs)
-        self._job_roles = self._roles(summarize)
+        self._job_roles = job_roles(self.config, summarize)
         while chunk := list(islice(items, self.config.docs_per_chunk)):
             yield from self._run_chunk([_as_document(d) for d in chunk], summarize=summarize)
 
@@ -249,15 +240,7 @@ class Pipeline:
 
     def _models(self, summarize: bool) -> dict[str, str]:
         """The models a result names, by role: those its job used."""
-        return {role_key(role): self._model_name(role) for role in self._roles(summarize)}
-
-    def _roles(self, summarize: bool) -> list[Role]:
-        """The roles a job uses: the translator, and for summaries the summarizer and (for
-        the Italian summary) the back-translator."""
-        roles: list[Role] = ["translator"]
-        if summarize:
-            roles += ["summarizer", "back-translator"] if self.config.italian_summary else ["summarizer"]
-        return roles
+        return {role_key(role): self._model_name(role) for role in job_roles(self.config, summarize)}
 
     def _checked(self, result: Result) -> Result:
         """``result`` with what the configured checks find (:mod:`pipeline.checks`)."""

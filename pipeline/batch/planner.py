@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..engines.hub import model_identity
-from ..engines.runtime import resolve_backend
+from ..identity import job_identity
 from ..outputs import safe_name
 from ..types import Document
 from .journal import Manifest, Recorded
@@ -43,20 +42,11 @@ class PlannedDocument:
 
 def settings_fingerprint(config: PipelineConfig, options: BatchOptions) -> dict[str, Any]:
     """Everything that shapes a document's outputs: a change to any of it redoes the document."""
-    roles = {"translator": config.translator}
-    if options.summarize:
-        roles["summarizer"] = config.summarizer
-        if config.italian_summary:
-            roles["back_translator"] = config.back_translator
     return {
-        "models": {role: model_identity(name, config.models_dir) for role, name in roles.items()},
+        "models": job_identity(config, options.summarize),  # models, resolved runtime, decoding, versions
         "summarize": options.summarize,
-        "backend": resolve_backend(config.backend),
-        "precision": config.precision,
         "formats": sorted(options.formats),
         "main_article": options.main_article,
-        "num_beams": config.num_beams,
-        "max_input_tokens": config.max_input_tokens,
         "summary_min_sentences": config.summary_min_sentences if options.summarize else None,
         "italian_summary": config.italian_summary if options.summarize else None,
         "checks": [
