@@ -16,6 +16,7 @@ __all__ = [
     "It2enError",
     "ModelLoadError",
     "OutDirLocked",
+    "Stopped",
     "reason",
 ]
 
@@ -49,6 +50,12 @@ def reason(exc: BaseException) -> str:
     multi-line message or traceback text never reaches a log line or an error record."""
     text = str(exc).strip()
     return text.splitlines()[0][:_MAX_REASON] if text else type(exc).__name__
+
+
+class Stopped(BaseException):
+    """Raised between two model batches when the caller's stop event is set (a signal):
+    a BaseException, so that no per-document retry catches it. The documents finished
+    before it are the caller's; the others are redone (from the output cache) next time."""
 
 
 class BatchTooLarge(RuntimeError):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import cached_property
 from itertools import islice
@@ -20,7 +21,7 @@ from .checks import CheckSettings, check_result
 from .config import PipelineConfig
 from .engines import Seq2SeqEngine, build_engine, scored_generate
 from .engines.runtime import resolve_backend
-from .errors import It2enError, ModelLoadError, reason
+from .errors import It2enError, ModelLoadError, Stopped, reason
 from .formats import locate, writable
 from .identity import job_roles, role_identity
 from .segmenting import reassemble, segment_document
@@ -63,6 +64,7 @@ class Pipeline:
         self._supplied = frozenset(self._engines)
         self._job_roles: list[Role] = ["translator"]
         """The roles of the job in progress (set by :meth:`process_many`)."""
+        self._stop: threading.Event | None = None
         self._namespaces: dict[Role, str] = {}
 
     @classmethod
@@ -167,15 +169,22 @@ class Pipeline:
         return outcome
 
     def process_many(
-        self, docs: Iterable[DocumentInput | Failure], *, summarize: bool = True
+        self,
+        docs: Iterable[DocumentInput | Failure],
+        *,
+        summarize: bool = True,
+        stop: threading.Event | None = None,
     ) -> Iterator[Result | Failure]:
         """Results in input order, batched across documents, one chunk in memory at a time.
 
         A document that cannot be processed yields a :class:`Failure` in its place;
         failures already present in the input (from a reader) pass through in order.
+        ``stop``, once set, ends the work after the model batch in progress by raising
+        :class:`~pipeline.errors.Stopped` (the results already yielded stand).
         """
         items = iter(docs)
         self._job_roles = job_roles(self.config, summarize)
+        self._stop = stop
         while chunk := list(islice(items, self.config.docs_per_chunk)):
             yield from self._run_chunk([_as_document(d) for d in chunk], summarize=summarize)
 
@@ -320,11 +329,18 @@ class Pipeline:
         translations = {i: [text for text, _ in row] for i, row in pairs.items()}
         return segmented, translations, {i: [score for _, score in row] for i, row in pairs.items()}
 
-    def _stage_progress(self, stage: str) -> ProgressFn | None:
-        callback = self._progress
-        if callback is None:
-            return None
-        return lambda done, total: callback(stage, done, total)
+    def _stage_progress(self, stage: str) -> ProgressFn:
+        """Called after every model batch: reports progress, and raises
+        :class:`~pipeline.errors.Stopped` once the stop event of :meth:`process_many` is set."""
+        callback, stop = self._progress, self._stop
+
+        def after_batch(done: int, total: int) -> None:
+            if callback is not None:
+                callback(stage, done, total)
+            if stop is not None and stop.is_set():
+                raise Stopped(f"stopped during {stage}")
+
+        return after_batch
 
 
 def _as_document(item: DocumentInput | Failure) -> Document | Failure:

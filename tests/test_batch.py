@@ -510,3 +510,28 @@ def test_the_lock_is_exclusive_within_one_process_too(tmp_path):
         Lock(state).__enter__()
     with Lock(state):  # released: taken again
         pass
+
+
+def test_a_stop_ends_the_run_after_the_model_batch_in_progress_and_the_next_run_resumes(config, tmp_path):
+    import threading
+
+    inbox = make_inbox(tmp_path / "in", 6)
+    stop = threading.Event()
+    batches: list[int] = []
+
+    def after_batch(stage: str, done: int, total: int) -> None:
+        batches.append(done)
+        if batches.count(1) == 2 and not stop.is_set():  # during the second chunk's first batch
+            stop.set()
+            batches.append(-1)
+
+    small = config.with_overrides(batch_size=1, docs_per_chunk=2)
+    options = BatchOptions(out_dir=tmp_path / "out", summarize=False)
+    first = run_batch(Pipeline(small, progress=after_batch), [str(inbox)], options, stop=stop)
+    assert first.interrupted and batches[-1] == -1  # not one model batch more
+    assert first.processed == 2 and len(outputs(tmp_path / "out")) == 2  # the first chunk
+    second = run_batch(Pipeline(small), [str(inbox)], options)
+    assert (second.processed, second.skipped) == (6 - first.processed, first.processed)
+    clean = tmp_path / "clean"
+    run_batch(Pipeline(small), [str(inbox)], BatchOptions(out_dir=clean, summarize=False))
+    assert outputs(tmp_path / "out") == outputs(clean)

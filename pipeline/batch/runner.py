@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any
 
-from ..errors import ConfigError, It2enError, reason
+from ..errors import ConfigError, It2enError, Stopped, reason
 from ..formats import translated_file, writable
 from ..io import DEFAULT_GLOBS, STDIN, discover_inputs, printable, read_documents
 from ..outputs import TEMP_SUFFIX, atomic_output, naming
@@ -219,27 +219,31 @@ def _process(
                 pending.append(planned)
                 yield planned.document
 
-        for outcome in pipeline.process_many(to_process(), summarize=options.summarize):
-            planned = pending.popleft()
-            if isinstance(outcome, Failure):
-                _record_failure(errors, outcome, report)
-                continue
-            try:  # everything made from the document's own data, before anything is written
-                files = _render_outputs(planned.name, outcome, options.formats)
-                entries = [
-                    {"id": outcome.id, "output": f"{planned.name}.json", **e} for e in outcome.review()
-                ]
-                about = _about(outcome)
-            except Exception as exc:  # that document's failure, never the run's
-                log.debug("rendering %s failed", outcome.id, exc_info=True)
-                why = f"its outputs could not be made ({type(exc).__name__}: {reason(exc)})"
-                _record_failure(errors, Failure(outcome.id, outcome.origin, why), report)
-                continue
-            outputs = _write_files(out_dir, files)
-            _append(review, entries)
-            manifest.append(_record(planned, planner.settings, outputs, about))
-            report.processed += 1
-            report.count_flags(outcome)
+        outcomes = pipeline.process_many(to_process(), summarize=options.summarize, stop=stop)
+        try:
+            for outcome in outcomes:
+                planned = pending.popleft()
+                if isinstance(outcome, Failure):
+                    _record_failure(errors, outcome, report)
+                    continue
+                try:  # everything made from the document's own data, before anything is written
+                    files = _render_outputs(planned.name, outcome, options.formats)
+                    entries = [
+                        {"id": outcome.id, "output": f"{planned.name}.json", **e} for e in outcome.review()
+                    ]
+                    about = _about(outcome)
+                except Exception as exc:  # that document's failure, never the run's
+                    log.debug("rendering %s failed", outcome.id, exc_info=True)
+                    why = f"its outputs could not be made ({type(exc).__name__}: {reason(exc)})"
+                    _record_failure(errors, Failure(outcome.id, outcome.origin, why), report)
+                    continue
+                outputs = _write_files(out_dir, files)
+                _append(review, entries)
+                manifest.append(_record(planned, planner.settings, outputs, about))
+                report.processed += 1
+                report.count_flags(outcome)
+        except Stopped:  # after the model batch in progress: the chunk's others resume next run
+            report.interrupted = True
 
 
 def _record(

@@ -147,7 +147,9 @@ def _run(
     with (
         progress_bars(show_progress and sys.stderr.isatty()) as progress,
         stop_on_signals(
-            [signal.SIGINT, signal.SIGTERM], "finishing the documents in progress, then stopping", aborted
+            [signal.SIGINT, signal.SIGTERM],
+            "stopping after the model batch in progress; the rest resumes on the next run",
+            aborted,
         ) as stop,
     ):
         try:
