@@ -420,10 +420,20 @@ def test_a_second_sigterm_stops_at_once_and_leaves_no_temporary_file(model_flags
     assert list(out.parent.iterdir()) == []
 
 
-def test_the_readme_exit_codes_and_systemd_unit_match_the_code():
+def test_the_readme_is_short_and_ci_runs_its_commands():
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert len(readme.splitlines()) <= 250
+    install, test = re.search(r"## Set up and test.*?```sh\n(.*?)\n(.*?)\n```", readme, re.DOTALL).groups()
+    ci = (root / ".ci" / "run").read_text(encoding="utf-8")
+    assert install.replace("--quiet ", "") in ci.replace("--quiet ", "") and f"\n{test}\n" in ci
+
+
+def test_the_documented_exit_codes_and_systemd_unit_match_the_code():
     from pipeline.cli import errors
 
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    docs = Path(__file__).resolve().parents[1] / "docs"
+    readme = "\n".join(page.read_text(encoding="utf-8") for page in sorted(docs.glob("*.md")))
     codes = {errors.EXIT_FAILED_DOCUMENTS, errors.EXIT_USAGE, errors.EXIT_MODEL, errors.EXIT_INTERNAL}
     codes |= {0, 128 + signal.SIGINT, 128 + signal.SIGTERM}
     tables = re.findall(
