@@ -126,3 +126,11 @@ def fake_engine() -> FakeEngine:
 
 def words(text: str) -> list[str]:
     return text.split()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests on a local Ray cluster start one (seconds each): slow, like the model builds,
+    subprocess runs and whole-corpus runs marked where they are written."""
+    for item in items:
+        if "local_ray" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)

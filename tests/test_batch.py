@@ -179,6 +179,7 @@ def assert_complete(out: Path, count: int) -> None:
     assert not [p for p in out.iterdir() if p.name.startswith(".") and p.name != ".it2en"]
 
 
+@pytest.mark.slow
 def test_sigkill_mid_run_then_rerun_finishes_without_redoing(model_flags, tmp_path):
     inbox = make_inbox(tmp_path / "in", 24)
     out = tmp_path / "out"
@@ -203,6 +204,7 @@ def test_sigkill_mid_run_then_rerun_finishes_without_redoing(model_flags, tmp_pa
     assert manifest_lines(out) == 24  # compacted: one line per document
 
 
+@pytest.mark.slow
 def test_sigterm_stops_cleanly_with_its_exit_code(model_flags, tmp_path):
     inbox = make_inbox(tmp_path / "in", 24)
     out = tmp_path / "out"
@@ -222,6 +224,7 @@ def test_sigterm_stops_cleanly_with_its_exit_code(model_flags, tmp_path):
     assert_complete(out, 24)
 
 
+@pytest.mark.slow
 def test_a_second_signal_stops_at_once_leaving_only_complete_files(model_flags, tmp_path):
     inbox = tmp_path / "in"
     inbox.mkdir()
@@ -249,6 +252,7 @@ def test_a_second_signal_stops_at_once_leaving_only_complete_files(model_flags, 
     assert len(outputs(out)) == 256
 
 
+@pytest.mark.slow
 def test_a_second_run_on_a_locked_folder_exits_4_touching_nothing(model_flags, tmp_path):
     inbox = make_inbox(tmp_path / "in", 2)
     out = tmp_path / "out"
@@ -484,6 +488,7 @@ def test_the_index_shows_failures_with_their_reason_removed_inputs_and_dates(con
     assert "Failed in the last run (1)" in index and "vuoto.txt</code>: document is empty" in index
 
 
+@pytest.mark.slow
 def test_every_module_imports_where_fcntl_does_not_exist():
     """Windows has no fcntl: the package (the batch runner's lock included) must not
     need it."""

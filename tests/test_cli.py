@@ -187,6 +187,7 @@ def _env_without_hub(tmp_path: Path) -> dict[str, str]:
     return env
 
 
+@pytest.mark.slow
 def test_missing_model_offline_gives_one_line_and_exit_3(tmp_path):
     doc = tmp_path / "d.txt"
     doc.write_text("Il lunedì è chiuso.", encoding="utf-8")
@@ -259,6 +260,7 @@ def test_models_download_offline_refuses_and_local_folders_are_kept(tiny_models,
     ]
 
 
+@pytest.mark.slow
 def test_subprocess_run_writes_results_to_stdout_and_nothing_else(model_flags, tmp_path):
     doc = tmp_path / "breve.txt"
     doc.write_text(BREVE, encoding="utf-8")
@@ -370,6 +372,7 @@ def test_bad_output_and_encoding_are_usage_errors_before_any_work(translate_flag
     assert sorted(p.name for p in tmp_path.iterdir()) == ["doc.txt"]
 
 
+@pytest.mark.slow
 def test_sigterm_leaves_no_temporary_file_and_exits_143(model_flags, tmp_path):
     docs = tmp_path / "docs.jsonl"
     docs.write_text(
@@ -391,6 +394,7 @@ def test_sigterm_leaves_no_temporary_file_and_exits_143(model_flags, tmp_path):
     assert list(out.parent.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_a_second_sigterm_stops_at_once_and_leaves_no_temporary_file(model_flags, tmp_path):
     docs = tmp_path / "docs.jsonl"
     docs.write_text(

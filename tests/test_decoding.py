@@ -256,6 +256,7 @@ def hub_cache(tiny_models: Path, root: Path) -> Path:
     return root
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend, offline", [("auto", "env"), ("auto", "flag"), ("torch", "flag")])
 def test_summarize_loads_the_default_hub_ids_from_an_offline_cache(tiny_models, tmp_path, backend, offline):
     """The default models, laid out as on the hub, straight from the cache: no download

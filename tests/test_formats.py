@@ -426,6 +426,7 @@ def test_a_pdf_padded_after_its_end_is_read():
     assert texts(read_format("pdf", make_pdf(1) + b"\x00" * 4096))
 
 
+@pytest.mark.slow
 def test_a_pdf_of_two_thousand_pages_is_read_page_by_page():
     layout = read_format("pdf", make_pdf(2000, lines=["Il lunedì è chiuso."]))
     assert len(layout.blocks) == 2000 and layout.blocks[-1].where == "page 2000"

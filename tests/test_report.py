@@ -156,6 +156,7 @@ def _browser():
     return browser
 
 
+@pytest.mark.slow
 def test_in_a_real_browser_a_point_lights_up_its_sources(tmp_path):
     from selenium.webdriver.common.by import By
 

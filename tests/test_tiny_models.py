@@ -6,10 +6,12 @@ import functools
 from pathlib import Path
 from typing import Any
 
+import pytest
 from conftest import _builder_module
 from tiny import SENTENCES
 
 
+@pytest.mark.slow  # builds the models twice more
 def test_the_builder_gives_the_same_weights_whatever_the_threads_and_instruction_set(tmp_path, monkeypatch):
     """Two builds, the second as a machine with other threads and only AVX2 would run it
     (MKL told to use no more than AVX2): without pinned numerics an AVX-512 machine's
