@@ -17,7 +17,15 @@ from .checks import CheckSettings, check_result
 from .config import PipelineConfig
 from .engines import ForcedLength, Seq2SeqEngine, build_engine
 from .engines.decoding import forced_max_length
-from .errors import BatchTooLarge, ConfigError, InputError, It2enError, ModelLoadError, OutDirLocked
+from .errors import (
+    BatchTooLarge,
+    ConfigError,
+    InputError,
+    It2enError,
+    MissingResource,
+    ModelLoadError,
+    OutDirLocked,
+)
 from .io import discover_inputs, read_documents
 from .pipeline import Pipeline
 from .segmenting import segment_document, split_sentences
@@ -43,6 +51,7 @@ __all__ = [
     "ForcedLength",
     "InputError",
     "It2enError",
+    "MissingResource",
     "ModelLoadError",
     "OutDirLocked",
     "Pipeline",

@@ -26,16 +26,15 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .config import PipelineConfig
-from .errors import ConfigError
+from .errors import ConfigError, MissingResource, reason
 from .io import (
     DEFAULT_GLOBS,
+    EMPTY_NAME,
     InputFile,
     discover_inputs,
-    input_id,
-    input_kind,
-    printable,
+    found_input,
+    named_input,
     read_bytes,
-    takes,
 )
 from .outputs import atomic_output
 from .pipeline import Pipeline
@@ -142,13 +141,8 @@ class _Reader:
         posix = PurePosixPath(path)
         for prefix in self.prefixes:
             if posix.is_relative_to(prefix) and posix != PurePosixPath(prefix):
-                relative = posix.relative_to(prefix)
-                if any(part.startswith(".") for part in relative.parts[:-1]):
-                    return None
-                if not takes(relative.name, self.globs):
-                    return None
-                return InputFile(path, input_kind(path), input_id(relative))
-        return InputFile(path, input_kind(path), printable(posix.stem))
+                return found_input(path, posix.relative_to(prefix), self.globs)
+        return named_input(path)
 
 
 def _remote_prefix(uri: str) -> str:
@@ -162,12 +156,12 @@ def run_distributed(
     """Process every document of ``inputs`` on Ray; write ``part-NNNNN.jsonl`` shards of
     records and ``errors-NNNNN.jsonl`` shards of failures into ``output_dir``."""
     if any(not str(item) for item in inputs):  # abspath("") would be the working folder
-        raise ConfigError("an empty input name (a shell variable that was not set?)")
+        raise ConfigError(EMPTY_NAME)
     try:
         import ray
         import ray.data
-    except ImportError:
-        raise ConfigError(INSTALL_HINT) from None
+    except ImportError as exc:
+        raise MissingResource(f"{INSTALL_HINT} ({reason(exc)})") from None
     remote = [item for item in inputs if "://" in item]
     local = {
         os.path.abspath(file.path): file
@@ -250,7 +244,7 @@ def _actor_cpus(options: DistributedOptions, cluster_cpus: float) -> float:
         return options.cpus_per_worker
     share = (cluster_cpus - _READ_CPUS) / options.workers
     if share < 0.01:
-        raise ConfigError(
+        raise MissingResource(
             f"ray: the cluster has {cluster_cpus:g} CPUs; {options.workers} workers and the reading "
             f"need more than {_READ_CPUS:g}: use a bigger cluster"
         )

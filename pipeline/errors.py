@@ -14,6 +14,7 @@ __all__ = [
     "ConfigError",
     "InputError",
     "It2enError",
+    "MissingResource",
     "ModelLoadError",
     "OutDirLocked",
     "Stopped",
@@ -38,6 +39,12 @@ class ModelLoadError(It2enError):
 
 class InputError(It2enError):
     """A document could not be read or is unusable (empty, binary, not decodable)."""
+
+
+class MissingResource(It2enError):
+    """What the job needs is not on this machine: a package that is not installed (an
+    extra), a cluster too small for the workers asked for. The environment's problem, not
+    a mistake in the command (exit 5, one line, no traceback)."""
 
 
 class OutDirLocked(It2enError):

@@ -43,14 +43,17 @@ from .types import Document, Failure
 
 __all__ = [
     "DEFAULT_GLOBS",
+    "EMPTY_NAME",
     "INPUT_KINDS",
     "MAX_INPUT_BYTES",
     "STDIN",
     "InputFile",
     "decode_text",
     "discover_inputs",
+    "found_input",
     "input_id",
     "input_kind",
+    "named_input",
     "normalize_text",
     "one_line",
     "open_regular",
@@ -59,6 +62,7 @@ __all__ = [
     "read_bytes",
     "read_documents",
     "takes",
+    "too_large",
 ]
 
 InputKind = Literal["text", "jsonl", "html", "docx", "pdf"]
@@ -106,17 +110,28 @@ def discover_inputs(
     for item in inputs:
         root = Path(item)
         if str(item) in (STDIN, "") or not root.is_dir():  # "" is no name, not "."
-            yield _named_input(str(item), input_format)
+            yield named_input(str(item), input_format)
             continue
         for folder, dirs, files in os.walk(root):
             dirs[:] = sorted(
                 d for d in dirs if not d.startswith(".") and os.path.realpath(Path(folder) / d) != skip
             )
-            for file_name in sorted(f for f in files if takes(f, globs)):
+            for file_name in sorted(files):
                 file = Path(folder) / file_name
-                yield InputFile(
-                    str(file), input_kind(str(file), input_format), input_id(file.relative_to(root))
-                )
+                found = found_input(str(file), file.relative_to(root), globs, input_format)
+                if found is not None:
+                    yield found
+
+
+def found_input(
+    path: str, relative: PurePath, globs: Sequence[str], input_format: str = "auto"
+) -> InputFile | None:
+    """The input a file found under a folder is (None: not one): not hidden, nor under a
+    hidden folder, matching one of ``globs``, and named by its path below the folder. The
+    one rule for local folders and for prefixes on object storage (``ray``)."""
+    if any(part.startswith(".") for part in relative.parts[:-1]) or not takes(relative.name, globs):
+        return None
+    return InputFile(path, input_kind(path, input_format), input_id(relative))
 
 
 def input_id(relative: PurePath) -> str:
@@ -131,8 +146,12 @@ def takes(file_name: str, globs: Sequence[str]) -> bool:
     return not file_name.startswith(".") and any(folded.match(g.casefold()) for g in globs)
 
 
-def _named_input(name: str, input_format: str) -> InputFile:
-    """A file or ``-`` given as an input by name."""
+EMPTY_NAME = "an empty input name (a shell variable that was not set?)"
+"""Why an input named ``""`` is refused (``Path("")`` is the working folder)."""
+
+
+def named_input(name: str, input_format: str = "auto") -> InputFile:
+    """A file or ``-`` given as an input by name: named by its file name without suffix."""
     file_id = "stdin" if name == STDIN else printable(Path(name).stem)
     return InputFile(name, input_kind(name, input_format), file_id)
 
@@ -192,7 +211,7 @@ def read_documents(
     """
     options = _Reading(encoding, max_bytes, main_article)
     for item in inputs:
-        file = item if isinstance(item, InputFile) else _named_input(str(item), input_format)
+        file = item if isinstance(item, InputFile) else named_input(str(item), input_format)
         yield from _read_file(file, options, stdin)
 
 
@@ -218,7 +237,7 @@ def _read_file(file: InputFile, options: _Reading, stdin: BinaryIO | None) -> It
     is_stdin = file.path == STDIN
     origin = "<stdin>" if is_stdin else printable(file.path)
     if not file.path:
-        yield Failure(None, "''", "an empty input name (a shell variable that was not set?)")
+        yield Failure(None, "''", EMPTY_NAME)
         return
     try:
         stream = (
@@ -250,7 +269,7 @@ def read_bytes(
     """The documents of input ``file`` whose bytes are already in memory (a file that Ray
     read from a cluster's storage), read exactly as :func:`read_documents` reads files."""
     if file.kind != "jsonl" and len(data) > max_bytes:  # as open_regular: refused before parsing
-        yield Failure(None, printable(file.path), f"input exceeds the limit of {max_bytes:,} bytes")
+        yield Failure(None, printable(file.path), too_large("input", max_bytes, len(data)))
         return
     options = _Reading(encoding, max_bytes, main_article)
     yield from _read_stream(io.BytesIO(data), file, printable(file.path), options)
@@ -279,12 +298,19 @@ def open_regular(path: Path, fmt: str, max_bytes: int, expected: str = "a docume
         if not stat.S_ISREG(info.st_mode):
             raise InputError(f"not a regular file (a pipe, socket or device), expected {expected}")
         if fmt != "jsonl" and info.st_size > max_bytes:
-            raise InputError(f"file of {info.st_size:,} bytes exceeds the input limit of {max_bytes:,} bytes")
+            raise InputError(too_large("file", max_bytes, info.st_size))
         os.set_blocking(fd, True)
         return os.fdopen(fd, "rb")
     except BaseException:
         os.close(fd)
         raise
+
+
+def too_large(what: str, limit: int, size: int | None = None) -> str:
+    """The one wording of an input over the size limit: ``file of 3,221,225,472 bytes
+    exceeds the input limit of 268,435,456 bytes`` (the size where it is known)."""
+    of = f" of {size:,} bytes" if size is not None else ""
+    return f"{what}{of} exceeds the input limit of {limit:,} bytes"
 
 
 def _read_whole(
@@ -295,7 +321,7 @@ def _read_whole(
     try:
         data = stream.read(options.max_bytes + 1)
         if len(data) > options.max_bytes:
-            raise InputError(f"input exceeds the limit of {options.max_bytes:,} bytes")
+            raise InputError(too_large("input", options.max_bytes))
         text, layout = options.parse(kind, data, origin)
     except InputError as exc:
         return Failure(None, origin, str(exc))
@@ -333,7 +359,7 @@ def _read_jsonl(
     for number, raw in enumerate(_lines(stream, max_bytes), start=1):
         where = f"{origin}:{number}"
         if raw is None:
-            yield Failure(None, where, f"line exceeds the input limit of {max_bytes:,} bytes")
+            yield Failure(None, where, too_large("line", max_bytes))
             continue
         if not raw.strip():
             continue

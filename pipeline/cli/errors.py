@@ -16,7 +16,7 @@ from contextlib import contextmanager
 
 import typer
 
-from ..errors import ConfigError, InputError, It2enError, ModelLoadError, OutDirLocked
+from ..errors import ConfigError, InputError, It2enError, MissingResource, ModelLoadError, OutDirLocked
 from .logs import logging_to_stderr
 from .options import LogFlags
 
@@ -43,6 +43,7 @@ _EXIT_CODES: tuple[tuple[type[It2enError], int], ...] = (  # checked in order, s
     (ModelLoadError, EXIT_MODEL),
     (InputError, EXIT_FAILED_DOCUMENTS),
     (OutDirLocked, EXIT_LOCKED),
+    (MissingResource, EXIT_INTERNAL),
 )
 
 log = logging.getLogger("it2en.cli")
