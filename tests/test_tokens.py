@@ -17,7 +17,7 @@ from transformers import AutoTokenizer, GenerationConfig
 
 from pipeline import Pipeline
 from pipeline.engines.conversion import SIDECAR, _move_into_place
-from pipeline.engines.decoding import SearchSettings, read_generation_config
+from pipeline.engines.decoding import SearchSettings, read_generation_config, transformers_defaults
 from pipeline.engines.tokens import HFCodec, load_tokenizer, save_tokenizer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,8 +91,12 @@ def test_decoding_settings_survive_the_sidecar(tiny_models, role):
     generation = read_generation_config(str(tiny_models / role), {})
     settings = SearchSettings.of(generation)
     assert SearchSettings.from_dict(json.loads(json.dumps(settings.to_dict()))) == settings
+    defaults = transformers_defaults()  # what generate applies to a setting left unset
     for field in ("max_length", "min_length", "eos_token_id", "forced_eos_token_id", "bad_words_ids"):
-        assert getattr(settings, field) == getattr(generation, field)
+        expected = getattr(generation, field)
+        if expected is None and field != "max_length":  # an unset max_length means 20 new tokens
+            expected = defaults.get(field)
+        assert getattr(settings, field) == expected, field
 
 
 def test_settings_ctranslate2_cannot_express_are_named():

@@ -49,7 +49,9 @@ __all__ = [
     "length_limits",
     "read_generation_config",
     "search_config",
+    "setting",
     "token_ids",
+    "transformers_defaults",
 ]
 
 log = logging.getLogger("it2en.engines")
