@@ -30,7 +30,7 @@ from .io import discover_inputs, read_documents
 from .pipeline import Pipeline
 from .segmenting import segment_document, split_sentences
 from .summarize import summarize_many
-from .types import FLAGS, ROLES, Document, Failure, Flag, Point, Result, Role, Segment, Summary
+from .types import FLAGS, ROLES, Document, Failure, Flag, Point, Result, ReviewEntry, Role, Segment, Summary
 
 try:
     __version__ = version("it2en")
@@ -58,6 +58,7 @@ __all__ = [
     "PipelineConfig",
     "Point",
     "Result",
+    "ReviewEntry",
     "Role",
     "Segment",
     "Seq2SeqEngine",

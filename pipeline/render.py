@@ -46,10 +46,10 @@ def _to_check(result: Result) -> list[str]:
     """The "To check" section: every flag with its reason, segments by their source."""
     lines = []
     for entry in result.review():
-        where = result.label(entry)
-        if "segment" in entry:
-            where += f" («{one_line(result.segments[entry['segment']].text)}»)"
-        lines.append(f"- {where}: **{entry['flag']}**, {entry['detail']}")
+        where = entry.label
+        if entry.segment is not None:
+            where += f" («{one_line(result.segments[entry.segment].text)}»)"
+        lines.append(f"- {where}: **{entry.flag}**, {entry.detail}")
     return ["## To check", "", *lines, ""] if lines else []
 
 

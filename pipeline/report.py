@@ -73,13 +73,7 @@ def render_html(result: Result) -> str:
     ]
     paragraphs = [list(group) for _, group in groupby(pairs, key=lambda pair: pair["paragraph"])]
     review = [
-        {
-            "target": f"s{e['segment'] + 1}" if "segment" in e else f"p{e['point'] + 1}",
-            "where": result.label(e),
-            "flag": e["flag"],
-            "detail": e["detail"],
-        }
-        for e in result.review()
+        {"target": e.anchor, "where": e.label, "flag": e.flag, "detail": e.detail} for e in result.review()
     ]
     groups = [
         {"flag": flag, "entries": [e for e in review if e["flag"] == flag]}

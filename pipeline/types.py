@@ -25,6 +25,7 @@ __all__ = [
     "FlagName",
     "Point",
     "Result",
+    "ReviewEntry",
     "Role",
     "Segment",
     "SegmentKind",
@@ -144,6 +145,39 @@ class Summary:
 
 
 @dataclass(frozen=True)
+class ReviewEntry:
+    """One thing a reader should check: a flag on a segment or on a summary point."""
+
+    flag: FlagName
+    detail: str
+    segment: int | None = None
+    """The flagged segment's index (None: a summary point)."""
+    point: int | None = None
+    """The flagged summary point's index (None: a segment)."""
+    where: str | None = None
+    """The segment's place in the original file (``page 2``), where it has one."""
+
+    @property
+    def label(self) -> str:
+        """How a reader finds it: ``Sentence 3`` (with its place in the original file when
+        it has one: ``Sentence 3, page 2``) or ``Summary point 1``."""
+        if self.segment is None:
+            return f"Summary point {(self.point or 0) + 1}"
+        return f"Sentence {self.segment + 1}" + (f", {self.where}" if self.where else "")
+
+    @property
+    def anchor(self) -> str:
+        """Its element's id in the HTML report: ``s3`` for sentence 3, ``p1`` for point 1."""
+        return f"s{self.segment + 1}" if self.segment is not None else f"p{(self.point or 0) + 1}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The entry in a record's ``review`` list: ``segment`` or ``point``, ``flag``,
+        ``detail``."""
+        place = {"segment": self.segment} if self.segment is not None else {"point": self.point}
+        return {**place, "flag": self.flag, "detail": self.detail}
+
+
+@dataclass(frozen=True)
 class Failure:
     """A document that could not be processed; the others carry on without it."""
 
@@ -181,30 +215,21 @@ class Result:
     layout: Layout | None = None
     """The document's layout when it came from an HTML, DOCX or PDF file."""
 
-    def label(self, entry: dict[str, Any]) -> str:
-        """How a reader finds what a :meth:`review` entry names: ``Sentence 3`` (with its
-        place in the original file when it has one: ``Sentence 3, page 2``) or ``Summary
-        point 1``."""
-        if "segment" not in entry:
-            return f"Summary point {entry['point'] + 1}"
-        where = self.segments[entry["segment"]].where
-        return f"Sentence {entry['segment'] + 1}" + (f", {where}" if where else "")
-
     def segment_flags(self, index: int) -> tuple[Flag, ...]:
         """The flags of segment ``index`` (none when the checks did not run)."""
         return self.flags[index] if index < len(self.flags) else ()
 
-    def review(self) -> list[dict[str, Any]]:
+    def review(self) -> list[ReviewEntry]:
         """What a reader should check, segments first, then summary points: one entry per
         flag, naming the segment or point and the reason."""
-        entries: list[dict[str, Any]] = [
-            {"segment": index, "flag": flag.name, "detail": flag.detail}
+        entries = [
+            ReviewEntry(flag.name, flag.detail, segment=index, where=self.segments[index].where)
             for index in range(len(self.segments))
             for flag in self.segment_flags(index)
         ]
         points = self.summary.points if self.summary is not None else ()
         entries += [
-            {"point": index, "flag": flag.name, "detail": flag.detail}
+            ReviewEntry(flag.name, flag.detail, point=index)
             for index, point in enumerate(points)
             for flag in point.flags
         ]
@@ -247,7 +272,7 @@ class Result:
             ]
         if self.layout is not None:
             record["format"] = self.layout.format
-        record["review"] = self.review()
+        record["review"] = [entry.to_dict() for entry in self.review()]
         record["models"] = dict(self.models)
         return record
 

@@ -415,17 +415,22 @@ def test_a_document_that_makes_any_stage_raise_is_its_failure_and_the_next_is_pr
     (inbox / "a.txt").write_text(SENTENCES[0], encoding="utf-8")
     (inbox / "m.html").write_text(f"<html><body><p>{POISON}</p><p>{SENTENCES[1]}</p></body></html>", "utf-8")
     (inbox / "z.txt").write_text(SENTENCES[2], encoding="utf-8")
-    owner, name = {
-        "reading": (html_format, "read"),
-        "locating": (pipeline_module, "locate"),
-        "checking": (pipeline_module, "check_result"),
-        "json": (runner.Result, "to_dict"),
-        "markdown": (runner, "render_markdown"),
-        "html report": (runner, "render_html"),
-        "translated file": (runner, "translated_file"),
-        "index": (runner, "render_index"),
-    }[stage]
-    monkeypatch.setattr(owner, name, _raising(getattr(owner, name)))
+    from dataclasses import replace
+
+    from pipeline.output_formats import OUTPUT_FORMATS
+
+    renderers = {"json": "json", "markdown": "md", "html report": "html", "translated file": "document"}
+    if stage in renderers:  # the registry every front end renders through
+        output = OUTPUT_FORMATS[renderers[stage]]
+        monkeypatch.setitem(OUTPUT_FORMATS, output.name, replace(output, render=_raising(output.render)))
+    else:
+        owner, name = {
+            "reading": (html_format, "read"),
+            "locating": (pipeline_module, "locate"),
+            "checking": (pipeline_module, "check_result"),
+            "index": (runner, "render_index"),
+        }[stage]
+        monkeypatch.setattr(owner, name, _raising(getattr(owner, name)))
     out = tmp_path / "out"
     options = BatchOptions(out_dir=out, formats=("json", "md", "html"))
     report = run_batch(Pipeline(config), [str(inbox)], options)

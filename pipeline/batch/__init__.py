@@ -19,6 +19,6 @@ line (rewriting their files atomically, so nothing is ever duplicated) and skips
 """
 
 from .planner import PlannedDocument
-from .runner import OUTPUT_FORMATS, BatchOptions, BatchReport, run_batch
+from .runner import BATCH_FORMATS, BatchOptions, BatchReport, run_batch
 
-__all__ = ["OUTPUT_FORMATS", "BatchOptions", "BatchReport", "PlannedDocument", "run_batch"]
+__all__ = ["BATCH_FORMATS", "BatchOptions", "BatchReport", "PlannedDocument", "run_batch"]

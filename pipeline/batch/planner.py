@@ -19,10 +19,21 @@ if TYPE_CHECKING:
     from ..config import PipelineConfig
     from .runner import BatchOptions
 
-__all__ = ["STATE_DIR", "PlannedDocument", "Planner", "digest", "input_gone", "settings_fingerprint"]
+__all__ = [
+    "RUN_FILES",
+    "STATE_DIR",
+    "PlannedDocument",
+    "Planner",
+    "digest",
+    "input_gone",
+    "settings_fingerprint",
+]
 
 STATE_DIR = ".it2en"
-_RESERVED = frozenset({"errors", "review", "index", STATE_DIR})
+RUN_FILES = {"errors": "errors.jsonl", "review": "review.jsonl", "index": "index.html"}
+"""The files a run writes beside the documents' outputs; no document's output is named
+like one (their stems are reserved)."""
+_RESERVED = frozenset({*(Path(name).stem for name in RUN_FILES.values()), STATE_DIR})
 _MAX_NAME = 120
 
 

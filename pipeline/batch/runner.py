@@ -15,21 +15,23 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..errors import ConfigError, It2enError, Stopped, reason
-from ..formats import translated_file, writable
+from ..formats import writable
 from ..io import DEFAULT_GLOBS, STDIN, discover_inputs, printable, read_documents
+from ..output_formats import OUTPUT_FORMATS
 from ..outputs import TEMP_SUFFIX, atomic_output, naming
 from ..pipeline import Pipeline
-from ..render import render_markdown
-from ..report import document_title, render_html, render_index
+from ..report import document_title, render_index
 from ..types import Document, Failure, Result
 from .journal import Lock, Manifest
-from .planner import STATE_DIR, PlannedDocument, Planner, input_gone, settings_fingerprint
+from .planner import RUN_FILES, STATE_DIR, PlannedDocument, Planner, input_gone, settings_fingerprint
 
-__all__ = ["OUTPUT_FORMATS", "BatchOptions", "BatchReport", "run_batch"]
+__all__ = ["BATCH_FORMATS", "BatchOptions", "BatchReport", "run_batch"]
 
 log = logging.getLogger("it2en.batch")
 
-OUTPUT_FORMATS = ("json", "md", "html")
+BATCH_FORMATS = ("json", "md", "html")
+"""The formats of :data:`~pipeline.output_formats.OUTPUT_FORMATS` that ``batch`` writes a
+file of per document (json always: it is the record the next run resumes from)."""
 
 
 @dataclass(frozen=True)
@@ -52,9 +54,9 @@ class BatchOptions:
     """Of HTML pages, only the main article (:func:`pipeline.formats.html.read`)."""
 
     def __post_init__(self) -> None:
-        unknown = [f for f in self.formats if f not in OUTPUT_FORMATS]
+        unknown = [f for f in self.formats if f not in BATCH_FORMATS]
         if unknown or "json" not in self.formats:
-            raise ConfigError(f"formats must include json and be among {', '.join(OUTPUT_FORMATS)}")
+            raise ConfigError(f"formats must include json and be among {', '.join(BATCH_FORMATS)}")
 
 
 @dataclass
@@ -79,11 +81,11 @@ class BatchReport:
         """Add ``result``'s flags to the counts."""
         review = result.review()
         self.flagged += bool(review)
-        for name in sorted({entry["flag"] for entry in review}):
+        for name in sorted({entry.flag for entry in review}):
             counts = self.flags.setdefault(name, {"documents": 0, "segments": 0, "points": 0})
             counts["documents"] += 1
-            counts["segments"] += sum(1 for e in review if e["flag"] == name and "segment" in e)
-            counts["points"] += sum(1 for e in review if e["flag"] == name and "point" in e)
+            counts["segments"] += sum(1 for e in review if e.flag == name and e.segment is not None)
+            counts["points"] += sum(1 for e in review if e.flag == name and e.point is not None)
 
     @property
     def docs_per_s(self) -> float:
@@ -200,8 +202,8 @@ def _process(
     """Run the planned documents through the pipeline; write and record each result."""
     out_dir = Path(options.out_dir)
     with (
-        (out_dir / "errors.jsonl").open("w", encoding="utf-8") as errors,
-        (out_dir / "review.jsonl").open("w", encoding="utf-8") as review,
+        (out_dir / RUN_FILES["errors"]).open("w", encoding="utf-8") as errors,
+        (out_dir / RUN_FILES["review"]).open("w", encoding="utf-8") as review,
     ):
         pending: deque[PlannedDocument] = deque()
 
@@ -228,9 +230,8 @@ def _process(
                     continue
                 try:  # everything made from the document's own data, before anything is written
                     files = _render_outputs(planned.name, outcome, options.formats)
-                    entries = [
-                        {"id": outcome.id, "output": f"{planned.name}.json", **e} for e in outcome.review()
-                    ]
+                    record = {"id": outcome.id, "output": f"{planned.name}.json"}
+                    entries = [{**record, **e.to_dict()} for e in outcome.review()]
                     about = _about(outcome)
                 except Exception as exc:  # that document's failure, never the run's
                     log.debug("rendering %s failed", outcome.id, exc_info=True)
@@ -308,7 +309,7 @@ def _write_index(out_dir: Path, manifest: Manifest) -> None:
     ]
     failures = [
         {"input": printable(str(e.get("input"))), "reason": printable(str(e.get("reason")))}
-        for e in _read_jsonl(out_dir / "errors.jsonl")
+        for e in _read_jsonl(out_dir / RUN_FILES["errors"])
     ]
     title, run = f"it2en: {printable(out_dir.name)}", _now()
     try:
@@ -323,7 +324,7 @@ def _write_index(out_dir: Path, manifest: Manifest) -> None:
                 continue
             shown.append(entry)
         page = render_index(shown, title, failures=failures, run=run)
-    with atomic_output(out_dir / "index.html") as stream:
+    with atomic_output(out_dir / RUN_FILES["index"]) as stream:
         stream.write(page)
 
 
@@ -332,13 +333,10 @@ def _render_outputs(name: str, result: Result, formats: Iterable[str]) -> list[t
     error here (encoding included) is the document's own, and nothing of it is written."""
     files: list[tuple[str, bytes]] = []
     for fmt in formats:
-        if fmt == "json":
-            text = json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n"
-        else:
-            text = render_html(result) if fmt == "html" else render_markdown(result)
-        files.append((f"{name}.{fmt}", text.encode("utf-8")))
-    if writable(result.layout):  # the translated page or Word file beside the records
-        files.append((f"{name}.en.{result.layout.format}", translated_file(result)))  # type: ignore[union-attr]
+        output = OUTPUT_FORMATS[fmt]
+        files.append((f"{name}{output.suffixes[0]}", output.bytes_of(result)))
+    if result.layout is not None and writable(result.layout):  # the translated page or Word file
+        files.append((f"{name}.en.{result.layout.format}", OUTPUT_FORMATS["document"].bytes_of(result)))
     return files
 
 

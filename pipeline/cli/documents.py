@@ -16,12 +16,12 @@ from typing import Annotated
 import typer
 
 from ..errors import ConfigError, reason
-from ..formats import DOCUMENT_SUFFIXES, WRITABLE_FORMATS, translated_file
+from ..formats import DOCUMENT_SUFFIXES, WRITABLE_FORMATS
 from ..io import InputFile, discover_inputs, read_documents
+from ..output_formats import OUTPUT_FORMATS, format_for_suffix
 from ..outputs import atomic_output
 from ..pipeline import Pipeline
-from ..render import render_markdown, render_text
-from ..report import render_html
+from ..render import render_text
 from ..types import Failure, Result
 from .errors import EXIT_FAILED_DOCUMENTS, errors_mapped
 from .logs import progress_bars
@@ -50,15 +50,6 @@ class OutputFormat(str, Enum):
     html = "html"
     document = "document"
 
-
-_SUFFIX_FORMATS = {
-    ".txt": "text",
-    ".md": "md",
-    ".json": "json",
-    ".jsonl": "jsonl",
-    ".html": "html",
-    ".htm": "html",
-}
 
 FormatOpt = Annotated[
     OutputFormat | None,
@@ -214,19 +205,20 @@ class _NothingWritten(Exception):
 
 
 def _render(result: Result, fmt: str, several: bool, first: bool) -> str | bytes:
-    """One document in ``fmt``; documents after the first are set apart by a blank line.
-    Text that could not be written as UTF-8 fails here, not half-way through the output."""
-    if fmt == "document":
-        return translated_file(result)
-    if fmt == "jsonl":
-        text = json.dumps(result.to_dict(), ensure_ascii=False) + "\n"
-    elif fmt == "html":
-        text = render_html(result)
+    """One document in ``fmt`` (:data:`~pipeline.output_formats.OUTPUT_FORMATS`), framed
+    for an output of several: a text header, and a blank line before every Markdown or
+    text document after the first. Text that could not be written as UTF-8 fails here,
+    not half-way through the output."""
+    if fmt == "text" and several:
+        made: str | bytes = render_text(result, header=True)
     else:
-        body = render_markdown(result) if fmt == "md" else render_text(result, header=several)
-        text = ("" if first else "\n") + body
-    text.encode("utf-8")
-    return text
+        made = OUTPUT_FORMATS[fmt].render(result)
+    if isinstance(made, bytes):
+        return made
+    if fmt in ("md", "text") and not first:
+        made = "\n" + made
+    made.encode("utf-8")
+    return made
 
 
 def _choose_format(
@@ -242,7 +234,7 @@ def _choose_format(
         own = not summarize and len(files) == 1 and files[0].kind in WRITABLE_FORMATS
         if own and DOCUMENT_SUFFIXES.get(suffix) == files[0].kind:
             return "document"
-        return _SUFFIX_FORMATS.get(suffix, "jsonl" if summarize else "text")
+        return format_for_suffix(suffix) or ("jsonl" if summarize else "text")
     if sys.stdout.isatty():
         return "md"
     return "jsonl" if summarize else "text"

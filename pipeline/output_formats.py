@@ -1,0 +1,66 @@
+"""The output formats: one registry, used by every front end (``translate``/``summarize``,
+``batch``), of each format's name, file suffixes, kind (text or bytes) and the renderer of
+one document.
+
+``translate``/``summarize`` frame several documents in one output (a JSON array, a blank
+line between Markdown reports, ``==> id <==`` headers in text); ``batch`` writes one file
+per document and format. Both render each document through :data:`OUTPUT_FORMATS`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .formats import translated_file
+from .render import render_markdown, render_text
+from .report import render_html
+from .types import Result
+
+__all__ = ["OUTPUT_FORMATS", "OutputFormat", "format_for_suffix"]
+
+
+@dataclass(frozen=True)
+class OutputFormat:
+    """One output format."""
+
+    name: str
+    suffixes: tuple[str, ...]
+    """File suffixes that choose it (``-o name.md``); the first names its files."""
+    binary: bool
+    render: Callable[[Result], str | bytes]
+    """One document in this format."""
+    one_per_file: bool = False
+    """A whole file holds one document (the HTML report, the translated document)."""
+
+    def bytes_of(self, result: Result) -> bytes:
+        """One document in this format, as the bytes of its file (text as UTF-8)."""
+        made = self.render(result)
+        return made if isinstance(made, bytes) else made.encode("utf-8")
+
+
+def _json(result: Result) -> str:
+    return json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n"
+
+
+def _jsonl(result: Result) -> str:
+    return json.dumps(result.to_dict(), ensure_ascii=False) + "\n"
+
+
+OUTPUT_FORMATS: dict[str, OutputFormat] = {
+    "text": OutputFormat("text", (".txt",), False, lambda r: render_text(r, header=False)),
+    "md": OutputFormat("md", (".md",), False, render_markdown),
+    "json": OutputFormat("json", (".json",), False, _json),
+    "jsonl": OutputFormat("jsonl", (".jsonl",), False, _jsonl),
+    "html": OutputFormat("html", (".html", ".htm"), False, render_html, one_per_file=True),
+    "document": OutputFormat("document", (), True, translated_file, one_per_file=True),
+}
+"""Every output format by name; ``document`` is the translated HTML or Word file itself,
+named by its input's suffix."""
+
+
+def format_for_suffix(suffix: str) -> str | None:
+    """The format a file suffix (any case) chooses, or None."""
+    lowered = suffix.lower()
+    return next((f.name for f in OUTPUT_FORMATS.values() if lowered in f.suffixes), None)
