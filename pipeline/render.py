@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import groupby
+from typing import TYPE_CHECKING
 
 from .io import one_line
 from .segmenting import reassemble
 from .types import Flag, Result
 
-__all__ = ["paragraphs", "render_markdown", "render_text"]
+if TYPE_CHECKING:
+    from .evaluate import Evaluation
+
+__all__ = ["paragraphs", "render_evaluation_markdown", "render_markdown", "render_text"]
 
 
 def paragraphs(result: Result, marked: bool = False) -> list[tuple[str, str]]:
@@ -89,4 +93,47 @@ def render_text(result: Result, header: bool) -> str:
             out += ["Riassunto:", summary.it, ""]
         out += ["Translation:"]
     out.append(result.translation.strip("\n"))
+    return "\n".join(out) + "\n"
+
+
+def render_evaluation_markdown(evaluation: Evaluation) -> str:
+    """The evaluation as Markdown tables (what a terminal shows)."""
+    out = ["| system | BLEU | chrF | chrF++ | segments/s |", "|---|---|---|---|---|"]
+    for s in evaluation.systems:
+        cells = [f"{m.score:.2f} ± {m.ci:.2f}" for m in s.metrics]
+        out.append(f"| {s.name} | {' | '.join(cells)} | {s.segments_per_s:.2f} |")
+    first = evaluation.systems[0]
+    out += ["", *(f"- {m.name}: `{m.signature}`" for m in first.metrics)]
+    if first.rouge is not None:
+        out += ["", "| system | ROUGE-1 | ROUGE-2 | ROUGE-Lsum |", "|---|---|---|---|"]
+        out += [
+            f"| {s.name} | {s.rouge['rouge1']:.2f} | {s.rouge['rouge2']:.2f} | {s.rouge['rougeLsum']:.2f} |"
+            for s in evaluation.systems
+            if s.rouge is not None
+        ]
+    if evaluation.comparisons:
+        out += ["", "| system | vs | metric | difference | p | significant |", "|---|---|---|---|---|---|"]
+        out += [
+            f"| {c.system} | {c.baseline} | {c.metric} | {c.delta:+.2f} | {c.p_value:.4f} | "
+            f"{'yes' if c.significant else 'no'} |"
+            for c in evaluation.comparisons
+        ]
+    for s in evaluation.systems:
+        if s.calibration is not None:
+            cal = s.calibration
+            out += [
+                "",
+                f"Checks of {s.name} against the references "
+                f"({cal.bad} of {cal.total} segments bad: chrF < {cal.bad_below:.1f}):",
+                "",
+                "| check | flagged | precision | recall | F1 |",
+                "|---|---|---|---|---|",
+                *(
+                    f"| {c.name} | {c.flagged} | {c.precision:.2f} | {c.recall:.2f} | {c.f1:.2f} |"
+                    for c in cal.checks
+                ),
+            ]
+    worst = first.worst(5)
+    out += ["", f"Worst segments of {first.name} (chrF):", ""]
+    out += [f"- {w.id} ({w.chrf:.1f}): {w.hypothesis!r} / reference {w.references[0]!r}" for w in worst]
     return "\n".join(out) + "\n"

@@ -12,11 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import cache
 from itertools import groupby
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .types import Flag, Result
 
-__all__ = ["IndexEntry", "document_title", "render_html", "render_index"]
+if TYPE_CHECKING:
+    from .evaluate import Evaluation
+
+__all__ = ["IndexEntry", "document_title", "render_evaluation_html", "render_html", "render_index"]
 
 IndexEntry = dict[str, Any]
 """One document of a batch index: ``title``, ``id``, ``page``, ``summary_kind``, ``flags``,
@@ -113,3 +116,21 @@ def _names(flags: Sequence[Flag]) -> str:
 
 def _details(flags: Sequence[Flag]) -> str:
     return "; ".join(f"{flag.name}: {flag.detail}" for flag in flags)
+
+
+def render_evaluation_html(evaluation: Evaluation) -> str:
+    """The self-contained page of an ``it2en eval``: the metric table with signatures, the
+    comparison, a chart of the first system's chrF per segment, the checks' calibration
+    and the 20 worst segments beside their references."""
+    first = evaluation.systems[0]
+    return (
+        _environment()
+        .get_template("evaluation.html.j2")
+        .render(
+            evaluation=evaluation,
+            first=first,
+            count=len(first.segments),
+            bars=sorted(s.chrf for s in first.segments),
+            worst=first.worst(20),
+        )
+    )

@@ -23,7 +23,7 @@ from .numbers import missing_numbers
 if TYPE_CHECKING:
     from ..config import PipelineConfig
 
-__all__ = ["CheckSettings", "check_points", "check_result", "check_segment"]
+__all__ = ["CheckSettings", "check_points", "check_result", "check_segment", "length_ratio"]
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _URL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+")
@@ -85,7 +85,7 @@ def check_segment(
         flags.append(Flag("names", f"{', '.join(lost)} not in the translation"))
     if "repetition" in on and (loop := _loop(translation)) and not _loop(source):
         flags.append(Flag("repetition", f"repeats {loop!r}"))
-    if "length" in on and (ratio := _length_ratio(source, translation)) is not None:
+    if "length" in on and (ratio := length_ratio(source, translation)) is not None:
         low, high = settings.length_ratio
         if not low <= ratio <= high:
             flags.append(Flag("length", f"{ratio:.2f} times the source's length"))
@@ -155,7 +155,9 @@ def _loop(text: str) -> str | None:
     return None
 
 
-def _length_ratio(source: str, translation: str) -> float | None:
+def length_ratio(source: str, translation: str) -> float | None:
+    """Characters of ``translation`` per character of ``source``, spaces aside (what the
+    ``length`` check bounds); None for a source too short to judge."""
     source_length = len("".join(source.split()))
     if source_length < _MIN_LENGTH_CHECKED:
         return None

@@ -14,6 +14,7 @@ from .. import __version__
 from .batch import batch
 from .config import config_app
 from .documents import summarize, translate
+from .evaluate import evaluate_command
 from .models import models_app
 from .options import Command
 from .ray import ray
@@ -50,5 +51,6 @@ app.command("translate", cls=Command)(translate)
 app.command("summarize", cls=Command)(summarize)
 app.command("batch", cls=Command)(batch)
 app.command("ray", cls=Command)(ray)
+app.command("eval", cls=Command)(evaluate_command)
 app.add_typer(models_app, name="models")
 app.add_typer(config_app, name="config")
