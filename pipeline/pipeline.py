@@ -160,6 +160,12 @@ class Pipeline:
             text for text, _ in self._translate_strings("translate", self._served("translator"), texts, "it")
         ]
 
+    def translate_to_italian(self, texts: Sequence[str]) -> list[str]:
+        """Italian translations of English texts by the back-translator, in the same order,
+        layout kept (the second language pair: the service's en→it)."""
+        engine = self._served("back-translator")
+        return [text for text, _ in self._translate_strings("back-translate", engine, texts, "en")]
+
     def process(self, text: str, id: str | None = None, *, summarize: bool = True) -> Result:
         """Translate and summarize one document; raise if it cannot be processed."""
         doc = Document(id=id, text=text) if id else Document.from_text(text)

@@ -18,6 +18,7 @@ from .evaluate import evaluate_command
 from .models import models_app
 from .options import Command
 from .ray import ray
+from .serve import serve
 
 __all__ = ["app"]
 
@@ -52,5 +53,6 @@ app.command("summarize", cls=Command)(summarize)
 app.command("batch", cls=Command)(batch)
 app.command("ray", cls=Command)(ray)
 app.command("eval", cls=Command)(evaluate_command)
+app.command("serve", cls=Command)(serve)
 app.add_typer(models_app, name="models")
 app.add_typer(config_app, name="config")

@@ -1,0 +1,89 @@
+"""``serve``: the HTTP service, its models loaded before it listens."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..errors import MissingResource
+from .errors import errors_mapped
+from .options import RUNTIME, SUMMARY, LogFlags, ModelFlags, shared_options
+
+__all__ = ["serve"]
+
+log = logging.getLogger("it2en.cli")
+
+
+@shared_options("config", "translator", *SUMMARY, *RUNTIME)
+def serve(
+    flags: ModelFlags,
+    logs: LogFlags,
+    host: Annotated[str, typer.Option(metavar="HOST", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(metavar="PORT", help="Port to listen on.")] = 5000,
+    max_batch_wait_ms: Annotated[
+        float, typer.Option(metavar="MS", help="How long a request waits for company before its batch runs.")
+    ] = 10.0,
+    char_limit: Annotated[
+        int, typer.Option(metavar="N", help="Most characters per request (0: none).")
+    ] = 5000,
+    max_body_bytes: Annotated[int, typer.Option(metavar="N", help="Largest request body.")] = 2 * 1024 * 1024,
+    max_queue: Annotated[int, typer.Option(metavar="N", help="Requests waiting at most (then 503).")] = 1024,
+    req_limit: Annotated[
+        int, typer.Option(metavar="N", help="Requests per minute per key or address (0: none).")
+    ] = 0,
+    request_timeout: Annotated[float, typer.Option(metavar="S", help="Longest a request may take.")] = 120.0,
+    api_keys: Annotated[
+        Path | None,
+        typer.Option("--api-keys", metavar="FILE", help="Accepted keys, one a line (or sha256:HEX)."),
+    ] = None,
+    drain_seconds: Annotated[
+        float, typer.Option(metavar="S", help="On SIGTERM, how long accepted requests may take to finish.")
+    ] = 30.0,
+    log_format: Annotated[
+        str, typer.Option(metavar="<text|json>", help="stderr log lines as text or JSON.")
+    ] = "text",
+) -> None:
+    """Serve translation over HTTP: LibreTranslate's API (/translate, /languages, /detect),
+    /v1/translate and /v1/summarize for whole documents, /healthz, /readyz, /metrics,
+    with the texts of concurrent requests pooled into shared batches.
+
+    Example: it2en serve --port 5000 --config cpu
+    """
+    with errors_mapped(logs, log_format, default_level=logging.INFO):
+        try:
+            import uvicorn
+
+            from ..serve import ServeSettings, create_app, load_keys
+        except ImportError as exc:
+            raise MissingResource(
+                f"it2en serve needs its extra: pip install 'it2en[serve]' ({exc})"
+            ) from None
+        from ..pipeline import Pipeline
+
+        pipeline = Pipeline(flags.load())
+        for role in ("translator", "back-translator", "summarizer"):  # ready means loaded
+            pipeline.engine(role)
+        settings = ServeSettings(
+            max_batch_wait_ms=max_batch_wait_ms,
+            char_limit=char_limit,
+            max_body_bytes=max_body_bytes,
+            max_queue=max_queue,
+            req_limit=req_limit,
+            request_timeout=request_timeout,
+            key_hashes=load_keys(api_keys) if api_keys is not None else (),
+        )
+        if not settings.key_hashes and host not in ("127.0.0.1", "localhost", "::1"):
+            log.warning("serving on %s without --api-keys: anyone who can reach it may use it", host)
+        config = uvicorn.Config(
+            create_app(pipeline, settings),
+            host=host,
+            port=port,
+            log_config=None,  # it2en's own stderr logging
+            access_log=False,  # the app logs each request itself
+            timeout_graceful_shutdown=int(drain_seconds),
+        )
+        log.info("it2en serve: ready on http://%s:%d", host, port)
+        uvicorn.Server(config).run()

@@ -1,0 +1,430 @@
+"""The HTTP service: LibreTranslate's API as its clients call it, native endpoints for
+whole documents, health, readiness and Prometheus metrics, on FastAPI.
+
+Every model call goes through one :class:`~pipeline.serve.batcher.Batcher`, which pools
+the texts of concurrent requests into the pipeline's batches. Limits are checked before
+any work: the size of a body (413), the characters of a request (400, LibreTranslate's
+wording), the key (403), the request rate per key or address (429), a full queue (503 with
+``Retry-After``), a request that waits too long (503).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+import time
+from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+
+from ..checks.language import italian_probability
+from ..errors import InputError, It2enError, reason
+from ..io import InputFile, input_kind, printable, read_bytes
+from ..pipeline import Pipeline
+from ..report import render_html
+from ..types import Failure
+from .batcher import Batcher, Busy, Job
+
+__all__ = ["ServeSettings", "create_app", "load_keys"]
+
+log = logging.getLogger("it2en.serve")
+access = logging.getLogger("it2en.access")
+
+LANGUAGES = {"it": "Italian", "en": "English"}
+_PAIRS = {("it", "en"): "it-en", ("en", "it"): "en-it"}
+
+
+@dataclass(frozen=True)
+class ServeSettings:
+    """The service's limits and behaviour (``[server]`` in the config, and flags)."""
+
+    max_batch_wait_ms: float = 10.0
+    """How long the worker waits for company before a pooled call."""
+    max_batch_texts: int = 256
+    char_limit: int = 5000
+    """Most characters of one request's text (LibreTranslate's ``--char-limit``)."""
+    max_body_bytes: int = 2 * 1024 * 1024
+    max_queue: int = 1024
+    """Requests waiting at most; past it, 503 with Retry-After."""
+    req_limit: int = 0
+    """Requests per minute per key or address (0: no limit)."""
+    request_timeout: float = 120.0
+    key_hashes: tuple[str, ...] = ()
+    """SHA-256 of the accepted API keys (none: no key needed)."""
+
+
+def load_keys(path: Path) -> tuple[str, ...]:
+    """The hashes of the keys in ``path``: one a line, either the key itself or
+    ``sha256:HEX`` (so the file need not hold the keys); the keys themselves are not
+    kept."""
+    hashes = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            hashes.append(line[7:].lower() if line.startswith("sha256:") else _hash(line))
+    if not hashes:
+        raise InputError(f"{path}: no API key in the file")
+    return tuple(hashes)
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+class _Refused(Exception):
+    """A request refused with a status and LibreTranslate's ``{"error": ...}``."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status, self.headers = status, headers or {}
+
+
+class _Metrics:
+    """The Prometheus metrics of one app (its own registry)."""
+
+    def __init__(self) -> None:
+        from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "it2en_requests",
+            "Requests by endpoint and status",
+            ["endpoint", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "it2en_request_seconds", "Request latency", ["endpoint"], registry=self.registry
+        )
+        self.batch_requests = Histogram(
+            "it2en_batch_requests",
+            "Requests pooled into one model call",
+            buckets=(1, 2, 4, 8, 16, 32, 64, 128),
+            registry=self.registry,
+        )
+        self.batch_texts = Histogram(
+            "it2en_batch_texts",
+            "Texts in one pooled model call",
+            buckets=(1, 4, 16, 64, 256, 1024),
+            registry=self.registry,
+        )
+        self.texts = Counter("it2en_texts", "Texts translated", ["pair"], registry=self.registry)
+        self.characters = Counter(
+            "it2en_characters", "Characters translated", ["pair"], registry=self.registry
+        )
+        self.queue = Gauge("it2en_queue_depth", "Requests waiting for the worker", registry=self.registry)
+
+
+def create_app(pipeline: Pipeline, settings: ServeSettings | None = None) -> Any:
+    """The ASGI app serving ``pipeline`` (whose models should be loaded already: the app
+    reports ready from the start)."""
+    settings = settings or ServeSettings()
+    metrics = _Metrics()
+
+    def translate(kind: str, texts: list[str]) -> list[str]:
+        out = pipeline.translate(texts) if kind == "it-en" else pipeline.translate_to_italian(texts)
+        metrics.texts.labels(kind).inc(len(texts))
+        metrics.characters.labels(kind).inc(sum(map(len, texts)))
+        return out
+
+    def pooled(kind: str, requests: int, texts: int) -> None:
+        metrics.batch_requests.observe(requests)
+        metrics.batch_texts.observe(texts)
+
+    batcher = Batcher(
+        translate,
+        max_wait=settings.max_batch_wait_ms / 1000,
+        max_texts=settings.max_batch_texts,
+        max_queue=settings.max_queue,
+        on_batch=pooled,
+    )
+    app = FastAPI(title="it2en", summary="Italian↔English translation and bilingual summaries", version="1")
+    app.state.batcher = batcher
+    recent: dict[str, deque[float]] = defaultdict(deque)
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        started = time.perf_counter()
+        endpoint = request.url.path
+        try:
+            length = int(request.headers.get("content-length") or 0)
+            if length > settings.max_body_bytes:
+                raise _Refused(413, f"request body exceeds {settings.max_body_bytes:,} bytes")
+            response = await call_next(request)
+        except _Refused as refused:
+            response = JSONResponse(
+                {"error": str(refused)}, status_code=refused.status, headers=refused.headers
+            )
+        seconds = time.perf_counter() - started
+        metrics.requests.labels(endpoint, str(response.status_code)).inc()
+        metrics.latency.labels(endpoint).observe(seconds)
+        client = request.client.host if request.client else "-"
+        access.info(
+            "%s %s %s %d %.1f ms",
+            client,
+            request.method,
+            endpoint,
+            response.status_code,
+            1000 * seconds,
+            extra={
+                "fields": {
+                    "event": "request",
+                    "client": client,
+                    "method": request.method,
+                    "path": endpoint,
+                    "status": response.status_code,
+                    "ms": round(1000 * seconds, 1),
+                }
+            },
+        )
+        return response
+
+    @app.exception_handler(_Refused)
+    async def refused(request: Request, exc: _Refused) -> JSONResponse:
+        return JSONResponse({"error": str(exc)}, status_code=exc.status, headers=exc.headers)
+
+    async def fields(request: Request) -> dict[str, Any]:
+        """The request's parameters: a JSON body or a form (LibreTranslate's clients send
+        both); an uploaded file stays an upload."""
+        body = await request.body()
+        if len(body) > settings.max_body_bytes:
+            raise _Refused(413, f"request body exceeds {settings.max_body_bytes:,} bytes")
+        if "application/json" in request.headers.get("content-type", ""):
+            try:
+                data = json.loads(body or b"{}")
+            except ValueError:
+                raise _Refused(400, "Invalid request: the body is not JSON") from None
+            if not isinstance(data, dict):
+                raise _Refused(400, "Invalid request: expected a JSON object")
+            return data
+        form = await request.form()
+        found: dict[str, Any] = {}
+        for key in form:
+            values = form.getlist(key)
+            found[key] = values if len(values) > 1 else values[0]
+        return found
+
+    def authorised(request: Request, data: dict[str, Any]) -> str:
+        """The caller's identity for the rate limit (its key's hash, else its address);
+        403 when keys are required and this one is missing or wrong."""
+        header = request.headers.get("authorization", "")
+        key = header[7:] if header.lower().startswith("bearer ") else str(data.get("api_key") or "")
+        if settings.key_hashes:
+            digest = _hash(key)
+            if not key or not any(hmac.compare_digest(digest, known) for known in settings.key_hashes):
+                raise _Refused(403, "Invalid API key")
+        who = _hash(key) if key else (request.client.host if request.client else "-")
+        if settings.req_limit:
+            now, window = time.monotonic(), recent[who]
+            while window and now - window[0] > 60:
+                window.popleft()
+            if len(window) >= settings.req_limit:
+                raise _Refused(
+                    429,
+                    f"Too many requests: limited to {settings.req_limit} per minute",
+                    {"Retry-After": "60"},
+                )
+            window.append(now)
+        return who
+
+    async def run(job: Job) -> Any:
+        """Queue ``job`` and wait for its answer (503 when busy or too slow)."""
+        metrics.queue.set(batcher.depth)
+        try:
+            future = batcher.submit(job)
+        except Busy as exc:
+            raise _Refused(503, str(exc), {"Retry-After": "1"}) from None
+        try:
+            return await asyncio.wait_for(asyncio.wrap_future(future), settings.request_timeout)
+        except asyncio.TimeoutError:
+            raise _Refused(
+                503, f"the request took longer than {settings.request_timeout:g} s", {"Retry-After": "5"}
+            ) from None
+        except It2enError as exc:
+            raise _Refused(400, str(exc)) from None
+        except Exception as exc:
+            log.debug("request failed", exc_info=True)
+            raise _Refused(500, f"translation failed ({reason(exc)})") from None
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        """Alive."""
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    async def readyz() -> JSONResponse:
+        """Ready: models loaded, queue not saturated."""
+        if batcher.saturated:
+            return JSONResponse({"status": "saturated"}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    @app.get("/metrics")
+    async def prometheus() -> PlainTextResponse:
+        """Prometheus metrics."""
+        from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+        metrics.queue.set(batcher.depth)
+        return PlainTextResponse(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/languages")
+    async def languages() -> list[dict[str, Any]]:
+        """The languages, each with what it translates to (LibreTranslate's format)."""
+        return [
+            {"code": code, "name": name, "targets": [t for (s, t) in _PAIRS if s == code]}
+            for code, name in LANGUAGES.items()
+        ]
+
+    @app.get("/frontend/settings")
+    async def frontend_settings() -> dict[str, Any]:
+        """What a LibreTranslate front end asks before it starts."""
+        return {
+            "charLimit": settings.char_limit,
+            "frontendTimeout": int(settings.request_timeout * 1000),
+            "apiKeys": bool(settings.key_hashes),
+            "keyRequired": bool(settings.key_hashes),
+            "suggestions": False,
+            "filesTranslation": False,
+            "supportedFilesFormat": [],
+            "language": {
+                "source": {"code": "it", "name": "Italian"},
+                "target": {"code": "en", "name": "English"},
+            },
+        }
+
+    @app.post("/detect")
+    async def detect(request: Request) -> list[dict[str, Any]]:
+        """The language of ``q``: Italian or English, with a confidence in percent."""
+        data = await fields(request)
+        authorised(request, data)
+        q = data.get("q")
+        if not isinstance(q, str) or not q:
+            raise _Refused(400, "Invalid request: missing q parameter")
+        italian = italian_probability(q)
+        language, confidence = ("it", italian) if italian >= 0.5 else ("en", 1 - italian)
+        return [{"confidence": round(100 * confidence, 1), "language": language}]
+
+    @app.post("/translate")
+    async def translate_endpoint(request: Request) -> dict[str, Any]:
+        """Translate ``q`` (a string, or a list of strings) from ``source`` (it, en or
+        auto) to ``target``; ``format`` text or html."""
+        data = await fields(request)
+        authorised(request, data)
+        q = data.get("q")
+        texts = [q] if isinstance(q, str) else q
+        if not isinstance(texts, list) or not texts or not all(isinstance(t, str) for t in texts):
+            raise _Refused(400, "Invalid request: missing q parameter")
+        characters = sum(map(len, texts))
+        if settings.char_limit > 0 and characters > settings.char_limit:
+            raise _Refused(
+                400, f"Invalid request: request ({characters}) exceeds text limit ({settings.char_limit})"
+            )
+        source, target = str(data.get("source") or "auto").lower(), str(data.get("target") or "en").lower()
+        detected = None
+        if source == "auto":
+            italian = italian_probability(" ".join(texts))
+            source = "it" if italian >= 0.5 else "en"
+            detected = {"confidence": round(100 * max(italian, 1 - italian), 1), "language": source}
+        if (source, target) not in _PAIRS:
+            raise _Refused(400, f"Invalid request: {source}→{target} is not offered (it→en, en→it)")
+        html = str(data.get("format") or "text") == "html"
+        kind = _PAIRS[source, target]
+        if html:  # a whole document's work, alone on the worker
+            outputs = await run(
+                Job("document", texts, call=lambda: [_html_fragment(pipeline, kind, t) for t in texts])
+            )
+        else:
+            outputs = await run(Job(kind, texts))
+        answer: dict[str, Any] = {"translatedText": outputs[0] if isinstance(q, str) else outputs}
+        if detected is not None:
+            answer["detectedLanguage"] = detected if isinstance(q, str) else [detected] * len(texts)
+        if int(data.get("alternatives") or 0) > 0:
+            answer["alternatives"] = [] if isinstance(q, str) else [[] for _ in texts]
+        return answer
+
+    async def document(request: Request, summarize: bool) -> Response:
+        data = await fields(request)
+        authorised(request, data)
+        upload = data.get("file")
+        if upload is not None and hasattr(upload, "read"):
+            name = printable(getattr(upload, "filename", None) or "document.txt")
+            raw = await upload.read()
+            items = list(read_bytes(raw, InputFile(name, input_kind(name), Path(name).stem)))
+            doc = items[0] if items else Failure(None, name, "no document in the file")
+            if isinstance(doc, Failure):
+                raise _Refused(400, f"{name}: {doc.reason}")
+            text, doc_id, layout = doc.text, doc.id, doc.layout
+        else:
+            given = data.get("text")
+            if not isinstance(given, str) or not given.strip():
+                raise _Refused(400, "Invalid request: missing text")
+            text, doc_id, layout = given, str(data.get("id") or "document"), None
+        if settings.char_limit > 0 and len(text) > settings.char_limit * 20:
+            raise _Refused(
+                400, f"Invalid request: document ({len(text)}) exceeds {settings.char_limit * 20} characters"
+            )
+
+        def whole() -> Any:
+            from ..types import Document
+
+            [outcome] = list(
+                pipeline.process_many(
+                    [Document(str(doc_id or "document"), text, layout=layout)], summarize=summarize
+                )
+            )
+            if isinstance(outcome, Failure):
+                raise InputError(outcome.reason)
+            return outcome
+
+        result = await run(Job("document", (text,), call=whole))
+        if str(request.query_params.get("format") or data.get("format") or "json") == "html":
+            return HTMLResponse(render_html(result))
+        return JSONResponse(result.to_dict())
+
+    @app.post("/v1/translate")
+    async def v1_translate(request: Request) -> Response:
+        """One document (JSON ``{"text", "id"}`` or a multipart ``file``) translated: the
+        record ``--format json`` gives; ``?format=html`` for the HTML report."""
+        return await document(request, summarize=False)
+
+    @app.post("/v1/summarize")
+    async def v1_summarize(request: Request) -> Response:
+        """One document translated and summarized in both languages (the record ``it2en
+        summarize --format json`` gives); ``?format=html`` for the HTML report."""
+        return await document(request, summarize=True)
+
+    @app.on_event("shutdown")
+    def finish() -> None:  # the requests already queued are answered first
+        batcher.close()
+
+    return app
+
+
+def _html_fragment(pipeline: Pipeline, kind: str, fragment: str) -> str:
+    """An HTML fragment with its text translated and every tag kept (LibreTranslate's
+    ``format=html``): read and written back by the HTML format, then unwrapped from the
+    page lxml wraps it in."""
+    from lxml import html as lxml_html
+
+    from ..formats import block_translations, read_format, write_translated
+    from ..segmenting import segment_document
+
+    try:
+        layout = read_format("html", fragment.encode("utf-8"))
+    except InputError:
+        return fragment  # no markup, or no text: nothing to translate
+    translate = pipeline.translate if kind == "it-en" else pipeline.translate_to_italian
+    engine = pipeline.engine("translator" if kind == "it-en" else "back-translator")
+    segments = segment_document(layout.text, engine.count_tokens, engine.max_input_tokens)
+    outputs = translate([s.text for s in segments])
+    page = write_translated(layout, block_translations(layout, segments, outputs)).decode("utf-8")
+    body = lxml_html.document_fromstring(page).find("body")
+    if body is None or "<body" in fragment.lower():
+        return page
+    return (body.text or "") + "".join(lxml_html.tostring(child, encoding="unicode") for child in body)

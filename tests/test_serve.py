@@ -1,0 +1,196 @@
+"""it2en serve: a live server on 127.0.0.1, LibreTranslate's own client, limits and keys,
+requests pooled into shared batches, a clean SIGTERM."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import json
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from tiny import SENTENCES, tiny_config
+
+from pipeline import Pipeline
+
+pytestmark = pytest.mark.slow  # a server process of its own, models loaded
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Server:
+    """``it2en serve`` in a process of its own, on a free port of 127.0.0.1."""
+
+    def __init__(self, flags: list[str], *extra: str):
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        command = [sys.executable, "-m", "pipeline", "serve", "--port", str(self.port), *flags, *extra]
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                if self.get("/readyz")[0] == 200:
+                    return
+            except OSError:
+                pass
+            assert self.process.poll() is None, self.process.stderr.read() if self.process.stderr else ""
+            assert time.monotonic() < deadline, "the server never became ready"
+            time.sleep(0.2)
+
+    def request(
+        self, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, bytes]:
+        request = urllib.request.Request(self.url + path, data=body, headers=headers or {})
+        try:
+            with urllib.request.urlopen(request, timeout=120) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read()
+
+    def get(self, path: str) -> tuple[int, bytes]:
+        return self.request(path)
+
+    def post_json(self, path: str, data: object, headers: dict[str, str] | None = None) -> tuple[int, dict]:
+        status, body = self.request(
+            path, json.dumps(data).encode(), {"content-type": "application/json", **(headers or {})}
+        )
+        return status, json.loads(body)
+
+    def stop(self) -> int:
+        """SIGTERM; the exit status (143 in a shell, as every it2en command stopped so)."""
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout=120)
+
+
+STOPPED = -signal.SIGTERM
+"""How the server ends after SIGTERM once it has answered what it accepted."""
+
+
+@pytest.fixture(scope="module")
+def flags(tiny_models: Path) -> list[str]:
+    store = str(tiny_models / "store")
+    return [
+        "--translator", str(tiny_models / "translator"), "--summarizer", str(tiny_models / "summarizer"),
+        "--back-translator", str(tiny_models / "back-translator"), "--models-dir", store,
+        "--cache-dir", store, "--device", "cpu", "--precision", "fp32", "--num-beams", "1",
+    ]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def server(flags: list[str]) -> Iterator[Server]:
+    running = Server(flags, "--max-batch-wait-ms", "50")
+    yield running
+    assert running.stop() == STOPPED
+
+
+def test_libretranslates_own_client_works_unchanged(server):
+    from libretranslatepy import LibreTranslateAPI
+
+    client = LibreTranslateAPI(server.url)
+    assert client.translate(SENTENCES[0], "it", "en") == SENTENCES[0]  # the copy model
+    assert {language["code"] for language in client.languages()} == {"it", "en"}
+    assert client.detect(SENTENCES[1])[0]["language"] == "it"
+
+
+def test_lists_html_auto_and_errors_as_libretranslate_returns_them(server):
+    status, answer = server.post_json("/translate", {"q": SENTENCES[:2], "source": "auto", "target": "en"})
+    assert status == 200 and answer["translatedText"] == SENTENCES[:2]
+    assert [d["language"] for d in answer["detectedLanguage"]] == ["it", "it"]
+    page = f'<p class="x">{SENTENCES[0]} <a href="/y">{SENTENCES[1]}</a></p>'
+    status, answer = server.post_json(
+        "/translate", {"q": page, "source": "it", "target": "en", "format": "html"}
+    )
+    assert status == 200 and answer["translatedText"] == page  # every tag kept
+    assert server.post_json("/translate", {"q": "Ciao", "source": "it", "target": "fr"})[0] == 400
+    assert server.post_json("/translate", {"source": "it", "target": "en"}) == (
+        400,
+        {"error": "Invalid request: missing q parameter"},
+    )
+    status, answer = server.post_json("/translate", {"q": "a" * 6000, "source": "it", "target": "en"})
+    assert status == 400 and answer["error"] == "Invalid request: request (6000) exceeds text limit (5000)"
+    assert (
+        server.request(
+            "/translate",
+            b"q=" + b"a" * (3 * 1024 * 1024),
+            {"content-type": "application/x-www-form-urlencoded"},
+        )[0]
+        == 413
+    )
+    assert server.get("/frontend/settings")[0] == 200 and server.get("/healthz")[0] == 200
+    assert "paths" in json.loads(server.get("/openapi.json")[1])
+
+
+def test_a_document_gives_the_record_of_the_command_line(server, tiny_models):
+    text = " ".join(SENTENCES[:4])
+    status, record = server.post_json("/v1/summarize", {"text": text, "id": "notizia"})
+    expected = Pipeline(tiny_config(tiny_models, num_beams=1)).process(text, "notizia").to_dict()
+    assert status == 200 and record == json.loads(json.dumps(expected))
+
+
+def test_64_concurrent_requests_are_answered_as_alone_and_share_batches(server, tiny_models):
+    texts = [f"{SENTENCES[i % len(SENTENCES)]} Numero {i}." for i in range(64)]
+    alone = Pipeline(tiny_config(tiny_models, num_beams=1)).translate(texts)  # what it2en translate gives
+
+    def one(text: str) -> str:
+        status, answer = server.post_json("/translate", {"q": text, "source": "it", "target": "en"})
+        assert status == 200
+        return answer["translatedText"]
+
+    before = _batches(server)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=64) as pool:
+        answers = list(pool.map(one, texts))
+    assert answers == alone
+    assert _batches(server) - before < 32, "the requests' texts were pooled into shared batches"
+
+
+def _batches(server: Server) -> float:
+    metrics = server.get("/metrics")[1].decode()
+    return float(
+        next(
+            line.split()[-1] for line in metrics.splitlines() if line.startswith("it2en_batch_requests_count")
+        )
+    )
+
+
+def test_keys_and_rates(flags, tmp_path):
+    (tmp_path / "keys").write_text("segreta\n")
+    keyed = Server(flags, "--api-keys", str(tmp_path / "keys"), "--req-limit", "3")
+    try:
+        body = {"q": SENTENCES[0], "source": "it", "target": "en"}
+        assert keyed.post_json("/translate", body)[0] == 403
+        assert keyed.post_json("/translate", {**body, "api_key": "sbagliata"})[0] == 403
+        assert keyed.post_json("/translate", {**body, "api_key": "segreta"})[0] == 200
+        assert keyed.post_json("/translate", body, {"authorization": "Bearer segreta"})[0] == 200
+        assert keyed.post_json("/translate", {**body, "api_key": "segreta"})[0] == 200
+        assert keyed.post_json("/translate", {**body, "api_key": "segreta"})[0] == 429  # the 4th in a minute
+    finally:
+        assert keyed.stop() == STOPPED
+    assert "segreta" not in (keyed.process.stderr.read() if keyed.process.stderr else "")  # never logged
+
+
+def test_sigterm_under_load_answers_every_accepted_request(flags):
+    loaded = Server(flags, "--max-batch-wait-ms", "20")
+    texts = [f"{SENTENCES[i % len(SENTENCES)]} Numero {i}." for i in range(32)]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=32) as pool:
+        futures = [
+            pool.submit(loaded.post_json, "/translate", {"q": t, "source": "it", "target": "en"})
+            for t in texts
+        ]
+        time.sleep(0.3)
+        code = loaded.stop()
+        answers = [
+            f.result(timeout=120) for f in futures if not isinstance(f.exception(timeout=120), OSError)
+        ]
+    assert code == STOPPED
+    assert answers and all(status == 200 for status, _ in answers)
