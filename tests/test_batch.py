@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from pipeline import BatchOptions, Pipeline, PipelineConfig, run_batch
 from pipeline.cli import app
-from pipeline.outputs import TEMP_SUFFIX, safe_name
+from pipeline.outputs import TEMP_SUFFIX
 
 
 def make_inbox(folder: Path, count: int) -> Path:
@@ -36,27 +36,6 @@ def config(tiny_models) -> PipelineConfig:
 
 def outputs(out: Path, suffix: str = ".json") -> dict[str, dict]:
     return {p.name: json.loads(p.read_text(encoding="utf-8")) for p in out.glob(f"*{suffix}")}
-
-
-@pytest.mark.parametrize(
-    "doc_id, expected",
-    [
-        ("../../x", "x"),
-        ("/etc/passwd", "etc_passwd"),
-        ("a/b c", "a_b_c"),
-        ("..", "doc"),
-        (".hidden", "hidden"),
-        ("notizia-1.v2", "notizia-1.v2"),
-        ("città", "citt"),
-    ],
-)
-def test_safe_name(doc_id, expected):
-    assert safe_name(doc_id) == expected
-
-
-def test_long_ids_are_cut_but_stay_distinct():
-    a, b = safe_name("x" * 300 + "a"), safe_name("x" * 300 + "b")
-    assert a != b and len(a) < 140
 
 
 def test_second_run_skips_everything_and_changes_are_redone(config, tmp_path):

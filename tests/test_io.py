@@ -9,7 +9,6 @@ import pytest
 
 from pipeline import Document, Failure, InputError
 from pipeline.io import decode_text, read_documents
-from pipeline.outputs import atomic_output
 
 
 def test_decode_reports_byte_offset_of_invalid_utf8():
@@ -79,19 +78,6 @@ def test_line_breaks_are_newlines_and_control_characters_are_dropped(tmp_path):
     (tmp_path / "b.jsonl").write_text(json.dumps({"id": "b", "text": text}) + "\n", encoding="utf-8")
     documents = list(read_documents([str(tmp_path / "a.txt"), str(tmp_path / "b.jsonl")]))
     assert [d.text for d in documents] == [expected, expected]
-
-
-def test_atomic_output_leaves_no_partial_file(tmp_path):
-    target = tmp_path / "out.jsonl"
-    target.write_text("old")
-    with pytest.raises(RuntimeError), atomic_output(target) as stream:
-        stream.write("half")
-        raise RuntimeError("crash")
-    assert target.read_text() == "old"
-    assert list(tmp_path.iterdir()) == [target]
-    with atomic_output(target) as stream:
-        stream.write("new")
-    assert target.read_text() == "new"
 
 
 # -- hostile files and names: one Failure each, never a crash, a hang or a huge read --------
