@@ -193,7 +193,7 @@ def test_sigterm_stops_cleanly_with_its_exit_code(model_flags, tmp_path):
     proc.send_signal(signal.SIGTERM)
     _, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 128 + signal.SIGTERM
-    assert "SIGTERM: finishing the documents in progress" in stderr
+    assert "SIGTERM: stopping after the model batch in progress" in stderr
     assert "batch (interrupted):" in stderr and "Traceback" not in stderr
     done = manifest_lines(out)
     assert done < 24 and len(outputs(out)) == done
@@ -216,7 +216,7 @@ def test_a_second_signal_stops_at_once_leaving_only_complete_files(model_flags, 
         proc = subprocess.Popen(cmd, env=cli_env(), stdout=subprocess.DEVNULL, stderr=stderr)
         wait_for(lambda: "loaded translator" in log.read_text())  # the chunk is taken
         proc.send_signal(signal.SIGTERM)
-        wait_for(lambda: "finishing the documents in progress" in log.read_text())
+        wait_for(lambda: "stopping after the model batch in progress" in log.read_text())
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=120) == 128 + signal.SIGTERM
     messages = log.read_text()
