@@ -68,6 +68,7 @@ def serve(
             pipeline.engine(role)
         settings = ServeSettings(
             max_batch_wait_ms=max_batch_wait_ms,
+            max_batch_texts=max_batch_texts,
             char_limit=char_limit,
             max_body_bytes=max_body_bytes,
             max_queue=max_queue,

@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+"""The service under load: requests/s and latency of ``it2en serve`` with dynamic
+batching on and off, against the offline throughput of the same sentences.
+
+Models: the full-size random-weight opus-mt-it-en of ``scripts/bench.py`` (``real_models``),
+its outputs forced to 1.1x the source's length (random weights never end a sentence), on
+CTranslate2 int8 with beam 4, the default CPU settings. The app runs in this process on
+uvicorn, on 127.0.0.1 and a free port; clients are threads in a closed loop (each sends its
+next request when the last one is answered), one news sentence per request, at
+concurrency 1, 8 and 32. "Batching off" is the same service taking one request at a time
+(``max_batch_texts=1``), as a per-request service does. Usage::
+
+    python scripts/bench_serve.py --quick --json scripts/results/serve.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import json
+import resource
+import socket
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from bench import BEAMS, sentences, translation_length  # noqa: E402
+from real_models import build_marian  # noqa: E402
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def serve(pipeline: Any, settings: Any) -> tuple[str, Any, threading.Thread]:
+    """The app on a free port in a thread: its URL, the server and the thread."""
+    import uvicorn
+
+    from pipeline.serve import create_app
+
+    port = _free_port()
+    config = uvicorn.Config(create_app(pipeline, settings), host="127.0.0.1", port=port, log_config=None)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/readyz", timeout=5):
+                return url, server, thread
+        except OSError:
+            time.sleep(0.1)
+
+
+def load(url: str, texts: list[str], concurrency: int) -> dict[str, float]:
+    """``concurrency`` clients in a closed loop over ``texts``: requests/s, p50 and p99 ms."""
+    pending = iter(texts)
+    lock = threading.Lock()
+    latencies: list[float] = []
+
+    def client() -> None:
+        while True:
+            with lock:
+                text = next(pending, None)
+            if text is None:
+                return
+            body = json.dumps({"q": text, "source": "it", "target": "en"}).encode()
+            request = urllib.request.Request(url + "/translate", body, {"content-type": "application/json"})
+            started = time.perf_counter()
+            with urllib.request.urlopen(request, timeout=600) as response:
+                json.loads(response.read())
+            latencies.append(time.perf_counter() - started)
+
+    started = time.perf_counter()
+    with concurrent.futures.ThreadPoolExecutor(concurrency) as pool:
+        for future in [pool.submit(client) for _ in range(concurrency)]:
+            future.result()
+    seconds = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "requests": len(latencies),
+        "requests_per_s": len(latencies) / seconds,
+        "p50_ms": 1000 * latencies[len(latencies) // 2],
+        "p99_ms": 1000 * latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer requests (about five minutes on 2 cores)")
+    parser.add_argument("--translator", type=Path, help="a real Marian model folder")
+    parser.add_argument("--json", type=Path, help="write the results here")
+    args = parser.parse_args()
+
+    from pipeline import Pipeline, PipelineConfig, build_engine
+    from pipeline.serve import ServeSettings
+
+    work = Path(tempfile.mkdtemp(prefix="it2en-bench-serve-"))
+    translator = args.translator or work / "opus-mt-it-en-random"
+    if not translator.exists():
+        print(f"building {translator.name} ...", file=sys.stderr, flush=True)
+        translator.mkdir(parents=True)
+        build_marian(translator)
+    config = PipelineConfig(
+        translator=str(translator),
+        device="cpu",
+        num_beams=BEAMS,
+        cache_dir=str(work / "cache"),
+        models_dir=str(work),
+    )
+    engine = build_engine(config, "translator", forced_length=translation_length)
+    per_level = 16 if args.quick else 64
+    texts = sentences(per_level * 4, seed=7)
+    results: dict[str, Any] = {"beams": BEAMS, "requests_per_level": per_level}
+
+    offline = Pipeline(config, engines={"translator": engine})
+    started = time.perf_counter()
+    offline.translate(texts[: 2 * per_level])
+    results["offline_sentences_per_s"] = 2 * per_level / (time.perf_counter() - started)
+
+    for name, settings in (
+        ("on", ServeSettings(max_batch_wait_ms=10)),
+        ("off", ServeSettings(max_batch_wait_ms=0, max_batch_texts=1)),
+    ):
+        pipeline = Pipeline(config, engines={"translator": engine})
+        url, server, thread = serve(pipeline, settings)
+        levels = (1, 8, 32) if name == "on" else (32,)
+        for concurrency in levels:
+            count = per_level if concurrency > 1 else per_level // 2
+            offset = {1: 0, 8: per_level, 32: 2 * per_level}[concurrency]
+            measured = load(url, texts[offset : offset + count], concurrency)
+            results[f"{name}_{concurrency}"] = measured
+            print(f"batching {name}, {concurrency} clients: {measured}", file=sys.stderr, flush=True)
+        server.should_exit = True
+        thread.join()
+    on, off = results["on_32"], results["off_32"]
+    results["speedup_32"] = on["requests_per_s"] / off["requests_per_s"]
+    results["efficiency_32"] = on["requests_per_s"] / results["offline_sentences_per_s"]
+    results["p99_ms_32_on"], results["p99_ms_32_off"] = on["p99_ms"], off["p99_ms"]
+    results["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({k: v for k, v in results.items() if not isinstance(v, dict)}, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
