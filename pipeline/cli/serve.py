@@ -26,6 +26,9 @@ def serve(
     max_batch_wait_ms: Annotated[
         float, typer.Option(metavar="MS", help="How long a request waits for company before its batch runs.")
     ] = 10.0,
+    max_batch_texts: Annotated[
+        int, typer.Option(metavar="N", help="Most texts pooled into one call (1: no pooling).")
+    ] = 256,
     char_limit: Annotated[
         int, typer.Option(metavar="N", help="Most characters per request (0: none).")
     ] = 5000,
