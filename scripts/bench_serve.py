@@ -96,7 +96,7 @@ def load(url: str, texts: list[str], concurrency: int) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer requests (about five minutes on 2 cores)")
+    parser.add_argument("--quick", action="store_true", help="two requests per client (minutes on 2 cores)")
     parser.add_argument("--translator", type=Path, help="a real Marian model folder")
     parser.add_argument("--json", type=Path, help="write the results here")
     args = parser.parse_args()
@@ -118,26 +118,28 @@ def main() -> None:
         models_dir=str(work),
     )
     engine = build_engine(config, "translator", forced_length=translation_length)
-    per_level = 16 if args.quick else 64
-    texts = sentences(per_level * 4, seed=7)
-    results: dict[str, Any] = {"beams": BEAMS, "requests_per_level": per_level}
+    per_client = 2 if args.quick else 6
+    counts = {concurrency: max(16, per_client * concurrency) for concurrency in (1, 8, 32)}
+    texts = sentences(sum(counts.values()) + 8, seed=7)
+    results: dict[str, Any] = {"beams": BEAMS, "requests": counts}
 
     offline = Pipeline(config, engines={"translator": engine})
+    offline.translate(texts[-8:])  # warm: the first batches of a process are slower
     started = time.perf_counter()
-    offline.translate(texts[: 2 * per_level])
-    results["offline_sentences_per_s"] = 2 * per_level / (time.perf_counter() - started)
+    offline.translate(texts[: counts[32]])
+    results["offline_sentences_per_s"] = counts[32] / (time.perf_counter() - started)
 
     for name, settings in (
-        ("on", ServeSettings(max_batch_wait_ms=10)),
+        ("on", ServeSettings()),
         ("off", ServeSettings(max_batch_wait_ms=0, max_batch_texts=1)),
     ):
         pipeline = Pipeline(config, engines={"translator": engine})
         url, server, thread = serve(pipeline, settings)
+        pipeline.translate(texts[-8:])  # warm, as the offline run
         levels = (1, 8, 32) if name == "on" else (32,)
         for concurrency in levels:
-            count = per_level if concurrency > 1 else per_level // 2
-            offset = {1: 0, 8: per_level, 32: 2 * per_level}[concurrency]
-            measured = load(url, texts[offset : offset + count], concurrency)
+            offset = sum(counts[c] for c in (1, 8, 32) if c < concurrency)
+            measured = load(url, texts[offset : offset + counts[concurrency]], concurrency)
             results[f"{name}_{concurrency}"] = measured
             print(f"batching {name}, {concurrency} clients: {measured}", file=sys.stderr, flush=True)
         server.should_exit = True

@@ -25,7 +25,7 @@ def serve(
     port: Annotated[int, typer.Option(metavar="PORT", help="Port to listen on.")] = 5000,
     max_batch_wait_ms: Annotated[
         float, typer.Option(metavar="MS", help="How long a request waits for company before its batch runs.")
-    ] = 10.0,
+    ] = 25.0,
     max_batch_texts: Annotated[
         int, typer.Option(metavar="N", help="Most texts pooled into one call (1: no pooling).")
     ] = 256,

@@ -46,7 +46,7 @@ _PAIRS = {("it", "en"): "it-en", ("en", "it"): "en-it"}
 class ServeSettings:
     """The service's limits and behaviour (``[server]`` in the config, and flags)."""
 
-    max_batch_wait_ms: float = 10.0
+    max_batch_wait_ms: float = 25.0
     """How long the worker waits for company before a pooled call."""
     max_batch_texts: int = 256
     char_limit: int = 5000
