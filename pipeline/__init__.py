@@ -26,6 +26,7 @@ from .errors import (
     ModelLoadError,
     OutDirLocked,
 )
+from .evaluate import Evaluation, evaluate, read_reference_set
 from .io import discover_inputs, read_documents
 from .pipeline import Pipeline
 from .segmenting import segment_document, split_sentences
@@ -46,6 +47,7 @@ __all__ = [
     "CheckSettings",
     "ConfigError",
     "Document",
+    "Evaluation",
     "Failure",
     "Flag",
     "ForcedLength",
@@ -67,8 +69,10 @@ __all__ = [
     "build_engine",
     "check_result",
     "discover_inputs",
+    "evaluate",
     "forced_max_length",
     "read_documents",
+    "read_reference_set",
     "run_batch",
     "segment_document",
     "split_sentences",
