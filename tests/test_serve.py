@@ -194,3 +194,19 @@ def test_sigterm_under_load_answers_every_accepted_request(flags):
         ]
     assert code == STOPPED
     assert answers and all(status == 200 for status, _ in answers)
+
+
+def test_a_client_that_goes_away_mid_request_leaves_the_worker_healthy(server):
+    body = json.dumps({"q": [f"{s} Ancora." for s in SENTENCES], "source": "it", "target": "en"}).encode()
+    head = (
+        f"POST /translate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    for _ in range(5):  # gone before the answer, and gone half-way through the body
+        with socket.create_connection(("127.0.0.1", server.port)) as sock:
+            sock.sendall(head + body)
+        with socket.create_connection(("127.0.0.1", server.port)) as sock:
+            sock.sendall(head + body[: len(body) // 2])
+    status, answer = server.post_json("/translate", {"q": SENTENCES[2], "source": "it", "target": "en"})
+    assert (status, answer["translatedText"]) == (200, SENTENCES[2])
+    assert server.get("/readyz")[0] == 200
