@@ -33,12 +33,24 @@ __all__ = [
     "preset_names",
     "preset_text",
     "renamed",
+    "server_settings",
     "user_cache_dir",
 ]
 
 PRECISIONS = ("auto", "fp32", "fp16", "bf16", "int8")
 BACKENDS = ("auto", "torch", "ctranslate2")
 DEVICES = "auto|cpu|cuda|cuda:N"
+SERVER_KEYS: dict[str, type] = {
+    "max_batch_wait_ms": float,
+    "max_batch_texts": int,
+    "char_limit": int,
+    "max_body_bytes": int,
+    "max_queue": int,
+    "req_limit": int,
+    "request_timeout": float,
+    "drain_seconds": float,
+}
+"""The ``[server]`` section: the limits of ``it2en serve`` (its flags of the same names)."""
 MAX_CONFIG_BYTES = 1 << 20
 """A config file larger than this (1 MiB) is refused before it is read."""
 
@@ -246,9 +258,21 @@ def load_config(path: str | Path) -> dict[str, Any]:
     Unknown sections or keys are errors (a typo must not be silently ignored). Model
     values starting with ``./`` or ``../`` are taken relative to the file's folder.
     """
+    return _values(*_read_toml(path))
+
+
+def server_settings(path: str | Path) -> dict[str, Any]:
+    """The ``[server]`` section of a config file or preset (:data:`SERVER_KEYS`), checked:
+    the limits of ``it2en serve``, which flags override."""
+    where, data = _read_toml(path)
+    return _server_values(where, data.get("server", {}))
+
+
+def _read_toml(path: str | Path) -> tuple[Path, dict[str, Any]]:
+    """A config file (or the preset named ``path``) parsed, with the path its messages name."""
     name = str(path)
     if name and "/" not in name and "\\" not in name and "." not in name and not Path(name).exists():
-        return _values(Path(f"<preset {name}>"), tomllib.loads(preset_text(name)))
+        return Path(f"<preset {name}>"), tomllib.loads(preset_text(name))
     path = Path(path)
     try:
         with open_regular(path, "toml", MAX_CONFIG_BYTES, expected="a TOML file") as stream:
@@ -263,19 +287,40 @@ def load_config(path: str | Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: invalid TOML ({exc})") from None
     except RecursionError:  # arrays nested thousands deep: the parser's stack
         raise ConfigError(f"{path}: invalid TOML (nested too deeply)") from None
-    return _values(path, data)
+    return path, data
+
+
+def _server_values(path: Path, table: Any) -> dict[str, Any]:
+    """The checked values of a ``[server]`` table."""
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{path}: server must be a section ([server])")
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        kind = SERVER_KEYS.get(key)
+        if kind is None:
+            raise ConfigError(f"{path}: unknown key server.{key} (known: {', '.join(SERVER_KEYS)})")
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not number or (kind is int and not isinstance(value, int)) or value < 0:
+            wanted = f"a number >= 0 of type {kind.__name__}"
+            raise ConfigError(f"{path}: server.{key} must be {wanted}, got {value!r}")
+        values[key] = kind(value)
+    return values
 
 
 def _values(path: Path, data: Mapping[str, Any]) -> dict[str, Any]:
     """The PipelineConfig field values of a config file's parsed ``data``."""
     values: dict[str, Any] = {}
     for section, table in data.items():
+        if section == "server":  # the service's limits: server_settings reads them
+            _server_values(path, table)
+            continue
         keys = _TOML_KEYS.get(section)
         if not isinstance(table, Mapping):
             where = f"one of [{'], ['.join(_TOML_KEYS)}]"
             raise ConfigError(f"{path}: top-level key {section!r} belongs in a section ({where})")
         if keys is None:
-            raise ConfigError(f"{path}: unknown section [{section}] (known: {', '.join(_TOML_KEYS)})")
+            known = ", ".join([*_TOML_KEYS, "server"])
+            raise ConfigError(f"{path}: unknown section [{section}] (known: {known})")
         for key, value in table.items():
             if key not in keys:
                 raise ConfigError(f"{path}: unknown key {section}.{key} (known: {', '.join(keys)})")

@@ -166,3 +166,16 @@ def test_batch_size_zero_picks_by_device():
     assert PipelineConfig(summary_batch_tokens=512).summary_batch_tokens_for("cpu") == 512
     with pytest.raises(ConfigError, match="batch_size must be an integer >= 0"):
         PipelineConfig(batch_size=-1)
+
+
+def test_the_server_section_is_checked_and_read_apart(tmp_path):
+    from pipeline.config import server_settings
+
+    path = tmp_path / "s.toml"
+    path.write_text("[decoding]\nnum_beams = 2\n[server]\nchar_limit = 100\nmax_batch_wait_ms = 5\n")
+    assert PipelineConfig.from_file(path).num_beams == 2  # the pipeline ignores [server]
+    assert server_settings(path) == {"char_limit": 100, "max_batch_wait_ms": 5.0}
+    for bad, message in [("porta = 1", "unknown key server.porta"), ("max_queue = -1", "max_queue must be")]:
+        path.write_text(f"[server]\n{bad}\n")
+        with pytest.raises(ConfigError, match=message):
+            PipelineConfig.from_file(path)

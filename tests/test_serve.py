@@ -210,3 +210,15 @@ def test_a_client_that_goes_away_mid_request_leaves_the_worker_healthy(server):
     status, answer = server.post_json("/translate", {"q": SENTENCES[2], "source": "it", "target": "en"})
     assert (status, answer["translatedText"]) == (200, SENTENCES[2])
     assert server.get("/readyz")[0] == 200
+
+
+def test_limits_come_from_the_configs_server_section_and_flags_win(flags, tmp_path):
+    (tmp_path / "serve.toml").write_text("[server]\nchar_limit = 30\nrequest_timeout = 60\n")
+    configured = Server(flags, "--config", str(tmp_path / "serve.toml"), "--request-timeout", "90")
+    try:
+        settings = json.loads(configured.get("/frontend/settings")[1])
+        assert (settings["charLimit"], settings["frontendTimeout"]) == (30, 90000)
+        status, answer = configured.post_json("/translate", {"q": "a" * 31, "source": "it", "target": "en"})
+        assert status == 400 and "exceeds text limit (30)" in answer["error"]
+    finally:
+        assert configured.stop() == STOPPED

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from ..config import server_settings
 from ..errors import MissingResource
 from .errors import errors_mapped
 from .options import RUNTIME, SUMMARY, LogFlags, ModelFlags, shared_options
@@ -24,27 +25,35 @@ def serve(
     host: Annotated[str, typer.Option(metavar="HOST", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(metavar="PORT", help="Port to listen on.")] = 5000,
     max_batch_wait_ms: Annotated[
-        float, typer.Option(metavar="MS", help="How long a request waits for company before its batch runs.")
-    ] = 25.0,
+        float | None, typer.Option(metavar="MS", help="How long a request waits for company [default: 25].")
+    ] = None,
     max_batch_texts: Annotated[
-        int, typer.Option(metavar="N", help="Most texts pooled into one call (1: no pooling).")
-    ] = 256,
+        int | None, typer.Option(metavar="N", help="Most texts pooled into one call, 1: none [default: 256].")
+    ] = None,
     char_limit: Annotated[
-        int, typer.Option(metavar="N", help="Most characters per request (0: none).")
-    ] = 5000,
-    max_body_bytes: Annotated[int, typer.Option(metavar="N", help="Largest request body.")] = 2 * 1024 * 1024,
-    max_queue: Annotated[int, typer.Option(metavar="N", help="Requests waiting at most (then 503).")] = 1024,
+        int | None, typer.Option(metavar="N", help="Most characters per request, 0: none [default: 5000].")
+    ] = None,
+    max_body_bytes: Annotated[
+        int | None, typer.Option(metavar="N", help="Largest request body [default: 2 MiB].")
+    ] = None,
+    max_queue: Annotated[
+        int | None, typer.Option(metavar="N", help="Requests waiting at most, then 503 [default: 1024].")
+    ] = None,
     req_limit: Annotated[
-        int, typer.Option(metavar="N", help="Requests per minute per key or address (0: none).")
-    ] = 0,
-    request_timeout: Annotated[float, typer.Option(metavar="S", help="Longest a request may take.")] = 120.0,
+        int | None,
+        typer.Option(metavar="N", help="Requests a minute per key or address, 0: none [default: 0]."),
+    ] = None,
+    request_timeout: Annotated[
+        float | None, typer.Option(metavar="S", help="Longest a request may take [default: 120].")
+    ] = None,
     api_keys: Annotated[
         Path | None,
         typer.Option("--api-keys", metavar="FILE", help="Accepted keys, one a line (or sha256:HEX)."),
     ] = None,
     drain_seconds: Annotated[
-        float, typer.Option(metavar="S", help="On SIGTERM, how long accepted requests may take to finish.")
-    ] = 30.0,
+        float | None,
+        typer.Option(metavar="S", help="On SIGTERM, time to finish what was accepted [default: 30]."),
+    ] = None,
     log_format: Annotated[
         str, typer.Option(metavar="<text|json>", help="stderr log lines as text or JSON.")
     ] = "text",
@@ -69,16 +78,22 @@ def serve(
         pipeline = Pipeline(flags.load())
         for role in ("translator", "back-translator", "summarizer"):  # ready means loaded
             pipeline.engine(role)
-        settings = ServeSettings(
-            max_batch_wait_ms=max_batch_wait_ms,
-            max_batch_texts=max_batch_texts,
-            char_limit=char_limit,
-            max_body_bytes=max_body_bytes,
-            max_queue=max_queue,
-            req_limit=req_limit,
-            request_timeout=request_timeout,
-            key_hashes=load_keys(api_keys) if api_keys is not None else (),
-        )
+        given = {
+            "max_batch_wait_ms": max_batch_wait_ms,
+            "max_batch_texts": max_batch_texts,
+            "char_limit": char_limit,
+            "max_body_bytes": max_body_bytes,
+            "max_queue": max_queue,
+            "req_limit": req_limit,
+            "request_timeout": request_timeout,
+            "drain_seconds": drain_seconds,
+        }
+        limits = {  # flag > [server] of the config > default
+            **(server_settings(flags.config) if flags.config is not None else {}),
+            **{key: value for key, value in given.items() if value is not None},
+        }
+        drain = float(limits.pop("drain_seconds", 30.0))
+        settings = ServeSettings(**limits, key_hashes=load_keys(api_keys) if api_keys is not None else ())
         if not settings.key_hashes and host not in ("127.0.0.1", "localhost", "::1"):
             log.warning("serving on %s without --api-keys: anyone who can reach it may use it", host)
         config = uvicorn.Config(
@@ -87,7 +102,7 @@ def serve(
             port=port,
             log_config=None,  # it2en's own stderr logging
             access_log=False,  # the app logs each request itself
-            timeout_graceful_shutdown=int(drain_seconds),
+            timeout_graceful_shutdown=int(drain),
         )
         log.info("it2en serve: ready on http://%s:%d", host, port)
         uvicorn.Server(config).run()
