@@ -3,16 +3,17 @@
 A page is read with lxml's HTML parser. Its text is taken as *runs*: the text a block
 element (a paragraph, heading, list item, table cell, caption, ``title``...) holds between
 its child blocks, inline markup (``<b>``, ``<a>``, ``<i>``...) included, whitespace
-collapsed as a browser shows it. ``alt`` and ``title`` attributes are runs of their own.
-``script``, ``style``, ``pre`` and the like are never read or touched; the text of
-``code``, ``kbd`` and ``samp`` is read with its sentence but never changed; a ``<br>``
-ends a run.
+collapsed as a browser shows it. ``alt``, ``title``, ``placeholder`` and ``aria-label``
+attributes are runs of their own. ``script``, ``style``, ``pre`` and the like are never
+read or touched (inside a sentence they hold their place: the sentence stays one run);
+the text of ``code``, ``kbd`` and ``samp`` is read with its sentence but never changed; a
+``<br>`` ends a run.
 
-Writing puts each run's translation back in place of its text. Inline elements stay as
-they are when their text appears in the translation, in order (names, figures, links to
-proper nouns, and everything a copy keeps); where it does not, the run's translation is
-written as plain text and the markup of that run is dropped, logged with its place:
-text is never lost, markup may be.
+Writing finds every place first, then puts each run's translation back, shared out among
+its pieces (:mod:`.inline`): every element, attribute and comment of the page stays, in
+order; an inline element keeps its own words where the translation kept them (a copy, a
+name, a figure) and covers the words at its place otherwise. Text is never lost, and
+neither is markup.
 """
 
 from __future__ import annotations
