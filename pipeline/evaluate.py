@@ -24,6 +24,7 @@ memories. :func:`evaluate` runs one or more pipelines on it and measures:
 
 from __future__ import annotations
 
+import bisect
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -460,37 +461,67 @@ def _calibrate(
 
 def _quality(name: str, predicted: Sequence[bool], bad: Sequence[bool]) -> CheckQuality:
     hits = sum(p and b for p, b in zip(predicted, bad, strict=True))
-    flagged = sum(predicted)
-    return CheckQuality(
-        name, flagged, hits / flagged if flagged else 0.0, hits / sum(bad) if any(bad) else 0.0
-    )
+    return _quality_of(name, hits, sum(predicted), sum(bad))
+
+
+def _f1(hits: int, flagged: int, bad: int) -> float:
+    return _quality_of("", hits, flagged, bad).f1
+
+
+def _quality_of(name: str, hits: int, flagged: int, bad: int) -> CheckQuality:
+    """A check that flagged ``flagged`` segments, ``hits`` of them among ``bad`` bad ones."""
+    return CheckQuality(name, flagged, hits / flagged if flagged else 0.0, hits / bad if bad else 0.0)
 
 
 def _best_threshold(scores: Sequence[float | None], bad: Sequence[bool]) -> float | None:
-    """The score threshold (flag below it) with the best F1, just above a seen score."""
-    candidates = sorted({s for s in scores if s is not None})
-    best: tuple[float, float] | None = None
-    for value in candidates:
-        threshold = value + 1e-6
-        f1 = _quality("", [s is not None and s < threshold for s in scores], bad).f1
+    """The score threshold (flag below it) with the best F1, just above a seen score: one
+    sweep over the scores in order, so a set of any size costs its sort."""
+    pairs = sorted((s, b) for s, b in zip(scores, bad, strict=True) if s is not None)
+    total, best = sum(bad), None
+    flagged = hits = 0
+    for k, (value, is_bad) in enumerate(pairs):
+        flagged, hits = flagged + 1, hits + is_bad
+        if k + 1 < len(pairs) and pairs[k + 1][0] == value:
+            continue  # a threshold flags every segment of a score, or none
+        f1 = _f1(hits, flagged, total)
         if best is None or f1 > best[0]:
-            best = (f1, threshold)
+            best = (f1, value + 1e-6)
     return best[1] if best is not None else None
+
+
+_MOST_ENDS = 64
+"""Candidate ends of the length band on each side: every seen ratio up to this many, else
+this many spread evenly over them (the search costs their product)."""
 
 
 def _best_band(ratios: Sequence[float | None], bad: Sequence[bool]) -> tuple[float, float] | None:
-    """The length band (flag outside it) with the best F1, its ends among seen ratios."""
-    seen = sorted({r for r in ratios if r is not None})
-    if not seen:
+    """The length band (flag outside it) with the best F1, its ends among seen ratios;
+    each band is counted from sorted ratios and running counts of the bad ones."""
+    ordered = sorted((r, b) for r, b in zip(ratios, bad, strict=True) if r is not None)
+    if not ordered:
         return None
-    lows = [seen[0] - 1e-6, *(r + 1e-6 for r in seen[: len(seen) // 2 + 1])]
-    highs = [seen[-1] + 1e-6, *(r - 1e-6 for r in seen[len(seen) // 2 :])]
+    values = [r for r, _ in ordered]
+    before = [0]  # bad segments among the first k ratios
+    for _, is_bad in ordered:
+        before.append(before[-1] + is_bad)
+    seen, total, n = sorted(set(values)), sum(bad), len(values)
+    lows = [seen[0] - 1e-6, *(r + 1e-6 for r in _spread(seen[: len(seen) // 2 + 1]))]
+    highs = [seen[-1] + 1e-6, *(r - 1e-6 for r in _spread(seen[len(seen) // 2 :]))]
     best: tuple[float, tuple[float, float]] | None = None
     for low in lows:
+        below = bisect.bisect_left(values, low)
         for high in highs:
             if low >= high:
                 continue
-            f1 = _quality("", [r is not None and not low <= r <= high for r in ratios], bad).f1
+            above = bisect.bisect_right(values, high)
+            f1 = _f1(before[below] + before[n] - before[above], below + n - above, total)
             if best is None or f1 > best[0]:
                 best = (f1, (low, high))
     return best[1] if best is not None else None
+
+
+def _spread(values: list[float]) -> list[float]:
+    """``values``, or :data:`_MOST_ENDS` of them spread evenly when there are more."""
+    if len(values) <= _MOST_ENDS:
+        return values
+    return [values[round(k * (len(values) - 1) / (_MOST_ENDS - 1))] for k in range(_MOST_ENDS)]
