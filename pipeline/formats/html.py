@@ -126,7 +126,8 @@ def read(data: bytes, *, main_article: bool = False, name: str = "the page") -> 
             return Layout.of("html", article, data)
         log.warning("%s: no main article found: reading the whole page", name)
     attributes: list[tuple[str, str, SegmentKind]] = [
-        (_collapse(el.get(attr)).strip(), f"{tree.getpath(el)}/@{attr}", "text") for el, attr in _attrs(root)
+        (visible_text([el.get(attr)], collapse=True), f"{tree.getpath(el)}/@{attr}", "text")
+        for el, attr in _attrs(root)
     ]
     return Layout.of("html", runs + attributes, data)
 
@@ -161,7 +162,7 @@ def _article_runs(text: str, runs: list[tuple[str, str, SegmentKind]]) -> list[t
 def _comparable(text: str) -> str:
     """Text as the article and the page's runs are compared: soft hyphens and zero-width
     characters (which an extractor may drop) removed, whitespace collapsed."""
-    return _collapse(_INVISIBLE.sub("", text)).strip()
+    return visible_text([_INVISIBLE.sub("", text)], collapse=True)
 
 
 def write(layout: Layout, translations: Sequence[BlockTranslation]) -> bytes:
@@ -322,8 +323,3 @@ def _attrs(root: Any) -> Iterator[tuple[Any, str]]:
         for name in _ATTRIBUTES:
             if el.get(name, "").strip():
                 yield el, name
-
-
-def _collapse(text: str | None) -> str:
-    """Whitespace as a browser shows it: runs of it as one space."""
-    return re.sub(r"\s+", " ", text or "")

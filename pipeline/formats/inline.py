@@ -76,9 +76,7 @@ def _keep_fixed(pieces: Sequence[str], texts: list[str], fixed: Sequence[bool], 
     """``texts`` with each fixed piece's own text back, and what the translation had put
     there (when it differs) moved to the nearest piece that can change."""
     free = [i for i in range(len(pieces)) if not (fixed and fixed[i])]
-    if len(free) == len(pieces):
-        return texts
-    for i in sorted(set(range(len(pieces))) - set(free)):
+    for i in (i for i in range(len(pieces)) if fixed and fixed[i]):
         placed, texts[i] = texts[i], pieces[i]
         before = [j for j in free if j < i]
         after = [j for j in free if j > i]
@@ -153,7 +151,8 @@ def _map_positions(source: str, target: str, positions: list[int], anchors: Sequ
             value = max(value, mapped[-1])
             if value == mapped[-1] and source[positions[k - 1] : position].strip():
                 # a piece that had words keeps at least one (a link is never emptied)
-                value = next((e for e in ends[bisect.bisect_right(ends, value) :]), value)
+                later = bisect.bisect_right(ends, value)
+                value = ends[later] if later < len(ends) else value
         mapped.append(min(value, len(target)))
     return mapped
 

@@ -209,9 +209,7 @@ def _breaks(previous: _Line, line: _Line, text: str, pitch: float, margin: float
 def _pitch(lines: list[_Line]) -> float:
     """The usual distance from one line to the next on this page (the median step), or
     1.5 line heights when there are too few lines to tell."""
-    steps = sorted(
-        a.bottom - b.bottom for a, b in pairwise(lines) if 0 < a.bottom - b.bottom < 4 * a.height
-    )
+    steps = sorted(a.bottom - b.bottom for a, b in pairwise(lines) if 0 < a.bottom - b.bottom < 4 * a.height)
     if len(steps) < 2:
         return 1.5 * max((line.height for line in lines), default=12.0)
     return steps[len(steps) // 2]
