@@ -192,7 +192,7 @@ def _paragraphs(lines: list[_Line]) -> list[str]:
 def _breaks(previous: _Line, line: _Line, text: str, pitch: float, margin: float, edge: float) -> bool:
     """Whether a paragraph ends between ``previous`` and ``line`` (``text``: the paragraph
     so far)."""
-    if text.endswith(_HYPHENS) or re.search(r"\w-$", text):
+    if _hyphenated(text):
         return False
     step = previous.bottom - line.bottom
     if step <= 0:  # back up the page: a new column or a new frame
@@ -215,12 +215,18 @@ def _pitch(lines: list[_Line]) -> float:
     return steps[len(steps) // 2]
 
 
+def _hyphenated(text: str) -> bool:
+    """Whether ``text`` ends in a word cut by a hyphen (PDFium's mark, or ``-`` after a
+    letter): the line after it goes on with that word."""
+    return text.endswith(_HYPHENS) or re.search(r"\w-$", text) is not None
+
+
 def _continues(text: str, following: str) -> bool:
     """Whether ``following`` goes on with ``text`` (which has not ended its sentence, and
     the next line starts lower-case or ``text`` was cut by a hyphen)."""
     if not text or not following:
         return False
-    if text.endswith(_HYPHENS) or re.search(r"\w-$", text):
+    if _hyphenated(text):
         return True
     return not _SENTENCE_END.search(text) and following[:1].islower()
 
