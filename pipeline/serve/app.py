@@ -39,6 +39,9 @@ log = logging.getLogger("it2en.serve")
 access = logging.getLogger("it2en.access")
 
 LANGUAGES = {"it": "Italian", "en": "English"}
+DOCUMENT_LIMIT_FACTOR = 20
+"""A whole document (``/v1/...``) may hold this many times ``char_limit`` characters
+(100,000 with the default): the limit is for one request's sentences."""
 _PAIRS = {("it", "en"): "it-en", ("en", "it"): "en-it"}
 
 
@@ -365,10 +368,9 @@ def create_app(pipeline: Pipeline, settings: ServeSettings | None = None) -> Any
             if not isinstance(given, str) or not given.strip():
                 raise _Refused(400, "Invalid request: missing text")
             text, doc_id, layout = given, str(data.get("id") or "document"), None
-        if settings.char_limit > 0 and len(text) > settings.char_limit * 20:
-            raise _Refused(
-                400, f"Invalid request: document ({len(text)}) exceeds {settings.char_limit * 20} characters"
-            )
+        most = settings.char_limit * DOCUMENT_LIMIT_FACTOR
+        if settings.char_limit > 0 and len(text) > most:
+            raise _Refused(400, f"Invalid request: document ({len(text)}) exceeds {most} characters")
 
         def whole() -> Any:
             from ..types import Document
