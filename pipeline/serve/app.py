@@ -30,7 +30,7 @@ from ..errors import InputError, It2enError, reason
 from ..io import InputFile, input_kind, printable, read_bytes
 from ..pipeline import Pipeline
 from ..report import render_html
-from ..types import Failure
+from ..types import Document, Failure
 from .batcher import Batcher, Busy, Job
 
 __all__ = ["ServeSettings", "create_app", "load_keys"]
@@ -373,8 +373,6 @@ def create_app(pipeline: Pipeline, settings: ServeSettings | None = None) -> Any
             raise _Refused(400, f"Invalid request: document ({len(text)}) exceeds {most} characters")
 
         def whole() -> Any:
-            from ..types import Document
-
             [outcome] = list(
                 pipeline.process_many(
                     [Document(str(doc_id or "document"), text, layout=layout)], summarize=summarize
