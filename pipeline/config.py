@@ -49,6 +49,11 @@ SERVER_KEYS: dict[str, type] = {
     "req_limit": int,
     "request_timeout": float,
     "drain_seconds": float,
+    "jobs_dir": str,
+    "keep_hours": float,
+    "max_jobs_mb": float,
+    "max_upload_bytes": int,
+    "job_workers": int,
 }
 """The ``[server]`` section: the limits of ``it2en serve`` (its flags of the same names)."""
 MAX_CONFIG_BYTES = 1 << 20
@@ -299,6 +304,12 @@ def _server_values(path: Path, table: Any) -> dict[str, Any]:
         kind = SERVER_KEYS.get(key)
         if kind is None:
             raise ConfigError(f"{path}: unknown key server.{key} (known: {', '.join(SERVER_KEYS)})")
+        if kind is str:
+            if not isinstance(value, str):
+                raise ConfigError(f"{path}: server.{key} must be a string (a folder), got {value!r}")
+            # like the other folders of a config: ./ and ../ from the file's own folder
+            values[key] = str((path.parent / value).resolve()) if value.startswith(("./", "../")) else value
+            continue
         number = isinstance(value, (int, float)) and not isinstance(value, bool)
         if not number or (kind is int and not isinstance(value, int)) or value < 0:
             wanted = f"a number >= 0 of type {kind.__name__}"

@@ -10,15 +10,15 @@ per document and format. Both render each document through :data:`OUTPUT_FORMATS
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from .formats import translated_file
+from .formats import translated_file, writable
 from .render import render_markdown, render_text
 from .report import render_html
 from .types import Result
 
-__all__ = ["OUTPUT_FORMATS", "OutputFormat", "format_for_suffix"]
+__all__ = ["OUTPUT_FORMATS", "OutputFormat", "document_files", "format_for_suffix"]
 
 
 @dataclass(frozen=True)
@@ -64,3 +64,16 @@ def format_for_suffix(suffix: str) -> str | None:
     """The format a file suffix (any case) chooses, or None."""
     lowered = suffix.lower()
     return next((f.name for f in OUTPUT_FORMATS.values() if lowered in f.suffixes), None)
+
+
+def document_files(name: str, result: Result, formats: Iterable[str]) -> list[tuple[str, bytes]]:
+    """Every output file of one document as ``(file name, bytes)``, made in memory (an
+    error here, encoding included, is the document's own, and nothing of it is written):
+    ``name`` plus each format's suffix, and ``name.en.<suffix>`` for the translated page or
+    Word file where the input was one."""
+    files = [
+        (f"{name}{OUTPUT_FORMATS[fmt].suffixes[0]}", OUTPUT_FORMATS[fmt].bytes_of(result)) for fmt in formats
+    ]
+    if result.layout is not None and writable(result.layout):
+        files.append((f"{name}.en.{result.layout.format}", OUTPUT_FORMATS["document"].bytes_of(result)))
+    return files

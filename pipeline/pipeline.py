@@ -66,6 +66,9 @@ class Pipeline:
         """The roles of the job in progress (set by :meth:`process_many`)."""
         self._stop: threading.Event | None = None
         self._namespaces: dict[Role, str] = {}
+        self._loading = threading.Lock()
+        self._lender: tuple[Pipeline, Callable[[Seq2SeqEngine], Seq2SeqEngine]] | None = None
+        """For a :meth:`sibling`: the pipeline whose engines it uses, and their wrapper."""
 
     @classmethod
     def from_config(cls, path: str | Path, **overrides: object) -> Pipeline:
@@ -97,11 +100,15 @@ class Pipeline:
         loaded, the other models of the job in progress are tried too, so that one
         :class:`ModelLoadError` names every model missing (one fix, not one per run)."""
         role = as_role(role)
-        if role not in self._engines:
-            try:
-                self._engines[role] = build_engine(self.config, role)
-            except ModelLoadError as exc:
-                raise self._every_missing(role, exc) from exc
+        with self._loading:  # a sibling's thread may ask at the same time
+            if role not in self._engines and self._lender is not None:
+                lender, wrap = self._lender
+                self._engines[role] = wrap(lender.engine(role))
+            elif role not in self._engines:
+                try:
+                    self._engines[role] = build_engine(self.config, role)
+                except ModelLoadError as exc:
+                    raise self._every_missing(role, exc) from exc
         return self._engines[role]
 
     def _every_missing(self, failed: Role, error: ModelLoadError) -> ModelLoadError:
@@ -136,7 +143,8 @@ class Pipeline:
         if cache is None:
             return engine
         if role not in self._namespaces:  # once: the model's identity walks its folder
-            self._namespaces[role] = self._namespace(role)
+            owner = self._lender[0] if self._lender is not None else self
+            self._namespaces[role] = owner._namespace(role)
         return CachedEngine(engine, cache, self._namespaces[role])
 
     def _namespace(self, role: Role) -> str:
@@ -147,6 +155,20 @@ class Pipeline:
             engine = f"engine {self._engines[role].name}"
             return json.dumps([role, engine, config.num_beams, config.input_limit_for(role)])
         return role_identity(config, role).key()
+
+    def sibling(
+        self, wrap: Callable[[Seq2SeqEngine], Seq2SeqEngine], *, progress: ProgressCallback | None = None
+    ) -> Pipeline:
+        """A pipeline of this one's config, models and output cache, each model's engine
+        wrapped by ``wrap``, with its own ``progress``: one document's work on another
+        thread (the service runs a document's model calls on its worker this way). Its
+        outputs are this pipeline's, so both read and fill the same cache entries. A model
+        is loaded (by this pipeline, once) when the other first needs it."""
+        other = Pipeline(self.config, progress=progress)
+        other.__dict__["_output_cache"] = self._output_cache  # the same object, not a second connection
+        other._namespaces = self._namespaces
+        other._lender = (self, wrap)
+        return other
 
     # -- public API ---------------------------------------------------------------------
 

@@ -8,7 +8,9 @@ CTranslate2 int8 with beam 4, the default CPU settings. The app runs in this pro
 uvicorn, on 127.0.0.1 and a free port; clients are threads in a closed loop (each sends its
 next request when the last one is answered), one news sentence per request, at
 concurrency 1, 8 and 32. "Batching off" is the same service taking one request at a time
-(``max_batch_texts=1``), as a per-request service does. Usage::
+(``max_batch_texts=1``), as a per-request service does. "During a document": 8 clients
+again while a 40-page document (1,000 sentences) runs as a job, started before them and
+deleted after them, so its model batches take turns with theirs. Usage::
 
     python scripts/bench_serve.py --quick --json scripts/results/serve.json
 """
@@ -94,6 +96,30 @@ def load(url: str, texts: list[str], concurrency: int) -> dict[str, float]:
     }
 
 
+def during_document(url: str, document: str, texts: list[str], concurrency: int) -> dict[str, Any]:
+    """:func:`load` while ``document`` runs as a job (started first, deleted after): the
+    one-sentence requests' figures, and whether the document was still running after."""
+
+    def call(path: str, body: dict[str, Any] | None = None, method: str = "GET") -> dict[str, Any]:
+        data = json.dumps(body).encode() if body is not None else None
+        headers = {"content-type": "application/json"} if data else {}
+        request = urllib.request.Request(url + path, data, headers, method=method)
+        with urllib.request.urlopen(request, timeout=600) as response:
+            return json.loads(response.read())
+
+    job = call("/v1/jobs", {"text": document, "task": "translate"}, "POST")
+    while not ((s := call(job["status_url"]))["state"] == "running" and s.get("done")):
+        if s["state"] in ("done", "failed"):
+            raise SystemExit(f"the document ended before the clients started: {s}")
+        time.sleep(0.2)
+    measured: dict[str, Any] = dict(load(url, texts, concurrency))
+    after = call(job["status_url"])
+    measured["document_running_after"] = after["state"] == "running"
+    measured["document_done_after"] = f"{after.get('done')}/{after.get('total')}"
+    call(job["status_url"], method="DELETE")
+    return measured
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="two requests per client (minutes on 2 cores)")
@@ -129,9 +155,9 @@ def main() -> None:
     offline.translate(texts[: counts[32]])
     results["offline_sentences_per_s"] = counts[32] / (time.perf_counter() - started)
 
-    for name, settings in (
-        ("on", ServeSettings()),
-        ("off", ServeSettings(max_batch_wait_ms=0, max_batch_texts=1)),
+    for name, settings in (  # each its own jobs folder, so its own output cache
+        ("on", ServeSettings(jobs_dir=str(work / "jobs-on"))),
+        ("off", ServeSettings(max_batch_wait_ms=0, max_batch_texts=1, jobs_dir=str(work / "jobs-off"))),
     ):
         pipeline = Pipeline(config, engines={"translator": engine})
         url, server, thread = serve(pipeline, settings)
@@ -142,12 +168,20 @@ def main() -> None:
             measured = load(url, texts[offset : offset + counts[concurrency]], concurrency)
             results[f"{name}_{concurrency}"] = measured
             print(f"batching {name}, {concurrency} clients: {measured}", file=sys.stderr, flush=True)
+        if name == "on":
+            pages = sentences(1000, seed=11)
+            document = "\n\n".join(" ".join(pages[i : i + 5]) for i in range(0, len(pages), 5))
+            measured = during_document(url, document, sentences(counts[8], seed=13), 8)
+            results["on_8_during_document"] = measured
+            print(f"8 clients during a 40-page document: {measured}", file=sys.stderr, flush=True)
         server.should_exit = True
         thread.join()
     on, off = results["on_32"], results["off_32"]
     results["speedup_32"] = on["requests_per_s"] / off["requests_per_s"]
     results["efficiency_32"] = on["requests_per_s"] / results["offline_sentences_per_s"]
     results["p99_ms_32_on"], results["p99_ms_32_off"] = on["p99_ms"], off["p99_ms"]
+    results["p99_ms_8_alone"] = results["on_8"]["p99_ms"]
+    results["p99_ms_8_during_document"] = results["on_8_during_document"]["p99_ms"]
     results["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({k: v for k, v in results.items() if not isinstance(v, dict)}, indent=2))
     if args.json:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import shutil
 from html.parser import HTMLParser
 
 import pytest
+from browser import headless_chromium
 from typer.testing import CliRunner
 
 from pipeline import BatchOptions, Pipeline, PipelineConfig, Point, Result, Segment, Summary, run_batch
@@ -138,29 +138,11 @@ def test_the_index_escapes_and_sorts_by_flags():
     assert [attrs.get("data-flags") for tag, attrs in page.tags if tag == "tr"][1:] == ["0", "3"]
 
 
-def _browser():
-    """A headless Chromium through Selenium, or a skip naming what is missing."""
-    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
-    binary = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-    driver = shutil.which("chromedriver")
-    if not binary or not driver:
-        pytest.skip("no Chromium and chromedriver here (Debian: apt-get install chromium chromium-driver)")
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = binary
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
-        options.add_argument(flag)
-    browser = webdriver.Chrome(service=Service(driver), options=options)
-    browser.set_window_size(1000, 1400)
-    return browser
-
-
 @pytest.mark.slow
 def test_in_a_real_browser_a_point_lights_up_its_sources(tmp_path):
     from selenium.webdriver.common.by import By
 
-    browser = _browser()
+    browser = headless_chromium()
     try:
         small = tmp_path / "small.html"
         small.write_text(render_html(synthetic(12)), encoding="utf-8")

@@ -8,16 +8,15 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any
 
 from ..errors import ConfigError, It2enError, Stopped, reason
-from ..formats import writable
 from ..io import DEFAULT_GLOBS, STDIN, discover_inputs, printable, read_documents
-from ..output_formats import OUTPUT_FORMATS
+from ..output_formats import document_files
 from ..outputs import TEMP_SUFFIX, atomic_output, naming
 from ..pipeline import Pipeline
 from ..report import document_title, render_index
@@ -229,7 +228,7 @@ def _process(
                     _record_failure(errors, outcome, report)
                     continue
                 try:  # everything made from the document's own data, before anything is written
-                    files = _render_outputs(planned.name, outcome, options.formats)
+                    files = document_files(planned.name, outcome, options.formats)
                     record = {"id": outcome.id, "output": f"{planned.name}.json"}
                     entries = [{**record, **e.to_dict()} for e in outcome.review()]
                     about = _about(outcome)
@@ -326,18 +325,6 @@ def _write_index(out_dir: Path, manifest: Manifest) -> None:
         page = render_index(shown, title, failures=failures, run=run)
     with atomic_output(out_dir / RUN_FILES["index"]) as stream:
         stream.write(page)
-
-
-def _render_outputs(name: str, result: Result, formats: Iterable[str]) -> list[tuple[str, bytes]]:
-    """Every output file of one document as ``(file name, bytes)``, made in memory: an
-    error here (encoding included) is the document's own, and nothing of it is written."""
-    files: list[tuple[str, bytes]] = []
-    for fmt in formats:
-        output = OUTPUT_FORMATS[fmt]
-        files.append((f"{name}{output.suffixes[0]}", output.bytes_of(result)))
-    if result.layout is not None and writable(result.layout):  # the translated page or Word file
-        files.append((f"{name}.en.{result.layout.format}", OUTPUT_FORMATS["document"].bytes_of(result)))
-    return files
 
 
 def _write_files(out_dir: Path, files: list[tuple[str, bytes]]) -> list[str]:

@@ -54,13 +54,30 @@ def serve(
         float | None,
         typer.Option(metavar="S", help="On SIGTERM, time to finish what was accepted [default: 30]."),
     ] = None,
+    jobs_dir: Annotated[
+        Path | None,
+        typer.Option(metavar="DIR", help="Where jobs and their results are kept [default: user cache]."),
+    ] = None,
+    keep_hours: Annotated[
+        float | None, typer.Option(metavar="H", help="Hours a finished job's results are kept [default: 24].")
+    ] = None,
+    max_jobs_mb: Annotated[
+        float | None, typer.Option(metavar="MB", help="Most the jobs folder holds [default: 1024].")
+    ] = None,
+    max_upload_bytes: Annotated[
+        int | None, typer.Option(metavar="N", help="Largest document a job takes [default: 50 MiB].")
+    ] = None,
+    job_workers: Annotated[
+        int | None, typer.Option(metavar="N", help="Jobs run at a time [default: 1].")
+    ] = None,
     log_format: Annotated[
         str, typer.Option(metavar="<text|json>", help="stderr log lines as text or JSON.")
     ] = "text",
 ) -> None:
-    """Serve translation over HTTP: LibreTranslate's API (/translate, /languages, /detect),
-    /v1/translate and /v1/summarize for whole documents, /healthz, /readyz, /metrics,
-    with the texts of concurrent requests pooled into shared batches.
+    """Serve translation over HTTP: a web page at / (drop a document, read its bilingual
+    report, take the English copy), LibreTranslate's API (/translate, /languages, /detect),
+    /v1/translate and /v1/summarize for whole documents, /v1/jobs, /healthz, /readyz,
+    /metrics, with the texts of concurrent requests pooled into shared batches.
 
     Example: it2en serve --port 5000 --config cpu
     """
@@ -87,6 +104,11 @@ def serve(
             "req_limit": req_limit,
             "request_timeout": request_timeout,
             "drain_seconds": drain_seconds,
+            "jobs_dir": str(jobs_dir) if jobs_dir is not None else None,
+            "keep_hours": keep_hours,
+            "max_jobs_mb": max_jobs_mb,
+            "max_upload_bytes": max_upload_bytes,
+            "job_workers": job_workers,
         }
         limits = {  # flag > [server] of the config > default
             **(server_settings(flags.config) if flags.config is not None else {}),

@@ -1,11 +1,14 @@
 """The HTTP service: LibreTranslate's API as its clients call it, native endpoints for
-whole documents, health, readiness and Prometheus metrics, on FastAPI.
+whole documents, jobs and the web page that uses them, health, readiness and Prometheus
+metrics, on FastAPI.
 
 Every model call goes through one :class:`~pipeline.serve.batcher.Batcher`, which pools
-the texts of concurrent requests into the pipeline's batches. Limits are checked before
-any work: the size of a body (413), the characters of a request (400, LibreTranslate's
-wording), the key (403), the request rate per key or address (429), a full queue (503 with
-``Retry-After``), a request that waits too long (503).
+the texts of concurrent requests into the pipeline's batches; whole documents (``/v1/...``,
+``format=html``, jobs) run on threads of their own and send it one model batch at a time,
+behind any request someone is waiting on. Limits are checked before any work: the size of
+a body (413), the characters of a request (400, LibreTranslate's wording), the key (403),
+the request rate per key or address (429), a full queue (503 with ``Retry-After``), a
+request that waits too long (503).
 """
 
 from __future__ import annotations
@@ -23,15 +26,18 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, Response
 
 from ..checks.language import italian_probability
+from ..config import user_cache_dir
+from ..engines import Seq2SeqEngine
 from ..errors import InputError, It2enError, reason
-from ..io import InputFile, input_kind, printable, read_bytes
+from ..io import InputFile, input_kind, read_bytes
 from ..pipeline import Pipeline
 from ..report import render_html
 from ..types import Document, Failure
-from .batcher import Batcher, Busy, Job
+from .batcher import Batcher, Busy, Job, WorkerEngine
+from .jobs import JobRecord, JobRunner, JobStore, check_task, job_kind_problem, upload_name
 
 __all__ = ["ServeSettings", "create_app", "load_keys"]
 
@@ -43,6 +49,10 @@ DOCUMENT_LIMIT_FACTOR = 20
 """A whole document (``/v1/...``) may hold this many times ``char_limit`` characters
 (100,000 with the default): the limit is for one request's sentences."""
 _PAIRS = {("it", "en"): "it-en", ("en", "it"): "en-it"}
+MAX_DOCUMENTS = 8
+"""Whole documents of ``/v1/translate``, ``/v1/summarize`` and ``format=html`` in progress at
+most; past it, 503 with Retry-After (jobs wait in their own queue instead)."""
+_MEDIA = {".html": "text/html", ".json": "application/json", ".txt": "text/plain"}
 
 
 @dataclass(frozen=True)
@@ -62,6 +72,19 @@ class ServeSettings:
     request_timeout: float = 120.0
     key_hashes: tuple[str, ...] = ()
     """SHA-256 of the accepted API keys (none: no key needed)."""
+    jobs_dir: str = ""
+    """The jobs folder (empty: ``jobs`` under the user cache folder)."""
+    keep_hours: float = 24.0
+    """How long a finished job's results are kept."""
+    max_jobs_mb: float = 1024.0
+    """Most megabytes the jobs folder holds; past it, the oldest finished jobs go."""
+    max_upload_bytes: int = 50 * 1024 * 1024
+    """Largest document a job takes (the page's uploads)."""
+    job_workers: int = 1
+    """Jobs run at a time."""
+
+    def jobs_folder(self) -> Path:
+        return Path(self.jobs_dir) if self.jobs_dir else user_cache_dir() / "jobs"
 
 
 def load_keys(path: Path) -> tuple[str, ...]:
@@ -127,9 +150,14 @@ class _Metrics:
 
 def create_app(pipeline: Pipeline, settings: ServeSettings | None = None) -> Any:
     """The ASGI app serving ``pipeline`` (whose models should be loaded already: the app
-    reports ready from the start)."""
+    reports ready from the start). Unless its config names an output cache, ``pipeline``
+    is given one in the jobs folder, so a job run again after a restart reuses every model
+    output of its first run."""
     settings = settings or ServeSettings()
     metrics = _Metrics()
+    store = JobStore(settings.jobs_folder(), keep_hours=settings.keep_hours, max_mb=settings.max_jobs_mb)
+    if pipeline.config.output_cache.lower() in ("", "none"):
+        pipeline.use_output_cache(store.root / "outputs.sqlite")
 
     def translate(kind: str, texts: list[str]) -> list[str]:
         out = pipeline.translate(texts) if kind == "it-en" else pipeline.translate_to_italian(texts)
@@ -148,9 +176,17 @@ def create_app(pipeline: Pipeline, settings: ServeSettings | None = None) -> Any
         max_queue=settings.max_queue,
         on_batch=pooled,
     )
+
+    def on_worker(engine: Seq2SeqEngine) -> Seq2SeqEngine:
+        return WorkerEngine(engine, batcher)
+
+    runner = JobRunner(
+        store, lambda progress: pipeline.sibling(on_worker, progress=progress), workers=settings.job_workers
+    )
     app = FastAPI(title="it2en", summary="Italian↔English translation and bilingual summaries", version="1")
-    app.state.batcher = batcher
+    app.state.batcher, app.state.jobs = batcher, runner
     recent: dict[str, deque[float]] = defaultdict(deque)
+    documents = [0]  # whole documents in progress (MAX_DOCUMENTS)
 
     @app.middleware("http")
     async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -158,8 +194,8 @@ def create_app(pipeline: Pipeline, settings: ServeSettings | None = None) -> Any
         endpoint = request.url.path
         try:
             length = int(request.headers.get("content-length") or 0)
-            if length > settings.max_body_bytes:
-                raise _Refused(413, f"request body exceeds {settings.max_body_bytes:,} bytes")
+            if length > body_limit(request):
+                raise _Refused(413, f"request body exceeds {body_limit(request):,} bytes")
             response = await call_next(request)
         except _Refused as refused:
             response = JSONResponse(
@@ -193,12 +229,17 @@ def create_app(pipeline: Pipeline, settings: ServeSettings | None = None) -> Any
     async def refused(request: Request, exc: _Refused) -> JSONResponse:
         return JSONResponse({"error": str(exc)}, status_code=exc.status, headers=exc.headers)
 
+    def body_limit(request: Request) -> int:
+        """The largest body a request may have: a job's upload, or any other request."""
+        jobs = request.url.path == "/v1/jobs" and request.method == "POST"
+        return settings.max_upload_bytes if jobs else settings.max_body_bytes
+
     async def fields(request: Request) -> dict[str, Any]:
         """The request's parameters: a JSON body or a form (LibreTranslate's clients send
         both); an uploaded file stays an upload."""
         body = await request.body()
-        if len(body) > settings.max_body_bytes:
-            raise _Refused(413, f"request body exceeds {settings.max_body_bytes:,} bytes")
+        if len(body) > body_limit(request):
+            raise _Refused(413, f"request body exceeds {body_limit(request):,} bytes")
         if "application/json" in request.headers.get("content-type", ""):
             try:
                 data = json.loads(body or b"{}")
@@ -214,16 +255,22 @@ def create_app(pipeline: Pipeline, settings: ServeSettings | None = None) -> Any
             found[key] = values if len(values) > 1 else values[0]
         return found
 
-    def authorised(request: Request, data: dict[str, Any]) -> str:
-        """The caller's identity for the rate limit (its key's hash, else its address);
-        403 when keys are required and this one is missing or wrong."""
+    def key_of(request: Request, data: dict[str, Any]) -> str | None:
+        """The hash of the caller's key (None when the service has no keys); 403 when
+        keys are required and this one is missing or wrong."""
         header = request.headers.get("authorization", "")
         key = header[7:] if header.lower().startswith("bearer ") else str(data.get("api_key") or "")
-        if settings.key_hashes:
-            digest = _hash(key)
-            if not key or not any(hmac.compare_digest(digest, known) for known in settings.key_hashes):
-                raise _Refused(403, "Invalid API key")
-        who = _hash(key) if key else (request.client.host if request.client else "-")
+        if not settings.key_hashes:
+            return None
+        digest = _hash(key)
+        if not key or not any(hmac.compare_digest(digest, known) for known in settings.key_hashes):
+            raise _Refused(403, "Invalid API key")
+        return digest
+
+    def authorised(request: Request, data: dict[str, Any]) -> str:
+        """The caller's identity for the rate limit (its key's hash, else its address);
+        403 when keys are required and this one is missing or wrong, 429 past the rate."""
+        who = key_of(request, data) or (request.client.host if request.client else "-")
         if settings.req_limit:
             now, window = time.monotonic(), recent[who]
             while window and now - window[0] > 60:
@@ -255,6 +302,30 @@ def create_app(pipeline: Pipeline, settings: ServeSettings | None = None) -> Any
         except Exception as exc:
             log.debug("request failed", exc_info=True)
             raise _Refused(500, f"translation failed ({reason(exc)})") from None
+
+    async def in_thread(work: Callable[[Pipeline], Any]) -> Any:
+        """``work(pipeline)`` for a whole document, on a thread of its own with a pipeline
+        whose model calls go to the worker one batch at a time (503 when MAX_DOCUMENTS run
+        already, or too slow)."""
+        if documents[0] >= MAX_DOCUMENTS:
+            raise _Refused(503, "the service is busy: too many documents in progress", {"Retry-After": "5"})
+        documents[0] += 1
+        try:
+            sibling = pipeline.sibling(on_worker)
+            return await asyncio.wait_for(asyncio.to_thread(work, sibling), settings.request_timeout)
+        except asyncio.TimeoutError:
+            raise _Refused(
+                503, f"the request took longer than {settings.request_timeout:g} s", {"Retry-After": "5"}
+            ) from None
+        except Busy as exc:
+            raise _Refused(503, str(exc), {"Retry-After": "1"}) from None
+        except It2enError as exc:
+            raise _Refused(400, str(exc)) from None
+        except Exception as exc:
+            log.debug("request failed", exc_info=True)
+            raise _Refused(500, f"translation failed ({reason(exc)})") from None
+        finally:
+            documents[0] -= 1
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -338,10 +409,8 @@ def create_app(pipeline: Pipeline, settings: ServeSettings | None = None) -> Any
             raise _Refused(400, f"Invalid request: {source}→{target} is not offered (it→en, en→it)")
         html = str(data.get("format") or "text") == "html"
         kind = _PAIRS[source, target]
-        if html:  # a whole document's work, alone on the worker
-            outputs = await run(
-                Job("document", texts, call=lambda: [_html_fragment(pipeline, kind, t) for t in texts])
-            )
+        if html:  # a whole document's work
+            outputs = await in_thread(lambda p: [_html_fragment(p, kind, t) for t in texts])
         else:
             outputs = await run(Job(kind, texts))
         answer: dict[str, Any] = {"translatedText": outputs[0] if isinstance(q, str) else outputs}
@@ -356,7 +425,7 @@ def create_app(pipeline: Pipeline, settings: ServeSettings | None = None) -> Any
         authorised(request, data)
         upload = data.get("file")
         if upload is not None and hasattr(upload, "read"):
-            name = printable(getattr(upload, "filename", None) or "document.txt")
+            name = upload_name(getattr(upload, "filename", None), "document.txt")
             raw = await upload.read()
             items = list(read_bytes(raw, InputFile(name, input_kind(name), Path(name).stem)))
             doc = items[0] if items else Failure(None, name, "no document in the file")
@@ -372,17 +441,14 @@ def create_app(pipeline: Pipeline, settings: ServeSettings | None = None) -> Any
         if settings.char_limit > 0 and len(text) > most:
             raise _Refused(400, f"Invalid request: document ({len(text)}) exceeds {most} characters")
 
-        def whole() -> Any:
-            [outcome] = list(
-                pipeline.process_many(
-                    [Document(str(doc_id or "document"), text, layout=layout)], summarize=summarize
-                )
-            )
+        def whole(sibling: Pipeline) -> Any:
+            document = Document(str(doc_id or "document"), text, layout=layout)
+            [outcome] = sibling.process_many([document], summarize=summarize)
             if isinstance(outcome, Failure):
                 raise InputError(outcome.reason)
             return outcome
 
-        result = await run(Job("document", (text,), call=whole))
+        result = await in_thread(whole)
         if str(request.query_params.get("format") or data.get("format") or "json") == "html":
             return HTMLResponse(render_html(result))
         return JSONResponse(result.to_dict())
@@ -399,8 +465,86 @@ def create_app(pipeline: Pipeline, settings: ServeSettings | None = None) -> Any
         summarize --format json`` gives); ``?format=html`` for the HTML report."""
         return await document(request, summarize=True)
 
+    def job_of(request: Request, job_id: str) -> JobRecord:
+        """The job ``job_id`` if the caller's key made it (404 otherwise, the same for a
+        job of another key as for none, so ids cannot be probed)."""
+        owner = key_of(request, {})
+        record = runner.get(job_id)
+        if record is None or (settings.key_hashes and record.owner != owner):
+            raise _Refused(404, "no such job: it was deleted, or its results expired, or it never was")
+        if store.expired(record):
+            store.remove(job_id)
+            raise _Refused(404, "this job's results have expired and were removed")
+        return record
+
+    @app.get("/", response_class=HTMLResponse)
+    async def page() -> HTMLResponse:
+        """The web page: drop a document or paste text, follow the job, read the report."""
+        return HTMLResponse(_page_html(), headers={"Cache-Control": "no-cache"})
+
+    @app.post("/v1/jobs", status_code=202)
+    async def create_job(request: Request) -> JSONResponse:
+        """A job for one document: multipart ``file`` (or JSON/form ``text``) and ``task``
+        (translate or summarize); answers its id and where to follow it."""
+        data = await fields(request)
+        authorised(request, data)
+        owner = key_of(request, data)
+        try:
+            task = check_task(data.get("task") or "translate")
+        except It2enError as exc:
+            raise _Refused(400, f"Invalid request: {exc}") from None
+        upload = data.get("file")
+        if upload is not None and hasattr(upload, "read"):
+            name = upload_name(getattr(upload, "filename", None), "document.txt")
+            raw = await upload.read()
+        else:
+            text = data.get("text")
+            if not isinstance(text, str) or not text.strip():
+                raise _Refused(400, "Invalid request: missing text or file")
+            name, raw = upload_name(str(data.get("name") or ""), "text.txt"), text.encode("utf-8")
+        problem = job_kind_problem(name)
+        if problem is not None:
+            raise _Refused(400, problem)
+        if not raw:
+            raise _Refused(400, f"{name}: the file is empty")
+        record = await asyncio.to_thread(store.create, task, name, raw, owner)
+        runner.submit(record)
+        url = f"/v1/jobs/{record.id}"
+        return JSONResponse({"id": record.id, "status_url": url}, status_code=202, headers={"Location": url})
+
+    @app.get("/v1/jobs/{job_id}")
+    async def job_state(request: Request, job_id: str) -> dict[str, Any]:
+        """The job's state: queued, running (stage, done, total), done (links to its
+        files, and when they expire) or failed (the one-line reason)."""
+        return job_of(request, job_id).public(store.keep_seconds)
+
+    @app.get("/v1/jobs/{job_id}/{name}")
+    async def job_file(request: Request, job_id: str, name: str) -> Response:
+        """One file of a finished job: report.html, result.json, or the English copy."""
+        record = job_of(request, job_id)
+        if name not in record.files.values():
+            raise _Refused(404, f"no file {name!r} in this job")
+        role = next(r for r, n in record.files.items() if n == name)
+        media = _MEDIA.get(Path(name).suffix) or "application/octet-stream"
+        download = f"{Path(record.name).stem or 'document'}.{name}" if role != "document" else name
+        disposition = "inline" if role == "report" else "attachment"
+        return FileResponse(
+            store.path(record, name),
+            media_type=media,
+            filename=download,
+            content_disposition_type=disposition,
+        )
+
+    @app.delete("/v1/jobs/{job_id}")
+    async def delete_job(request: Request, job_id: str) -> dict[str, str]:
+        """Stop the job if it runs, and remove it with its files."""
+        job_of(request, job_id)
+        runner.delete(job_id)
+        return {"deleted": job_id}
+
     @app.on_event("shutdown")
-    def finish() -> None:  # the requests already queued are answered first
+    def finish() -> None:  # the requests already queued are answered first; jobs resume later
+        runner.close()
         batcher.close()
 
     return app
@@ -428,3 +572,10 @@ def _html_fragment(pipeline: Pipeline, kind: str, fragment: str) -> str:
     if body is None or "<body" in fragment.lower():
         return page
     return (body.text or "") + "".join(lxml_html.tostring(child, encoding="unicode") for child in body)
+
+
+def _page_html() -> str:
+    """The web page (``serve/page.html``): self-contained, no outside resources."""
+    from importlib.resources import files
+
+    return files("pipeline.serve").joinpath("page.html").read_text(encoding="utf-8")

@@ -1,0 +1,363 @@
+"""Jobs: one document translated (and summarized) in the background, for the web page and
+for any client that would rather not hold a request open for a 40-page PDF.
+
+A job lives in a folder of its own under the jobs folder, named by its id (128 random
+bits, never listed): ``job.json`` (its state), the input as uploaded, and when it is done
+``report.html``, ``result.json`` and the English copy. Every file is written atomically,
+and a job's folder appears complete or not at all, so a service killed at any moment
+restarts with every job it had accepted: those queued or running are run again (the
+output cache, shared with the service, hands back every model output the first run
+made, so nothing is translated twice). Finished jobs are removed ``keep_hours`` after they
+finished, and the oldest first whenever the folder holds more than ``max_jobs_mb``.
+
+Jobs run one at a time per job thread; their model calls take turns with the
+interactive requests on the service's one worker (see :mod:`pipeline.serve.batcher`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import queue
+import re
+import secrets
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import It2enError, Stopped, reason
+from ..io import InputFile, input_kind, printable, read_bytes
+from ..output_formats import OUTPUT_FORMATS, document_files
+from ..outputs import atomic_output, safe_name
+from ..pipeline import Pipeline
+from ..types import Failure, Result
+
+__all__ = ["JOB_KINDS", "TASKS", "JobRecord", "JobRunner", "JobStore", "valid_job_id"]
+
+log = logging.getLogger("it2en.serve")
+
+TASKS = ("translate", "summarize")
+JOB_KINDS = ("text", "html", "docx", "pdf")
+"""The inputs a job takes (as the CLI reads them); JSONL, a file of many documents, is
+the batch runner's."""
+STATE_FILE = "job.json"
+_ID = re.compile(r"[A-Za-z0-9_-]{22}")
+_SAVE_EVERY = 1.0
+"""Seconds between writes of a running job's progress (the page reads it from memory)."""
+
+
+def valid_job_id(text: str) -> bool:
+    """Whether ``text`` has the shape of a job id (so it can name a folder safely)."""
+    return _ID.fullmatch(text) is not None
+
+
+@dataclass
+class JobRecord:
+    """A job's state, as ``job.json`` holds it."""
+
+    id: str
+    task: str
+    name: str
+    """The input's file name as uploaded (``text.txt`` for pasted text)."""
+    input: str
+    """The input's file in the job's folder."""
+    owner: str | None
+    """The hash of the key that made the job (None: the service has no keys)."""
+    created: float
+    state: str = "queued"
+    """``queued``, ``running``, ``done`` or ``failed``."""
+    stage: str | None = None
+    done: int = 0
+    total: int = 0
+    reason: str | None = None
+    started: float | None = None
+    finished: float | None = None
+    files: dict[str, str] = field(default_factory=dict)
+    """``report``, ``result`` and ``document``: file names in the job's folder."""
+
+    def public(self, keep_seconds: float) -> dict[str, Any]:
+        """What a caller is told: the state, progress, reason, links and expiry (never
+        the owner)."""
+        data: dict[str, Any] = {
+            "id": self.id,
+            "task": self.task,
+            "name": self.name,
+            "state": self.state,
+            "created": _iso(self.created),
+        }
+        if self.state == "running":
+            data.update(stage=self.stage, done=self.done, total=self.total)
+        if self.reason:
+            data["reason"] = self.reason
+        if self.finished is not None:
+            data["finished"] = _iso(self.finished)
+            data["expires"] = _iso(self.finished + keep_seconds)
+        if self.files:
+            data["files"] = {role: f"/v1/jobs/{self.id}/{name}" for role, name in self.files.items()}
+        return data
+
+
+def _iso(seconds: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
+
+
+class JobStore:
+    """The jobs folder: each job's files, written atomically, and the rules that keep it
+    bounded."""
+
+    def __init__(self, root: Path, *, keep_hours: float = 24.0, max_mb: float = 1024.0):
+        self.root = root
+        self.keep_seconds = keep_hours * 3600
+        self.max_bytes = int(max_mb * 1024 * 1024)
+        root.mkdir(parents=True, exist_ok=True)
+
+    def create(self, task: str, name: str, data: bytes, owner: str | None) -> JobRecord:
+        """A new queued job holding ``data`` (its folder complete before it appears)."""
+        job_id = secrets.token_urlsafe(16)
+        suffix = Path(name).suffix.lower()
+        record = JobRecord(job_id, task, name, f"input{suffix}", owner, time.time())
+        work = self.root / f".new-{job_id}"
+        work.mkdir()
+        with atomic_output(work / record.input, binary=True) as stream:
+            stream.write(data)
+        self._write_state(work, record)
+        os.replace(work, self.root / job_id)
+        return record
+
+    def get(self, job_id: str) -> JobRecord | None:
+        """The job ``job_id``, or None (unknown, removed, or not a job id)."""
+        if not valid_job_id(job_id):
+            return None
+        try:
+            data = json.loads((self.root / job_id / STATE_FILE).read_text(encoding="utf-8"))
+            return JobRecord(**data)
+        except (OSError, ValueError, TypeError):
+            return None
+
+    def save(self, record: JobRecord) -> None:
+        """Write ``record`` (nothing when its job has been removed meanwhile)."""
+        folder = self.root / record.id
+        if folder.is_dir():
+            self._write_state(folder, record)
+
+    def _write_state(self, folder: Path, record: JobRecord) -> None:
+        with atomic_output(folder / STATE_FILE) as stream:
+            json.dump(asdict(record), stream)
+
+    def path(self, record: JobRecord, name: str) -> Path:
+        return self.root / record.id / name
+
+    def write(self, record: JobRecord, files: dict[str, tuple[str, bytes]]) -> None:
+        """Write a finished job's files (role -> (file name, bytes)), each atomically
+        (nothing when the job has been removed meanwhile)."""
+        if not (self.root / record.id).is_dir():
+            return
+        for name, content in files.values():
+            with atomic_output(self.path(record, name), binary=True) as stream:
+                stream.write(content)
+
+    def remove(self, job_id: str) -> None:
+        if valid_job_id(job_id):
+            shutil.rmtree(self.root / job_id, ignore_errors=True)
+
+    def expired(self, record: JobRecord, now: float | None = None) -> bool:
+        return record.finished is not None and record.finished + self.keep_seconds <= (now or time.time())
+
+    def records(self) -> list[JobRecord]:
+        """Every job in the folder, oldest first."""
+        found = (self.get(entry.name) for entry in self.root.iterdir() if valid_job_id(entry.name))
+        return sorted((r for r in found if r is not None), key=lambda r: r.created)
+
+    def sweep(self) -> list[str]:
+        """Remove finished jobs past ``keep_hours``, then the oldest finished ones while
+        the folder holds more than ``max_jobs_mb``; the ids removed. Jobs queued or
+        running are never removed."""
+        now, removed = time.time(), []
+        finished = [r for r in self.records() if r.finished is not None]
+        for record in finished:
+            if self.expired(record, now):
+                self.remove(record.id)
+                removed.append(record.id)
+        kept = [r for r in finished if r.id not in removed]
+        sizes = {r.id: _size(self.root / r.id) for r in kept}
+        total = sum(sizes.values())
+        for record in sorted(kept, key=lambda r: r.finished or 0):
+            if total <= self.max_bytes:
+                break
+            self.remove(record.id)
+            removed.append(record.id)
+            total -= sizes[record.id]
+        for entry in self.root.glob(".new-*"):  # a creation cut short by a crash
+            if now - entry.stat().st_mtime > 3600:
+                shutil.rmtree(entry, ignore_errors=True)
+        if removed:
+            log.info("jobs: removed %d finished job(s) past their keeping time or size", len(removed))
+        return removed
+
+
+def _size(folder: Path) -> int:
+    return sum(f.stat().st_size for f in folder.iterdir() if f.is_file())
+
+
+class JobRunner:
+    """The job threads: run each job queued, record its progress and its result."""
+
+    def __init__(
+        self,
+        store: JobStore,
+        pipeline: Callable[[Callable[[str, int, int], None]], Pipeline],
+        *,
+        workers: int = 1,
+    ):
+        """``pipeline(progress)`` gives the pipeline a job runs in (one per job: see
+        :meth:`Pipeline.sibling`)."""
+        self.store = store
+        self._pipeline = pipeline
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        self._live: dict[str, JobRecord] = {}
+        self._stops: dict[str, threading.Event] = {}
+        self._lock = threading.Lock()
+        self._threads = [
+            threading.Thread(target=self._run, name=f"it2en-job-{n}", daemon=True)
+            for n in range(max(1, workers))
+        ]
+        for thread in self._threads:
+            thread.start()
+        self._closing = threading.Event()
+        store.sweep()
+        interval = max(0.5, min(60.0, store.keep_seconds / 10))
+        threading.Thread(target=self._sweep, args=(interval,), name="it2en-job-sweeper", daemon=True).start()
+        for record in store.records():  # accepted before a restart: run again
+            if record.state in ("queued", "running"):
+                log.info("jobs: resuming job %s (%s)", record.id, record.name)
+                self._queue.put(record.id)
+
+    def submit(self, record: JobRecord) -> None:
+        self._queue.put(record.id)
+
+    def get(self, job_id: str) -> JobRecord | None:
+        """The job's state: live progress while it runs, else what its folder holds."""
+        with self._lock:
+            live = self._live.get(job_id)
+        return live if live is not None else self.store.get(job_id)
+
+    def delete(self, job_id: str) -> None:
+        """Stop the job (after its model batch in progress) and remove it."""
+        with self._lock:
+            stop = self._stops.get(job_id)
+        if stop is not None:
+            stop.set()
+        self.store.remove(job_id)
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Stop every job after its model batch in progress (they stay queued or running
+        on disk and run again at the next start), and end the threads."""
+        self._closing.set()
+        with self._lock:
+            for stop in self._stops.values():
+                stop.set()
+        for _ in self._threads:
+            self._queue.put(None)
+        for thread in self._threads:
+            thread.join(timeout)
+
+    def _sweep(self, interval: float) -> None:
+        while not self._closing.wait(interval):
+            try:
+                self.store.sweep()
+            except OSError as exc:
+                log.warning("jobs: cannot clean the jobs folder: %s", exc)
+
+    def _run(self) -> None:
+        while (job_id := self._queue.get()) is not None:
+            record = self.store.get(job_id)
+            if record is None or record.state not in ("queued", "running"):
+                continue  # deleted while queued
+            stop = threading.Event()
+            with self._lock:
+                self._live[job_id], self._stops[job_id] = record, stop
+            try:
+                self._work(record, stop)
+            except Stopped:
+                log.info("jobs: job %s stopped; it runs again at the next start", job_id)
+            except Exception as exc:  # the document's own failure, whatever raised it
+                log.debug("job %s failed", job_id, exc_info=True)
+                self._finish(record, "failed", reason=f"{record.name}: {reason(exc)}")
+            finally:
+                with self._lock:
+                    self._live.pop(job_id, None)
+                    self._stops.pop(job_id, None)
+
+    def _work(self, record: JobRecord, stop: threading.Event) -> None:
+        record.state, record.started, record.stage = "running", time.time(), "reading"
+        self.store.save(record)
+        data = self.store.path(record, record.input).read_bytes()
+        stem = Path(record.name).stem or "document"
+        items = list(read_bytes(data, InputFile(record.name, input_kind(record.name), stem)))
+        doc = items[0] if items else Failure(None, record.name, "no text in the file")
+        if isinstance(doc, Failure):
+            self._finish(record, "failed", reason=f"{record.name}: {doc.reason}")
+            return
+        saved = [0.0]
+
+        def progress(stage: str, done: int, total: int) -> None:
+            record.stage, record.done, record.total = stage, done, total
+            if time.monotonic() - saved[0] >= _SAVE_EVERY:
+                saved[0] = time.monotonic()
+                self.store.save(record)
+
+        pipeline = self._pipeline(progress)
+        [outcome] = pipeline.process_many([doc], summarize=record.task == "summarize", stop=stop)
+        if isinstance(outcome, Failure):
+            self._finish(record, "failed", reason=f"{record.name}: {outcome.reason}")
+            return
+        record.stage, record.done, record.total = "writing", 0, 0
+        files = result_files(safe_name(stem), outcome)
+        self.store.write(record, files)
+        self._finish(record, "done", files={role: name for role, (name, _) in files.items()})
+
+    def _finish(self, record: JobRecord, state: str, **changes: Any) -> None:
+        record.finished, record.stage, record.state = time.time(), None, state
+        for key, value in changes.items():
+            setattr(record, key, value)
+        self.store.save(record)
+        log.info("jobs: job %s %s%s", record.id, state, f": {record.reason}" if record.reason else "")
+        self.store.sweep()  # the folder's size bound holds after each result
+
+
+def result_files(stem: str, result: Result) -> dict[str, tuple[str, bytes]]:
+    """A finished job's files by role: the HTML report, the JSON record, and the English
+    copy (the translated page or Word file where the input was one, else the text)."""
+    copy = document_files(stem, result, ())
+    english = copy[0] if copy else (f"{stem}.en.txt", (result.translation + "\n").encode("utf-8"))
+    return {
+        "report": ("report.html", OUTPUT_FORMATS["html"].bytes_of(result)),
+        "result": ("result.json", OUTPUT_FORMATS["json"].bytes_of(result)),
+        "document": english,
+    }
+
+
+def upload_name(name: str | None, fallback: str = "text.txt") -> str:
+    """A printable base name for an uploaded file (any folders a client sent dropped)."""
+    base = printable(Path((name or "").replace("\\", "/")).name.strip())
+    return base or fallback
+
+
+def job_kind_problem(name: str) -> str | None:
+    """Why a job cannot take a file of this name (its kind), or None."""
+    kind = input_kind(name)
+    if kind not in JOB_KINDS:
+        return f"{name}: a job takes one document (.txt, .md, .html, .docx or .pdf), not {kind.upper()}"
+    return None
+
+
+def check_task(task: object) -> str:
+    """``task`` when it is one of :data:`TASKS`; else an :class:`It2enError`."""
+    if task not in TASKS:
+        raise It2enError(f"task must be translate or summarize, not {task!r}")
+    return str(task)
