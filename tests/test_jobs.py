@@ -136,6 +136,32 @@ def test_a_word_file_as_a_job_gives_its_report_record_and_translated_copy(server
     assert server.request(f"/v1/jobs/{made['id']}/..%2Fjob.json")[0] == 404
 
 
+def test_libretranslates_translate_file_and_download_file(server, tmp_path):
+    import docx
+
+    paragraphs = SENTENCES[:3]
+    body, kind = multipart({"source": "it", "target": "en"}, {"file": ("avviso.docx", word_file(paragraphs))})
+    status, answer = server.request("/translate_file", body, {"content-type": kind})
+    url = json.loads(answer)["translatedFileUrl"]
+    assert (
+        status == 200 and url.startswith(server.url + "/download_file/") and url.endswith("/avviso.en.docx")
+    )
+    status, data = server.get(url[len(server.url) :])
+    (tmp_path / "en.docx").write_bytes(data)
+    assert (
+        status == 200
+        and [p.text for p in docx.Document(str(tmp_path / "en.docx")).paragraphs][1:] == paragraphs
+    )
+    body, kind = multipart({"source": "en", "target": "it"}, {"file": ("a.txt", b"Hello.")})
+    assert server.request("/translate_file", body, {"content-type": kind})[0] == 400
+    body, kind = multipart({"source": "it", "target": "en"}, {"file": ("rotto.pdf", b"%PDF-1.4 no")})
+    status, answer = server.request("/translate_file", body, {"content-type": kind})
+    assert status == 400 and json.loads(answer)["error"].startswith("rotto.pdf: ")
+    assert server.get(url[len(server.url) :].replace("avviso.en.docx", "report.html"))[0] == 404
+    settings = json.loads(server.get("/frontend/settings")[1])
+    assert settings["filesTranslation"] and ".docx" in settings["supportedFilesFormat"]
+
+
 def test_bad_uploads_get_their_one_line_reason_and_the_service_stays_up(server):
     assert submit(server, "records.jsonl", b'{"text": "Ciao"}\n', "translate") == (
         400,

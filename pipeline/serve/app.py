@@ -231,8 +231,8 @@ def create_app(pipeline: Pipeline, settings: ServeSettings | None = None) -> Any
 
     def body_limit(request: Request) -> int:
         """The largest body a request may have: a job's upload, or any other request."""
-        jobs = request.url.path == "/v1/jobs" and request.method == "POST"
-        return settings.max_upload_bytes if jobs else settings.max_body_bytes
+        upload = request.url.path in ("/v1/jobs", "/translate_file") and request.method == "POST"
+        return settings.max_upload_bytes if upload else settings.max_body_bytes
 
     async def fields(request: Request) -> dict[str, Any]:
         """The request's parameters: a JSON body or a form (LibreTranslate's clients send
@@ -364,8 +364,8 @@ def create_app(pipeline: Pipeline, settings: ServeSettings | None = None) -> Any
             "apiKeys": bool(settings.key_hashes),
             "keyRequired": bool(settings.key_hashes),
             "suggestions": False,
-            "filesTranslation": False,
-            "supportedFilesFormat": [],
+            "filesTranslation": True,
+            "supportedFilesFormat": [".txt", ".md", ".html", ".docx", ".pdf"],
             "language": {
                 "source": {"code": "it", "name": "Italian"},
                 "target": {"code": "en", "name": "English"},
@@ -493,10 +493,19 @@ def create_app(pipeline: Pipeline, settings: ServeSettings | None = None) -> Any
             task = check_task(data.get("task") or "translate")
         except It2enError as exc:
             raise _Refused(400, f"Invalid request: {exc}") from None
+        record = await new_job(data, task, owner, text_allowed=True)
+        url = f"/v1/jobs/{record.id}"
+        return JSONResponse({"id": record.id, "status_url": url}, status_code=202, headers={"Location": url})
+
+    async def new_job(data: dict[str, Any], task: str, owner: str | None, *, text_allowed: bool) -> JobRecord:
+        """A queued job for the request's ``file`` (or, ``text_allowed``, its ``text``);
+        400 for a missing, empty or unsupported one."""
         upload = data.get("file")
         if upload is not None and hasattr(upload, "read"):
             name = upload_name(getattr(upload, "filename", None), "document.txt")
             raw = await upload.read()
+        elif not text_allowed:
+            raise _Refused(400, "Invalid request: missing file parameter")
         else:
             text = data.get("text")
             if not isinstance(text, str) or not text.strip():
@@ -509,8 +518,41 @@ def create_app(pipeline: Pipeline, settings: ServeSettings | None = None) -> Any
             raise _Refused(400, f"{name}: the file is empty")
         record = await asyncio.to_thread(store.create, task, name, raw, owner)
         runner.submit(record)
-        url = f"/v1/jobs/{record.id}"
-        return JSONResponse({"id": record.id, "status_url": url}, status_code=202, headers={"Location": url})
+        return record
+
+    @app.post("/translate_file")
+    async def translate_file(request: Request) -> dict[str, str]:
+        """LibreTranslate's: a multipart ``file`` (.txt, .md, .html, .docx, .pdf) from
+        ``source`` it (or auto) to ``target`` en, translated as a job; answers
+        ``translatedFileUrl`` once the English copy is ready."""
+        data = await fields(request)
+        authorised(request, data)
+        source, target = str(data.get("source") or "it").lower(), str(data.get("target") or "en").lower()
+        if source not in ("it", "auto") or target != "en":
+            raise _Refused(400, f"Invalid request: files are translated it→en, not {source}→{target}")
+        record = await new_job(data, "translate", key_of(request, data), text_allowed=False)
+        deadline = time.monotonic() + settings.request_timeout
+        while (current := runner.get(record.id)) is not None and current.state in ("queued", "running"):
+            if time.monotonic() > deadline:
+                raise _Refused(
+                    503, f"the file took longer than {settings.request_timeout:g} s", {"Retry-After": "5"}
+                )
+            await asyncio.sleep(0.1)
+        if current is None or current.state != "done":
+            raise _Refused(
+                400, current.reason if current and current.reason else "the file was not translated"
+            )
+        url = f"{str(request.base_url).rstrip('/')}/download_file/{record.id}/{current.files['document']}"
+        return {"translatedFileUrl": url}
+
+    @app.get("/download_file/{job_id}/{name}")
+    async def download_file(job_id: str, name: str) -> Response:
+        """The English copy ``/translate_file`` made (its URL, holding the 128-bit job
+        id, is what grants it, as LibreTranslate's download links do)."""
+        record = runner.get(job_id)
+        if record is None or store.expired(record) or name != record.files.get("document"):
+            raise _Refused(404, "no such file: it was never made, or it expired")
+        return FileResponse(store.path(record, name), media_type="application/octet-stream", filename=name)
 
     @app.get("/v1/jobs/{job_id}")
     async def job_state(request: Request, job_id: str) -> dict[str, Any]:
