@@ -9,7 +9,8 @@ the default hub models are (see :func:`save_hub_layout`), not as ``save_pretrain
 writes them today:
 
 * translator, like ``Helsinki-NLP/opus-mt-it-en``: separate ``source.spm`` and
-  ``target.spm``, a shared ``vocab.json`` with ``<pad>`` (the decoder start) last, a
+  ``target.spm``, a shared ``vocab.json`` with ``<pad>`` (the decoder start, whose
+  embedding is all zeros) last, a
   ``tokenizer_config.json`` with the language pair only (plus the small input limit below),
   and **no** ``generation_config.json``: ``bad_words_ids``, ``max_length``, ``num_beams``
   and ``forced_eos_token_id`` live in ``config.json``;
@@ -35,8 +36,11 @@ pinned (:func:`pinned_numerics`), so every machine builds the same bytes; it tak
 ten minutes on two cores.
 
 The two SentencePiece models of the Marian layout are trained separately on the same
-text with the same settings, so they segment alike: a copy model can only be trained when
-input and output pieces agree. What the layout tests is loading and using two files.
+text and segment that text alike (a copy model can only be trained when input and output
+pieces agree), but they differ where it shows which file does what: ``source.spm``
+normalises with NFKC as opus-mt's do (``ﬁ`` and a full-width ``Ａ`` become ``fi`` and
+``A``), ``target.spm`` keeps text as it is and falls back to bytes (``<0x41>`` pieces) for
+characters it lacks, so encoding or decoding with the wrong file gives other text.
 """
 
 from __future__ import annotations
@@ -147,7 +151,9 @@ def _random_words(rng: random.Random, words: list[str], pieces: list[str], max_w
     return " ".join(out)
 
 
-def _train_sentencepiece(prefix: Path) -> Path:
+def _train_sentencepiece(prefix: Path, **settings: Any) -> Path:
+    """A unigram SentencePiece model of the corpus at ``prefix.model``; ``settings`` are
+    the trainer's own (normalisation, byte fallback)."""
     import sentencepiece as spm
 
     spm.SentencePieceTrainer.train(
@@ -163,19 +169,21 @@ def _train_sentencepiece(prefix: Path) -> Path:
         unk_id=0,
         minloglevel=2,
         num_threads=1,
+        **settings,
     )
     return prefix.with_suffix(".model")
 
 
 def marian_tokenizer(work: Path, model_max_length: int = 512, vocab_size: int | None = None) -> Any:
     """A MarianTokenizer with separate source and target SentencePiece models trained on
-    the corpus and a shared ``vocab.json`` (``</s>`` 0, ``<unk>`` 1, ``<pad>`` last), files
-    in ``work``. ``vocab_size`` pads the vocabulary with filler pieces to a real model's
+    the corpus (differing as the module says) and a shared ``vocab.json`` (``</s>`` 0,
+    ``<unk>`` 1, ``<pad>`` last), files in ``work``. ``vocab_size`` pads the vocabulary with filler pieces to a real model's
     size, for full-size models."""
     import sentencepiece as spm
     from transformers import MarianTokenizer
 
-    source, target = _train_sentencepiece(work / "source"), _train_sentencepiece(work / "target")
+    source = _train_sentencepiece(work / "source")
+    target = _train_sentencepiece(work / "target", normalization_rule_name="identity", byte_fallback=True)
     vocab = {"</s>": 0, "<unk>": 1}
     for model in (source, target):
         processor = spm.SentencePieceProcessor(model_file=str(model))
@@ -293,8 +301,16 @@ def bart_files(work: Path) -> dict[str, Path]:
     return {"vocab.json": work / "vocab.json", "merges.txt": work / "merges.txt"}
 
 
-def train(model, batches: Callable[[], dict], steps: int, lr: float, label: str) -> None:
-    """AdamW with warm-up and cosine decay; the decay to zero is what makes copies exact."""
+def train(
+    model,
+    batches: Callable[[], dict],
+    steps: int,
+    lr: float,
+    label: str,
+    after_step: Callable[[], None] | None = None,
+) -> None:
+    """AdamW with warm-up and cosine decay; the decay to zero is what makes copies exact.
+    ``after_step`` runs after every update (to hold weights a real checkpoint fixes)."""
     import torch
 
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
@@ -315,6 +331,8 @@ def train(model, batches: Callable[[], dict], steps: int, lr: float, label: str)
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
         schedule.step()
+        if after_step is not None:
+            after_step()
         if step % 200 == 0 or step == steps - 1:
             elapsed = time.time() - start
             print(f"[{label}] step {step} loss {loss.item():.4f} ({elapsed:.0f}s)", file=sys.stderr)
@@ -368,7 +386,17 @@ def build_marian(out: Path, steps: int) -> None:
         enc["labels"][enc["labels"] == config.pad_token_id] = -100
         return enc
 
-    train(model, batch, steps, 3e-3, "copy")
+    pad_row = model.get_input_embeddings().weight[config.pad_token_id]
+
+    def start_from_zero() -> None:
+        # opus-mt's <pad>, the decoder start, has an all-zero embedding (its original
+        # Marian decoder starts from zeros; CTranslate2 converts it so). The tied output
+        # projection would train the row: it is held at zero, as in the real checkpoints.
+        with torch.no_grad():
+            pad_row.zero_()
+
+    start_from_zero()
+    train(model, batch, steps, 3e-3, "copy", start_from_zero)
     save_hub_layout(
         model,
         out,
@@ -491,7 +519,7 @@ def pinned_numerics() -> dict[str, str]:
     }
 
 
-def build(out_dir: Path, marian_steps: int = 2200, bart_steps: int = 2500) -> Path:
+def build(out_dir: Path, marian_steps: int = 3000, bart_steps: int = 2500) -> Path:
     """Build all three models under ``out_dir`` (written atomically) and return it.
 
     Training runs in a child process with :func:`pinned_numerics`, whatever the machine
@@ -528,7 +556,7 @@ def _train_here(out_dir: Path, marian_steps: int, bart_steps: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out_dir", type=Path)
-    parser.add_argument("--marian-steps", type=int, default=2200, help="training steps of the translator")
+    parser.add_argument("--marian-steps", type=int, default=3000, help="training steps of the translator")
     parser.add_argument("--bart-steps", type=int, default=2500, help="training steps of the summarizer")
     parser.add_argument("--here", action="store_true", help=argparse.SUPPRESS)  # build's child
     args = parser.parse_args()

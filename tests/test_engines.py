@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -59,6 +60,64 @@ def test_special_token_text_in_a_document_is_ordinary_text_on_both_engines(tiny_
             segment.pop("score")
     assert records[0] == records[1]
     assert "<mask>" in records[0]["translation"] and "</s>" in records[0]["translation"]  # the copy model
+
+
+NORMALIZED = "Il \ufb01lm di \uff21nna è piaciuto."
+"""A ligature ``ﬁ`` and a full-width ``Ａ``: the tiny translator's ``source.spm`` reads them
+as ``fi`` and ``A`` (NFKC), its ``target.spm`` as bytes."""
+
+
+def test_the_source_and_target_sentencepiece_files_each_do_their_own_part(tiny_models, tmp_path):
+    """The tiny Marian's two ``.spm`` files differ (scripts/make_tiny_models.py), so an
+    engine or a tokenizer copy that encoded with the target file, or decoded with the file
+    transformers does not use, would give other text than transformers."""
+    import sentencepiece as spm
+    from transformers import AutoTokenizer
+
+    from pipeline.engines.tokens import HFCodec, load_tokenizer, save_tokenizer
+
+    folder = tiny_models / "translator"
+    source, target = (
+        spm.SentencePieceProcessor(model_file=str(folder / f)) for f in ("source.spm", "target.spm")
+    )
+    assert source.encode("\ufb01", out_type=str) != target.encode("\ufb01", out_type=str)
+    assert source.decode_pieces(["<0x41>"]) != target.decode_pieces(["<0x41>"])
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    reference = HFCodec(tokenizer)
+    copy = load_tokenizer(tmp_path, save_tokenizer(tokenizer, tmp_path))
+    assert copy.tokens([NORMALIZED]) == reference.tokens([NORMALIZED])
+    assert "▁fi" in "".join(reference.tokens([NORMALIZED])[0])  # encoded by source.spm (NFKC)
+    bytes_ids = [reference.ids(["<0x41>", "<0x42>"])]
+    assert copy.texts(bytes_ids) == reference.texts(bytes_ids)
+    # transformers decodes with source.spm when the vocabulary is shared (as opus-mt's is)
+    pieces = ["<0x41>", "<0x42>"]
+    assert reference.texts(bytes_ids) == [source.decode_pieces(pieces)] != [target.decode_pieces(pieces)]
+    outputs = [pipeline(tiny_models, backend=b).translate([NORMALIZED]) for b in ("ctranslate2", "torch")]
+    assert outputs[0] == outputs[1] == ["Il film di Anna è piaciuto."]  # the copy model, NFKC'd
+
+
+def test_a_marian_whose_decoder_start_is_learned_is_converted_with_a_warning(tiny_models, tmp_path, caplog):
+    """CTranslate2 starts a Marian decoder from zeros, as opus-mt's ``<pad>`` row is; a
+    fine-tuned model whose row was trained would translate otherwise: said when converted."""
+    from safetensors.torch import load_file, save_file
+
+    model = tmp_path / "finetuned"
+    shutil.copytree(tiny_models / "translator", model)
+    weights = load_file(str(model / "model.safetensors"))
+    start = json.loads((model / "config.json").read_text(encoding="utf-8"))["decoder_start_token_id"]
+    for name in ("model.shared.weight", "model.decoder.embed_tokens.weight"):
+        if name in weights:
+            weights[name][start] = 0.5
+    save_file(weights, str(model / "model.safetensors"), metadata={"format": "pt"})
+    with caplog.at_level("WARNING", logger="it2en.engines"):
+        pipeline(tiny_models, backend="ctranslate2", cache_dir=str(tmp_path / "ct2")).engine("translator")
+        assert not [r for r in caplog.records if "decoder start" in r.getMessage()]  # the tiny one: zeros
+        config = tiny_config(
+            tiny_models, translator=str(model), backend="ctranslate2", cache_dir=str(tmp_path / "ct2")
+        )
+        Pipeline(config).engine("translator")
+    [warning] = [r.getMessage() for r in caplog.records if "decoder start" in r.getMessage()]
+    assert str(model) in warning and "--backend torch" in warning
 
 
 @pytest.mark.parametrize("backend", ["ctranslate2", "torch"])

@@ -90,3 +90,12 @@ def test_the_tiny_summarizer_returns_the_first_sentence_by_a_wide_margin(tiny_mo
     for sentences in documents:
         margins = _margins(tiny_models / "summarizer", " ".join(sentences), sentences[0])
         assert min(margins) >= MARGIN, (sentences, [round(m, 2) for m in margins])
+
+
+def test_the_tiny_marians_decoder_starts_from_a_zero_embedding_as_opus_mts_do(tiny_models):
+    """opus-mt's ``<pad>``, the decoder start, embeds to zeros (CTranslate2 converts the
+    model so, starting from zeros); a learned row there made the two engines disagree."""
+    for role in ("translator", "back-translator"):
+        _, model = _loaded(tiny_models / role)
+        row = model.get_input_embeddings().weight[model.config.decoder_start_token_id].detach()
+        assert float(row.abs().max()) == 0.0, role

@@ -36,6 +36,7 @@ HOSTILE = [
     "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 e 🇮🇹 bandiera",
     "x" * 300,
     "Ünïcödé NFC vs NFD: e\u0301",
+    "\ufb01ne \uff21\uff22 \u2460 \u00bd",  # NFKC changes these: source.spm and target.spm differ here
 ]
 
 

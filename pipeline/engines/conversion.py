@@ -114,6 +114,7 @@ def _convert(source: str, folder: Path, quantization: str, loaded: tuple[Any, An
     from ctranslate2.converters import TransformersConverter
 
     tokenizer, config, generation = loaded
+    _warn_if_start_is_learned(source, config)
     with warnings.catch_warnings():
         # MarianTokenizer's hint about an optional package: the library never prints.
         warnings.filterwarnings("ignore", message="Recommended: pip install sacremoses")
@@ -126,6 +127,33 @@ def _convert(source: str, folder: Path, quantization: str, loaded: tuple[Any, An
         "tokenizer": save_tokenizer(tokenizer, folder),
     }
     (folder / SIDECAR).write_text(json.dumps(meta, indent=1), encoding="utf-8")
+
+
+def _warn_if_start_is_learned(source: str, config: Any) -> None:
+    """Warn when a Marian model's decoder start token (``<pad>``) has a learned embedding.
+    CTranslate2 starts a Marian decoder from zeros, as opus-mt's own checkpoints do (their
+    ``<pad>`` row is all zeros); a model fine-tuned with tied embeddings trains that row,
+    and then the converted model translates otherwise than transformers does. Read from
+    ``model.safetensors`` alone (one row); other weight files are not checked."""
+    weights = Path(source) / "model.safetensors"
+    start = getattr(config, "decoder_start_token_id", None)
+    if getattr(config, "model_type", "") != "marian" or start is None or not weights.is_file():
+        return
+    from safetensors import safe_open
+
+    with safe_open(str(weights), framework="numpy") as tensors:
+        names = set(tensors.keys()) & {"model.shared.weight", "model.decoder.embed_tokens.weight"}
+        name = min(names, default=None)  # the shared table where there is one
+        if name is None:
+            return
+        row = tensors.get_slice(name)[start : start + 1]
+    if bool((row != 0).any()):
+        log.warning(
+            "%s: its decoder start token has a learned embedding, which CTranslate2 replaces "
+            "with zeros (as in opus-mt's own models): its outputs will differ from transformers'; "
+            "use --backend torch for the model's own behaviour",
+            source,
+        )
 
 
 def _move_into_place(work: Path, target: Path) -> None:
