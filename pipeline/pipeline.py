@@ -188,6 +188,43 @@ class Pipeline:
         engine = self._served("back-translator")
         return [text for text, _ in self._translate_strings("back-translate", engine, texts, "en")]
 
+    def translate_alternatives(
+        self, texts: Sequence[str], n: int, *, italian: bool = False
+    ) -> list[list[str]]:
+        """Up to ``n`` translations of each text other than :meth:`translate`'s (en→it by
+        the back-translator with ``italian``), best first: each segment's hypotheses from a
+        beam search at least ``n + 1`` wide, alternative *k* of a text made of each
+        segment's *k*-th hypothesis (its best where it has fewer). An engine without
+        ``generate_alternatives`` gives none."""
+        role: Role = "back-translator" if italian else "translator"
+        chosen = self.translate_to_italian(texts) if italian else self.translate(texts)
+        engine = self.engine(role)
+        alternatives = getattr(engine, "generate_alternatives", None)
+        found: list[list[str]] = [[] for _ in texts]
+        if alternatives is None:
+            return found
+        todo = {i: text for i, text in enumerate(texts) if text.strip()}
+        segmented = {
+            i: segment_document(text, engine.count_tokens, engine.max_input_tokens, "en" if italian else "it")
+            for i, text in todo.items()
+        }
+        hypotheses = iter(
+            run_batched(
+                [s.text for segs in segmented.values() for s in segs],
+                engine.count_tokens,
+                lambda batch: alternatives(batch, n + 1),
+                max_tokens=self.config.max_batch_tokens,
+                max_size=self._batch_size,
+            )
+        )
+        for i, segs in segmented.items():
+            rows = [next(hypotheses) for _ in segs]
+            for k in range(max(len(row) for row in rows)):
+                text = reassemble(todo[i], segs, [row[k] if k < len(row) else row[0] for row in rows])
+                if text != chosen[i] and text not in found[i] and len(found[i]) < n:
+                    found[i].append(text)
+        return found
+
     def process(self, text: str, id: str | None = None, *, summarize: bool = True) -> Result:
         """Translate and summarize one document; raise if it cannot be processed."""
         doc = Document(id=id, text=text) if id else Document.from_text(text)

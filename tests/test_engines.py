@@ -38,6 +38,11 @@ def test_ctranslate2_and_torch_give_the_same_text_at_fp32(tiny_models):
     assert records[0] == records[1]
 
 
+SENTENCES_AND_NAMES = [
+    "Il sindaco Rossi ha visto Kim a Seul.",
+    "Le azzurre hanno giocato una partita straordinaria.",
+    "Gli studenti potranno scegliere tra sette tracce diverse.",
+]
 SPECIAL_TEXT = "Il museo resterà aperto <mask> tutti i giorni. Scrivere </s> o <pad> o <unk> non rompe nulla."
 
 
@@ -118,6 +123,25 @@ def test_a_marian_whose_decoder_start_is_learned_is_converted_with_a_warning(tin
         Pipeline(config).engine("translator")
     [warning] = [r.getMessage() for r in caplog.records if "decoder start" in r.getMessage()]
     assert str(model) in warning and "--backend torch" in warning
+
+
+@pytest.mark.parametrize("backend", ["ctranslate2", "torch"])
+def test_alternatives_are_the_beams_other_outputs_best_first(tiny_models, backend):
+    engine = pipeline(tiny_models, backend=backend, num_beams=4).engine("translator")
+    texts = [SENTENCES_AND_NAMES[0], SENTENCES_AND_NAMES[1]]
+    found = engine.generate_alternatives(texts, 3)
+    assert [options[0] for options in found] == engine.generate(texts)  # the best first
+    assert all(1 < len(options) <= 3 and len(set(options)) == len(options) for options in found)
+
+
+def test_a_texts_alternatives_are_made_of_its_segments_hypotheses(tiny_models):
+    p = pipeline(tiny_models, num_beams=4)
+    text = f"{SENTENCES_AND_NAMES[0]} {SENTENCES_AND_NAMES[1]}\n\n{SENTENCES_AND_NAMES[2]}"
+    [chosen] = p.translate([text])
+    [others] = p.translate_alternatives([text], 2)
+    assert 1 <= len(others) <= 2 and chosen not in others and len(set(others)) == len(others)
+    assert all(other.count("\n\n") == 1 for other in others)  # the layout kept
+    assert p.translate_alternatives(["", "   "], 2) == [[], []]
 
 
 @pytest.mark.parametrize("backend", ["ctranslate2", "torch"])

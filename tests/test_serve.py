@@ -68,6 +68,19 @@ def test_lists_html_auto_and_errors_as_libretranslate_returns_them(server):
     assert "paths" in json.loads(server.get("/openapi.json")[1])
 
 
+def test_alternatives_are_other_translations_from_the_beam(server):
+    body = {"q": SENTENCES[5], "source": "it", "target": "en", "alternatives": 2}
+    status, answer = server.post_json("/translate", body)  # greedy service, beams for alternatives
+    assert status == 200 and answer["translatedText"] == SENTENCES[5]
+    others = answer["alternatives"]
+    assert isinstance(others, list) and 1 <= len(others) <= 2 and SENTENCES[5] not in others
+    status, answer = server.post_json("/translate", {**body, "q": SENTENCES[:2]})
+    assert status == 200 and len(answer["alternatives"]) == 2
+    assert all(1 <= len(options) <= 2 for options in answer["alternatives"])
+    assert server.post_json("/translate", {**body, "alternatives": 11})[0] == 400
+    assert server.post_json("/translate", {**body, "alternatives": "molte"})[0] == 400
+
+
 def test_a_document_gives_the_record_of_the_command_line(server, tiny_models):
     text = " ".join(SENTENCES[:4])
     status, record = server.post_json("/v1/summarize", {"text": text, "id": "notizia"})

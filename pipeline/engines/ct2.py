@@ -92,6 +92,15 @@ class CT2Seq2Seq(HFEngine):
         chosen = [search.best_scored(r.hypotheses, r.scores) for r in results]
         return [self._codec.ids(tokens) for tokens, _ in chosen], [score for _, score in chosen]
 
+    def _hypotheses(self, texts: Sequence[str], n: int) -> list[list[list[int]]]:
+        tokens = self._codec.tokens(texts)
+        self._check_length(max(len(t) for t in tokens))
+        search, options = self._search, dict(self._search.options)
+        options["beam_size"] = max(options["beam_size"], n)
+        options["num_hypotheses"] = max(options["num_hypotheses"], n)
+        results = self._translator.translate_batch(tokens, search.target_prefix(len(tokens)), **options)
+        return [[self._codec.ids(h) for h in search.ranked(r.hypotheses, r.scores)[:n]] for r in results]
+
 
 def _codec(spec: ModelSpec, conversion: Conversion) -> TextCodec:
     """The conversion's tokenizer copy, or, where it has none, the model's tokenizer

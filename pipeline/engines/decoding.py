@@ -270,11 +270,24 @@ class CT2Search:
         chosen = max(range(len(hypotheses)), key=score) if self.cap_forced_end else 0
         tokens = list(hypotheses[chosen])
         mean = scores[chosen] * len(tokens) ** (penalty - 1) if len(scores) > chosen and tokens else None
+        return self._content(tokens), mean
+
+    def ranked(self, hypotheses: Sequence[Sequence[str]], scores: Sequence[float]) -> list[list[str]]:
+        """Every hypothesis of one input, prefix and end removed: :meth:`best` first, then
+        the others in CTranslate2's order (best score first)."""
+        if not hypotheses:
+            return []
+        first = self.best(hypotheses, scores)
+        others = [self._content(list(h)) for h in hypotheses]
+        return [first, *(h for h in others if h != first)]
+
+    def _content(self, tokens: list[str]) -> list[str]:
+        """``tokens`` without the forced prefix, the end tokens and any extra step."""
         if tokens[: len(self.prefix)] == list(self.prefix):
             tokens = tokens[len(self.prefix) :]
         while tokens and tokens[-1] in self.end_tokens:
             tokens.pop()
-        return tokens[: len(tokens) - self.extra_steps], mean
+        return tokens[: len(tokens) - self.extra_steps]
 
 
 def ct2_search(

@@ -53,9 +53,18 @@ class HFEngine:
         first token or the end token: what both engines must agree on."""
         return self._outputs(texts, scored=False)[0]
 
+    def generate_alternatives(self, texts: Sequence[str], n: int) -> list[list[str]]:
+        """Up to ``n`` outputs of each text, best first, from one beam search at least ``n``
+        wide (the service's ``alternatives``); duplicates removed."""
+        return [list(dict.fromkeys(self._codec.texts(rows))) for rows in self._hypotheses(texts, n)]
+
     def _outputs(self, texts: Sequence[str], scored: bool) -> tuple[list[list[int]], list[float | None]]:
         """Output token ids (as :meth:`generate_tokens`) and, when ``scored`` or free,
         their scores (else None each)."""
+        raise NotImplementedError
+
+    def _hypotheses(self, texts: Sequence[str], n: int) -> list[list[list[int]]]:
+        """Up to ``n`` outputs' token ids per text (as :meth:`generate_tokens`), best first."""
         raise NotImplementedError
 
     def _check_length(self, longest: int) -> None:

@@ -86,18 +86,26 @@ class TorchSeq2Seq(HFEngine):
         except torch.cuda.OutOfMemoryError as exc:
             torch.cuda.empty_cache()
             raise BatchTooLarge(str(exc)) from exc
-        skip = 1 + (config.forced_bos_token_id is not None)  # start token, forced first token
-        ends = set(token_ids(config.eos_token_id)) | set(token_ids(config.pad_token_id))
-        outputs = []
         rows = output.tolist()
-        for row in rows:
-            content = row[skip:]
-            cut = next((i for i, token in enumerate(content) if token in ends), len(content))
-            outputs.append(content[:cut])
+        outputs = _contents(rows, config)
         scores: list[float | None] = [None] * len(outputs)
         if scored:
             scores = self._scores(batch, output, rows, config)
         return outputs, scores
+
+    def _hypotheses(self, texts: Sequence[str], n: int) -> list[list[list[int]]]:
+        import torch
+
+        batch = self._tokenizer(
+            list(texts), return_tensors="pt", padding=True, truncation=False, **TEXT_AS_TEXT
+        ).to(self._device)
+        self._check_length(batch["input_ids"].shape[1])
+        config = copy.copy(self._generation_config)
+        config.num_beams = max(config.num_beams or 1, n)
+        config.num_return_sequences = n
+        with torch.inference_mode():
+            rows = _contents(self._model.generate(**batch, generation_config=config).tolist(), config)
+        return [rows[i * n : (i + 1) * n] for i in range(len(texts))]
 
     def _scores(self, batch: Any, output: Any, rows: list[list[int]], config: Any) -> list[float | None]:
         """The mean log-probability per token of each output row (``output``, and as lists
@@ -129,6 +137,19 @@ class TorchSeq2Seq(HFEngine):
                 chosen = torch.log_softmax(logits, -1).gather(-1, output[part, 1 : width + 1, None])[..., 0]
                 totals.append(torch.where(mask[part], chosen, 0.0).sum(-1))
         return (torch.cat(totals) / counts).tolist()
+
+
+def _contents(rows: list[list[int]], config: Any) -> list[list[int]]:
+    """Each generated row without the decoder start token, a forced first token, and
+    anything from its end token on."""
+    skip = 1 + (config.forced_bos_token_id is not None)  # start token, forced first token
+    ends = set(token_ids(config.eos_token_id)) | set(token_ids(config.pad_token_id))
+    contents = []
+    for row in rows:
+        content = row[skip:]
+        cut = next((i for i, token in enumerate(content) if token in ends), len(content))
+        contents.append(content[:cut])
+    return contents
 
 
 def _ban(logits: Any, config: Any, prefixes: list[list[int]]) -> None:

@@ -416,8 +416,19 @@ def create_app(pipeline: Pipeline, settings: ServeSettings | None = None) -> Any
         answer: dict[str, Any] = {"translatedText": outputs[0] if isinstance(q, str) else outputs}
         if detected is not None:
             answer["detectedLanguage"] = detected if isinstance(q, str) else [detected] * len(texts)
-        if int(data.get("alternatives") or 0) > 0:
-            answer["alternatives"] = [] if isinstance(q, str) else [[] for _ in texts]
+        wanted = _alternatives(data.get("alternatives"))
+        if wanted:
+            if html:
+                raise _Refused(400, "Invalid request: alternatives are for format text")
+            italian = kind == "en-it"
+            others = await run(
+                Job(
+                    "call",
+                    texts,
+                    call=lambda: pipeline.translate_alternatives(texts, wanted, italian=italian),
+                )
+            )
+            answer["alternatives"] = others[0] if isinstance(q, str) else others
         return answer
 
     async def document(request: Request, summarize: bool) -> Response:
@@ -590,6 +601,21 @@ def create_app(pipeline: Pipeline, settings: ServeSettings | None = None) -> Any
         batcher.close()
 
     return app
+
+
+MAX_ALTERNATIVES = 10
+
+
+def _alternatives(value: Any) -> int:
+    """LibreTranslate's ``alternatives``: how many other translations to give (0..10);
+    anything else is a 400."""
+    try:
+        wanted = int(value or 0)
+    except (TypeError, ValueError):
+        wanted = -1
+    if not 0 <= wanted <= MAX_ALTERNATIVES:
+        raise _Refused(400, f"Invalid request: alternatives must be a number from 0 to {MAX_ALTERNATIVES}")
+    return wanted
 
 
 def _html_fragment(pipeline: Pipeline, kind: str, fragment: str) -> str:
