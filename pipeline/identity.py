@@ -36,6 +36,7 @@ __all__ = [
     "job_identity",
     "job_roles",
     "library_versions",
+    "record_identity",
     "role_identity",
 ]
 
@@ -105,6 +106,26 @@ def job_identity(config: PipelineConfig, summarize: bool) -> dict[str, Any]:
     """The identities of a job's roles, by role (JSON-ready, for a fingerprint)."""
     roles = job_roles(config, summarize)
     return {role_key(role): json.loads(role_identity(config, role).key()) for role in roles}
+
+
+def record_identity(config: PipelineConfig, summarize: bool, main_article: bool) -> dict[str, Any]:
+    """Everything that shapes a document's record besides its text: the job's model
+    identities, what is made, and the checks' settings. The batch runner's settings
+    fingerprint and the Ray runner's progress both derive from it."""
+    return {
+        "models": job_identity(config, summarize),  # models, resolved runtime, decoding, versions
+        "summarize": summarize,
+        "main_article": main_article,
+        "summary_min_sentences": config.summary_min_sentences if summarize else None,
+        "italian_summary": config.italian_summary if summarize else None,
+        "checks": [
+            sorted(config.checks),
+            config.min_score_translator,
+            config.min_score_back_translator,
+            config.length_ratio_min,
+            config.length_ratio_max,
+        ],
+    }
 
 
 def conversion_identity(name: str, models_dir: str, layout: int) -> str:

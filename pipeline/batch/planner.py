@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..identity import job_identity
+from ..identity import record_identity
 from ..outputs import safe_name
 from ..types import Document
 from .journal import Manifest, Recorded
@@ -54,19 +54,8 @@ class PlannedDocument:
 def settings_fingerprint(config: PipelineConfig, options: BatchOptions) -> dict[str, Any]:
     """Everything that shapes a document's outputs: a change to any of it redoes the document."""
     return {
-        "models": job_identity(config, options.summarize),  # models, resolved runtime, decoding, versions
-        "summarize": options.summarize,
+        **record_identity(config, options.summarize, options.main_article),
         "formats": sorted(options.formats),
-        "main_article": options.main_article,
-        "summary_min_sentences": config.summary_min_sentences if options.summarize else None,
-        "italian_summary": config.italian_summary if options.summarize else None,
-        "checks": [
-            sorted(config.checks),
-            config.min_score_translator,
-            config.min_score_back_translator,
-            config.length_ratio_min,
-            config.length_ratio_max,
-        ],
     }
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -21,7 +20,9 @@ def ray(
     input: Annotated[
         str, typer.Argument(help="A JSONL or text file, or a folder of them; s3:// and gs:// too.")
     ],
-    output_dir: Annotated[Path, typer.Argument(help="Folder for the JSONL shards.")],
+    output_dir: Annotated[
+        str, typer.Argument(help="Folder for the JSONL shards; s3:// and gs:// too. A re-run resumes.")
+    ],
     flags: ModelFlags,
     logs: LogFlags,
     address: Annotated[
@@ -34,13 +35,19 @@ def ray(
     cpus_per_worker: Annotated[
         float, typer.Option(metavar="CPUS", help="CPUs reserved per worker (its threads).")
     ] = 1.0,
+    records_per_shard: Annotated[
+        int, typer.Option(metavar="N", help="Records per part-*.jsonl shard (and per resume point).")
+    ] = 1000,
     translate_only: Annotated[bool, typer.Option("--translate-only", help="Translation alone.")] = False,
     main_article: MainArticleOpt = False,
 ) -> None:
     """Translate and summarize a corpus on a Ray cluster (or a local Ray): part-*.jsonl
     shards hold the records of summarize --format jsonl, errors-*.jsonl the failures.
 
-    Example: it2en ray s3://bucket/corpus/ results/ --address auto --workers 8 --gpus-per-worker 0.5
+    Running the same command again after the driver died resumes: the shards complete
+    are kept and the rows they cover are not worked again.
+
+    Example: it2en ray s3://bucket/corpus/ s3://bucket/out/ --address auto --workers 8 --gpus-per-worker 0.5
     """
     with errors_mapped(logs, default_level=logging.INFO):
         from ..distributed import DistributedOptions, run_distributed
@@ -60,14 +67,16 @@ def ray(
             cpus_per_worker=cpus_per_worker,
             summarize=not translate_only,
             main_article=main_article,
+            records_per_shard=records_per_shard,
         )
         report = run_distributed([input], output_dir, flags.load(), options)
         log.info(
-            "ray: %d processed, %d failed, %d shard(s) in %s",
+            "ray: %d processed, %d failed, %d shard(s) in %s%s",
             report.processed,
             report.failed,
             report.shards,
             output_dir,
+            f" ({report.skipped} rows written by an earlier run)" if report.skipped else "",
         )
         if report.failed:
             raise typer.Exit(EXIT_FAILED_DOCUMENTS)
