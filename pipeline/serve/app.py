@@ -183,7 +183,16 @@ def create_app(pipeline: Pipeline, settings: ServeSettings | None = None) -> Any
     runner = JobRunner(
         store, lambda progress: pipeline.sibling(on_worker, progress=progress), workers=settings.job_workers
     )
-    app = FastAPI(title="it2en", summary="Italian↔English translation and bilingual summaries", version="1")
+    error = {
+        "description": "Refused, with LibreTranslate's one-line reason",
+        "content": {"application/json": {"schema": _ERROR}},
+    }
+    app = FastAPI(
+        title="it2en",
+        summary="Italian↔English translation and bilingual summaries",
+        version="1",
+        responses={status: error for status in (400, 403, 404, 413, 429, 500, 503)},
+    )
     app.state.batcher, app.state.jobs = batcher, runner
     recent: dict[str, deque[float]] = defaultdict(deque)
     documents = [0]  # whole documents in progress (MAX_DOCUMENTS)
@@ -202,8 +211,12 @@ def create_app(pipeline: Pipeline, settings: ServeSettings | None = None) -> Any
                 {"error": str(refused)}, status_code=refused.status, headers=refused.headers
             )
         seconds = time.perf_counter() - started
-        metrics.requests.labels(endpoint, str(response.status_code)).inc()
-        metrics.latency.labels(endpoint).observe(seconds)
+        # Metrics by route (/v1/jobs/{job_id}), never by the path asked for: any URL a
+        # scanner tries would be a time series of its own, kept for ever.
+        route = getattr(request.scope.get("route"), "path", None) or "other"
+        metrics.requests.labels(route, str(response.status_code)).inc()
+        metrics.latency.labels(route).observe(seconds)
+        endpoint = json.dumps(endpoint, ensure_ascii=True)[1:-1]  # no control character reaches a log line
         client = request.client.host if request.client else "-"
         access.info(
             "%s %s %s %d %.1f ms",
@@ -332,14 +345,14 @@ def create_app(pipeline: Pipeline, settings: ServeSettings | None = None) -> Any
         """Alive."""
         return {"status": "ok"}
 
-    @app.get("/readyz")
+    @app.get("/readyz", responses={503: {"description": "Not ready (the queue is full)"}})
     async def readyz() -> JSONResponse:
         """Ready: models loaded, queue not saturated."""
         if batcher.saturated:
             return JSONResponse({"status": "saturated"}, status_code=503)
         return JSONResponse({"status": "ready"})
 
-    @app.get("/metrics")
+    @app.get("/metrics", response_class=PlainTextResponse)
     async def prometheus() -> PlainTextResponse:
         """Prometheus metrics."""
         from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -372,7 +385,7 @@ def create_app(pipeline: Pipeline, settings: ServeSettings | None = None) -> Any
             },
         }
 
-    @app.post("/detect")
+    @app.post("/detect", openapi_extra=_body(_DETECT))
     async def detect(request: Request) -> list[dict[str, Any]]:
         """The language of ``q``: Italian or English, with a confidence in percent."""
         data = await fields(request)
@@ -384,7 +397,7 @@ def create_app(pipeline: Pipeline, settings: ServeSettings | None = None) -> Any
         language, confidence = ("it", italian) if italian >= 0.5 else ("en", 1 - italian)
         return [{"confidence": round(100 * confidence, 1), "language": language}]
 
-    @app.post("/translate")
+    @app.post("/translate", openapi_extra=_body(_TRANSLATE))
     async def translate_endpoint(request: Request) -> dict[str, Any]:
         """Translate ``q`` (a string, or a list of strings) from ``source`` (it, en or
         auto) to ``target``; ``format`` text or html."""
@@ -464,13 +477,13 @@ def create_app(pipeline: Pipeline, settings: ServeSettings | None = None) -> Any
             return HTMLResponse(render_html(result))
         return JSONResponse(result.to_dict())
 
-    @app.post("/v1/translate")
+    @app.post("/v1/translate", openapi_extra=_body(_DOCUMENT, _UPLOAD), responses=_RECORD_OR_REPORT)
     async def v1_translate(request: Request) -> Response:
         """One document (JSON ``{"text", "id"}`` or a multipart ``file``) translated: the
         record ``--format json`` gives; ``?format=html`` for the HTML report."""
         return await document(request, summarize=False)
 
-    @app.post("/v1/summarize")
+    @app.post("/v1/summarize", openapi_extra=_body(_DOCUMENT, _UPLOAD), responses=_RECORD_OR_REPORT)
     async def v1_summarize(request: Request) -> Response:
         """One document translated and summarized in both languages (the record ``it2en
         summarize --format json`` gives); ``?format=html`` for the HTML report."""
@@ -493,7 +506,7 @@ def create_app(pipeline: Pipeline, settings: ServeSettings | None = None) -> Any
         """The web page: drop a document or paste text, follow the job, read the report."""
         return HTMLResponse(_page_html(), headers={"Cache-Control": "no-cache"})
 
-    @app.post("/v1/jobs", status_code=202)
+    @app.post("/v1/jobs", status_code=202, openapi_extra=_body(_JOB, _JOB_UPLOAD))
     async def create_job(request: Request) -> JSONResponse:
         """A job for one document: multipart ``file`` (or JSON/form ``text``) and ``task``
         (translate or summarize); answers its id and where to follow it."""
@@ -531,7 +544,7 @@ def create_app(pipeline: Pipeline, settings: ServeSettings | None = None) -> Any
         runner.submit(record)
         return record
 
-    @app.post("/translate_file")
+    @app.post("/translate_file", openapi_extra=_body(None, _FILE))
     async def translate_file(request: Request) -> dict[str, str]:
         """LibreTranslate's: a multipart ``file`` (.txt, .md, .html, .docx, .pdf) from
         ``source`` it (or auto) to ``target`` en, translated as a job; answers
@@ -556,7 +569,7 @@ def create_app(pipeline: Pipeline, settings: ServeSettings | None = None) -> Any
         url = f"{str(request.base_url).rstrip('/')}/download_file/{record.id}/{current.files['document']}"
         return {"translatedFileUrl": url}
 
-    @app.get("/download_file/{job_id}/{name}")
+    @app.get("/download_file/{job_id}/{name}", responses=_FILES)
     async def download_file(job_id: str, name: str) -> Response:
         """The English copy ``/translate_file`` made (its URL, holding the 128-bit job
         id, is what grants it, as LibreTranslate's download links do)."""
@@ -571,7 +584,7 @@ def create_app(pipeline: Pipeline, settings: ServeSettings | None = None) -> Any
         files, and when they expire) or failed (the one-line reason)."""
         return job_of(request, job_id).public(store.keep_seconds)
 
-    @app.get("/v1/jobs/{job_id}/{name}")
+    @app.get("/v1/jobs/{job_id}/{name}", responses=_FILES)
     async def job_file(request: Request, job_id: str, name: str) -> Response:
         """One file of a finished job: report.html, result.json, or the English copy."""
         record = job_of(request, job_id)
@@ -604,6 +617,78 @@ def create_app(pipeline: Pipeline, settings: ServeSettings | None = None) -> Any
 
 
 MAX_ALTERNATIVES = 10
+_STRING = {"type": "string"}
+_ERROR = {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}}
+_RECORD_OR_REPORT: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The JSON record, or with format=html the report",
+        "content": {"application/json": {}, "text/html": {}},
+    }
+}
+_FILES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The file",
+        "content": {
+            t: {} for t in ("text/html", "application/json", "text/plain", "application/octet-stream")
+        },
+    }
+}
+_KEY = {
+    "api_key": {
+        "type": "string",
+        "description": "The key, when the service has keys (or Authorization: Bearer).",
+    }
+}
+_DETECT = {
+    "type": "object",
+    "required": ["q"],
+    "properties": {"q": {"type": "string", "minLength": 1}, **_KEY},
+}
+_TRANSLATE = {
+    "type": "object",
+    "required": ["q"],
+    "properties": {
+        "q": {"oneOf": [_STRING, {"type": "array", "items": _STRING}]},
+        "source": {"type": "string", "enum": ["it", "en", "auto"]},
+        "target": {"type": "string", "enum": ["en", "it"]},
+        "format": {"type": "string", "enum": ["text", "html"]},
+        "alternatives": {"type": "integer", "minimum": 0, "maximum": MAX_ALTERNATIVES},
+        **_KEY,
+    },
+}
+_DOCUMENT = {
+    "type": "object",
+    "required": ["text"],
+    "properties": {"text": _STRING, "id": _STRING, "format": {"type": "string", "enum": ["json", "html"]}},
+}
+_BINARY = {"type": "string", "format": "binary"}
+_UPLOAD = {"type": "object", "required": ["file"], "properties": {"file": _BINARY}}
+_TASK = {"type": "string", "enum": ["translate", "summarize"]}
+_JOB = {"type": "object", "required": ["text"], "properties": {"text": _STRING, "task": _TASK}}
+_JOB_UPLOAD = {"type": "object", "required": ["file"], "properties": {"file": _BINARY, "task": _TASK, **_KEY}}
+_FILE = {
+    "type": "object",
+    "required": ["file"],
+    "properties": {
+        "file": _BINARY,
+        "source": {"type": "string", "enum": ["it", "auto"]},
+        "target": {"type": "string", "enum": ["en"]},
+        **_KEY,
+    },
+}
+
+
+def _body(fields: dict[str, Any] | None, upload: dict[str, Any] | None = None) -> dict[str, Any]:
+    """An OpenAPI request body for a route that reads its body itself: ``fields`` as JSON
+    or a form, ``upload`` as multipart (the routes accept each as LibreTranslate's
+    clients send them)."""
+    content: dict[str, Any] = {}
+    if fields is not None:
+        content["application/json"] = {"schema": fields}
+        content["application/x-www-form-urlencoded"] = {"schema": fields}
+    if upload is not None:
+        content["multipart/form-data"] = {"schema": upload}
+    return {"requestBody": {"required": True, "content": content}}
 
 
 def _alternatives(value: Any) -> int:
