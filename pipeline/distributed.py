@@ -108,6 +108,9 @@ class DistributedReport:
     shards: int = 0
     skipped: int = 0
     """Rows an earlier run had written (resuming); counted in ``processed`` and ``failed``."""
+    restarts: int = 0
+    """Worker actors Ray restarted during the job (a process or node lost): each re-ran
+    the batch it had not finished."""
 
 
 class _Worker:
@@ -119,8 +122,13 @@ class _Worker:
         summarize: bool,
         engines: Callable[[], Mapping[str, Seq2SeqEngine]] | None,
     ):
+        import ray
+
         self.pipeline = Pipeline(PipelineConfig(**config), engines=engines() if engines is not None else None)
         self.summarize = summarize
+        context = ray.get_runtime_context()
+        # An incarnation after a restart says so in its rows, for the end-of-run count.
+        self.restart = context.get_actor_id() if context.was_current_actor_reconstructed else ""
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
         items = [_from_row(*row) for row in zip(*(batch[c] for c in _ROW), strict=True)]
@@ -131,6 +139,7 @@ class _Worker:
             "payload": [json.dumps(o.to_dict(), ensure_ascii=False) for o in outcomes],
             "file": list(batch["file"]),
             "row": list(batch["row"]),
+            "restart": [self.restart] * len(outcomes),
         }
 
 
@@ -418,6 +427,7 @@ def _write_shards(
     records = _ShardWriter(store, "part", options.records_per_shard, progress.part)
     errors = _ShardWriter(store, "errors", None, progress.errors)
     last: tuple[int, int] | None = progress.through
+    restarted: set[str] = set()
 
     def checkpoint(done: bool) -> None:
         records.flush()
@@ -427,6 +437,7 @@ def _write_shards(
         progress.write(store)
 
     for batch in batches:
+        restarted.update(str(actor) for actor in batch["restart"] if actor)
         for kind, payload, file, row in zip(
             batch["kind"], batch["payload"], batch["file"], batch["row"], strict=True
         ):
@@ -442,7 +453,7 @@ def _write_shards(
             if records.full:
                 checkpoint(done=False)
     checkpoint(done=True)
-    report.shards = records.count
+    report.shards, report.restarts = records.count, len(restarted)
     return report
 
 

@@ -74,6 +74,7 @@ def driver_write(documents: int, workdir: Path) -> dict[str, float]:
             "payload": [payload] * 64,
             "file": [0] * 64,
             "row": list(range(start, start + 64)),
+            "restart": [""] * 64,
         }
         for start in range(0, documents, 64)
     ]

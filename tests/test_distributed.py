@@ -203,6 +203,7 @@ def test_a_worker_killed_mid_job_is_replaced_and_every_record_written_once(local
     ids = [r["id"] for r in shards(out, "part")]
     assert ids == [f"d{i:03d}" for i in range(count)]  # each once, in order
     assert outcome["report"].processed == count and outcome["report"].failed == 0
+    assert outcome["report"].restarts == 1  # said at the end of the run
 
 
 def _processes_titled(part: str) -> list[int]:

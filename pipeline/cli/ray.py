@@ -71,12 +71,15 @@ def ray(
         )
         report = run_distributed([input], output_dir, flags.load(), options)
         log.info(
-            "ray: %d processed, %d failed, %d shard(s) in %s%s",
+            "ray: %d processed, %d failed, %d shard(s) in %s%s%s",
             report.processed,
             report.failed,
             report.shards,
             output_dir,
             f" ({report.skipped} rows written by an earlier run)" if report.skipped else "",
+            f"; {report.restarts} worker(s) lost and restarted, their batches re-run"
+            if report.restarts
+            else "",
         )
         if report.failed:
             raise typer.Exit(EXIT_FAILED_DOCUMENTS)
