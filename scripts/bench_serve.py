@@ -4,8 +4,10 @@ batching on and off, against the offline throughput of the same sentences.
 
 Models: the full-size random-weight opus-mt-it-en of ``scripts/bench.py`` (``real_models``),
 its outputs forced to 1.1x the source's length (random weights never end a sentence), on
-CTranslate2 int8 with beam 4, the default CPU settings. The app runs in this process on
-uvicorn, on 127.0.0.1 and a free port; clients are threads in a closed loop (each sends its
+CTranslate2 int8 with beam 4, the default CPU settings. The app runs in a process of its
+own on uvicorn (as ``it2en serve`` does; until 2026-12-02 it ran in the clients' process,
+sharing their interpreter), on 127.0.0.1 and a free port; clients are threads of this
+process in a closed loop (each sends its
 next request when the last one is answered), one news sentence per request, at
 concurrency 1, 8 and 32. "Batching off" is the same service taking one request at a time
 (``max_batch_texts=1``), as a per-request service does. "During a document": 8 clients
@@ -43,24 +45,41 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def serve(pipeline: Any, settings: Any) -> tuple[str, Any, threading.Thread]:
-    """The app on a free port in a thread: its URL, the server and the thread."""
+def _serve_child(config: Any, settings: Any, port: int, warm: list[str]) -> None:
+    """The service in a process of its own (as ``it2en serve`` runs): the engine with
+    its forced output lengths, the app on uvicorn."""
     import uvicorn
 
+    from pipeline import Pipeline, build_engine
     from pipeline.serve import create_app
 
+    engine = build_engine(config, "translator", forced_length=translation_length)
+    pipeline = Pipeline(config, engines={"translator": engine})
+    pipeline.translate(warm)  # warm, as the offline run
+    uvicorn.run(
+        create_app(pipeline, settings), host="127.0.0.1", port=port, log_config=None, access_log=False
+    )
+
+
+def serve(config: Any, settings: Any, warm: list[str]) -> tuple[str, Any]:
+    """The service in a child process on a free port, the clients' interpreter apart from
+    its own: its URL and the process."""
+    import multiprocessing
+
     port = _free_port()
-    config = uvicorn.Config(create_app(pipeline, settings), host="127.0.0.1", port=port, log_config=None)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
+    child = multiprocessing.get_context("spawn").Process(
+        target=_serve_child, args=(config, settings, port, warm)
+    )
+    child.start()
     url = f"http://127.0.0.1:{port}"
     while True:
         try:
             with urllib.request.urlopen(url + "/readyz", timeout=5):
-                return url, server, thread
+                return url, child
         except OSError:
-            time.sleep(0.1)
+            if not child.is_alive():
+                raise SystemExit("the service did not start") from None
+            time.sleep(0.2)
 
 
 def load(url: str, texts: list[str], concurrency: int) -> dict[str, float]:
@@ -159,9 +178,7 @@ def main() -> None:
         ("on", ServeSettings(jobs_dir=str(work / "jobs-on"))),
         ("off", ServeSettings(max_batch_wait_ms=0, max_batch_texts=1, jobs_dir=str(work / "jobs-off"))),
     ):
-        pipeline = Pipeline(config, engines={"translator": engine})
-        url, server, thread = serve(pipeline, settings)
-        pipeline.translate(texts[-8:])  # warm, as the offline run
+        url, child = serve(config, settings, texts[-8:])
         levels = (1, 8, 32) if name == "on" else (32,)
         for concurrency in levels:
             offset = sum(counts[c] for c in (1, 8, 32) if c < concurrency)
@@ -174,15 +191,17 @@ def main() -> None:
             measured = during_document(url, document, sentences(counts[8], seed=13), 8)
             results["on_8_during_document"] = measured
             print(f"8 clients during a 40-page document: {measured}", file=sys.stderr, flush=True)
-        server.should_exit = True
-        thread.join()
+        child.terminate()  # SIGTERM: the service drains and exits
+        child.join(120)
     on, off = results["on_32"], results["off_32"]
     results["speedup_32"] = on["requests_per_s"] / off["requests_per_s"]
     results["efficiency_32"] = on["requests_per_s"] / results["offline_sentences_per_s"]
     results["p99_ms_32_on"], results["p99_ms_32_off"] = on["p99_ms"], off["p99_ms"]
     results["p99_ms_8_alone"] = results["on_8"]["p99_ms"]
     results["p99_ms_8_during_document"] = results["on_8_during_document"]["p99_ms"]
-    results["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # The service's own peak (the largest child waited for), and the whole benchmark's.
+    results["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    results["peak_rss_mb_clients"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({k: v for k, v in results.items() if not isinstance(v, dict)}, indent=2))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
