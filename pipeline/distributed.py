@@ -270,7 +270,7 @@ class _Output:
                 return (self.local / name).read_text(encoding="utf-8")
             with self.fs.open_input_stream(f"{self.base}/{name}") as stream:
                 return bytes(stream.read()).decode("utf-8")
-        except (FileNotFoundError, OSError):
+        except OSError:  # none yet (not found), or unreadable
             return None
 
     def names(self) -> list[str]:

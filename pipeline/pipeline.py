@@ -197,17 +197,16 @@ class Pipeline:
         segment's *k*-th hypothesis (its best where it has fewer). An engine without
         ``generate_alternatives`` gives none."""
         role: Role = "back-translator" if italian else "translator"
-        chosen = self.translate_to_italian(texts) if italian else self.translate(texts)
         engine = self.engine(role)
         alternatives = getattr(engine, "generate_alternatives", None)
         found: list[list[str]] = [[] for _ in texts]
         if alternatives is None:
             return found
         todo = {i: text for i, text in enumerate(texts) if text.strip()}
-        segmented = {
-            i: segment_document(text, engine.count_tokens, engine.max_input_tokens, "en" if italian else "it")
-            for i, text in todo.items()
-        }
+        # One segmentation for the chosen translations (as translate() makes them) and
+        # for the hypotheses.
+        stage, language = ("back-translate", "en") if italian else ("translate", "it")
+        segmented, outputs, _ = self._translate_texts(stage, self._served(role), todo, language, scored=False)
         hypotheses = iter(
             run_batched(
                 [s.text for segs in segmented.values() for s in segs],
@@ -218,10 +217,11 @@ class Pipeline:
             )
         )
         for i, segs in segmented.items():
+            chosen = reassemble(todo[i], segs, outputs[i])
             rows = [next(hypotheses) for _ in segs]
             for k in range(max(len(row) for row in rows)):
                 text = reassemble(todo[i], segs, [row[k] if k < len(row) else row[0] for row in rows])
-                if text != chosen[i] and text not in found[i] and len(found[i]) < n:
+                if text != chosen and text not in found[i] and len(found[i]) < n:
                     found[i].append(text)
         return found
 

@@ -14,6 +14,7 @@ request that waits too long (503).
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import hmac
 import json
@@ -297,6 +298,23 @@ def create_app(pipeline: Pipeline, settings: ServeSettings | None = None) -> Any
             window.append(now)
         return who
 
+    async def answer(work: Awaitable[Any]) -> Any:
+        """``work``'s result within ``request_timeout``, its failure as the refusal a
+        client is told: 503 too slow or busy, 400 the request's own, 500 anything else."""
+        try:
+            return await asyncio.wait_for(work, settings.request_timeout)
+        except asyncio.TimeoutError:
+            raise _Refused(
+                503, f"the request took longer than {settings.request_timeout:g} s", {"Retry-After": "5"}
+            ) from None
+        except Busy as exc:
+            raise _Refused(503, str(exc), {"Retry-After": "1"}) from None
+        except It2enError as exc:
+            raise _Refused(400, str(exc)) from None
+        except Exception as exc:
+            log.debug("request failed", exc_info=True)
+            raise _Refused(500, f"translation failed ({reason(exc)})") from None
+
     async def run(job: Job) -> Any:
         """Queue ``job`` and wait for its answer (503 when busy or too slow)."""
         metrics.queue.set(batcher.depth)
@@ -304,17 +322,7 @@ def create_app(pipeline: Pipeline, settings: ServeSettings | None = None) -> Any
             future = batcher.submit(job)
         except Busy as exc:
             raise _Refused(503, str(exc), {"Retry-After": "1"}) from None
-        try:
-            return await asyncio.wait_for(asyncio.wrap_future(future), settings.request_timeout)
-        except asyncio.TimeoutError:
-            raise _Refused(
-                503, f"the request took longer than {settings.request_timeout:g} s", {"Retry-After": "5"}
-            ) from None
-        except It2enError as exc:
-            raise _Refused(400, str(exc)) from None
-        except Exception as exc:
-            log.debug("request failed", exc_info=True)
-            raise _Refused(500, f"translation failed ({reason(exc)})") from None
+        return await answer(asyncio.wrap_future(future))
 
     async def in_thread(work: Callable[[Pipeline], Any]) -> Any:
         """``work(pipeline)`` for a whole document, on a thread of its own with a pipeline
@@ -324,19 +332,7 @@ def create_app(pipeline: Pipeline, settings: ServeSettings | None = None) -> Any
             raise _Refused(503, "the service is busy: too many documents in progress", {"Retry-After": "5"})
         documents[0] += 1
         try:
-            sibling = pipeline.sibling(on_worker)
-            return await asyncio.wait_for(asyncio.to_thread(work, sibling), settings.request_timeout)
-        except asyncio.TimeoutError:
-            raise _Refused(
-                503, f"the request took longer than {settings.request_timeout:g} s", {"Retry-After": "5"}
-            ) from None
-        except Busy as exc:
-            raise _Refused(503, str(exc), {"Retry-After": "1"}) from None
-        except It2enError as exc:
-            raise _Refused(400, str(exc)) from None
-        except Exception as exc:
-            log.debug("request failed", exc_info=True)
-            raise _Refused(500, f"translation failed ({reason(exc)})") from None
+            return await answer(asyncio.to_thread(work, pipeline.sibling(on_worker)))
         finally:
             documents[0] -= 1
 
@@ -511,8 +507,8 @@ def create_app(pipeline: Pipeline, settings: ServeSettings | None = None) -> Any
         """A job for one document: multipart ``file`` (or JSON/form ``text``) and ``task``
         (translate or summarize); answers its id and where to follow it."""
         data = await fields(request)
-        authorised(request, data)
-        owner = key_of(request, data)
+        who = authorised(request, data)
+        owner = who if settings.key_hashes else None  # the key's hash
         try:
             task = check_task(data.get("task") or "translate")
         except It2enError as exc:
@@ -550,11 +546,11 @@ def create_app(pipeline: Pipeline, settings: ServeSettings | None = None) -> Any
         ``source`` it (or auto) to ``target`` en, translated as a job; answers
         ``translatedFileUrl`` once the English copy is ready."""
         data = await fields(request)
-        authorised(request, data)
+        who = authorised(request, data)
         source, target = str(data.get("source") or "it").lower(), str(data.get("target") or "en").lower()
         if source not in ("it", "auto") or target != "en":
             raise _Refused(400, f"Invalid request: files are translated it→en, not {source}→{target}")
-        record = await new_job(data, "translate", key_of(request, data), text_allowed=False)
+        record = await new_job(data, "translate", who if settings.key_hashes else None, text_allowed=False)
         deadline = time.monotonic() + settings.request_timeout
         while (current := runner.get(record.id)) is not None and current.state in ("queued", "running"):
             if time.monotonic() > deadline:
@@ -727,6 +723,7 @@ def _html_fragment(pipeline: Pipeline, kind: str, fragment: str) -> str:
     return (body.text or "") + "".join(lxml_html.tostring(child, encoding="unicode") for child in body)
 
 
+@functools.cache
 def _page_html() -> str:
     """The web page (``serve/page.html``): self-contained, no outside resources."""
     from importlib.resources import files
