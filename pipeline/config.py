@@ -17,6 +17,7 @@ from typing import Any
 
 from .errors import ConfigError, InputError
 from .io import open_regular
+from .settings import ServeSettings
 from .types import FLAGS, Role, as_role, role_key
 
 if sys.version_info >= (3, 11):
@@ -40,22 +41,6 @@ __all__ = [
 PRECISIONS = ("auto", "fp32", "fp16", "bf16", "int8")
 BACKENDS = ("auto", "torch", "ctranslate2")
 DEVICES = "auto|cpu|cuda|cuda:N"
-SERVER_KEYS: dict[str, type] = {
-    "max_batch_wait_ms": float,
-    "max_batch_texts": int,
-    "char_limit": int,
-    "max_body_bytes": int,
-    "max_queue": int,
-    "req_limit": int,
-    "request_timeout": float,
-    "drain_seconds": float,
-    "jobs_dir": str,
-    "keep_hours": float,
-    "max_jobs_mb": float,
-    "max_upload_bytes": int,
-    "job_workers": int,
-}
-"""The ``[server]`` section: the limits of ``it2en serve`` (its flags of the same names)."""
 MAX_CONFIG_BYTES = 1 << 20
 """A config file larger than this (1 MiB) is refused before it is read."""
 
@@ -266,11 +251,13 @@ def load_config(path: str | Path) -> dict[str, Any]:
     return _values(*_read_toml(path))
 
 
-def server_settings(path: str | Path) -> dict[str, Any]:
-    """The ``[server]`` section of a config file or preset (:data:`SERVER_KEYS`), checked:
-    the limits of ``it2en serve``, which flags override."""
+def server_settings(path: str | Path | None, **flags: Any) -> ServeSettings:
+    """The settings of ``it2en serve``: the defaults, then the ``[server]`` section of the
+    config file or preset at ``path`` (if any), then the ``flags`` given (not None)."""
+    if path is None:
+        return ServeSettings().given(**flags)
     where, data = _read_toml(path)
-    return _server_values(where, data.get("server", {}))
+    return ServeSettings(**ServeSettings.from_table(where, data.get("server", {}))).given(**flags)
 
 
 def _read_toml(path: str | Path) -> tuple[Path, dict[str, Any]]:
@@ -295,35 +282,12 @@ def _read_toml(path: str | Path) -> tuple[Path, dict[str, Any]]:
     return path, data
 
 
-def _server_values(path: Path, table: Any) -> dict[str, Any]:
-    """The checked values of a ``[server]`` table."""
-    if not isinstance(table, Mapping):
-        raise ConfigError(f"{path}: server must be a section ([server])")
-    values: dict[str, Any] = {}
-    for key, value in table.items():
-        kind = SERVER_KEYS.get(key)
-        if kind is None:
-            raise ConfigError(f"{path}: unknown key server.{key} (known: {', '.join(SERVER_KEYS)})")
-        if kind is str:
-            if not isinstance(value, str):
-                raise ConfigError(f"{path}: server.{key} must be a string (a folder), got {value!r}")
-            # like the other folders of a config: ./ and ../ from the file's own folder
-            values[key] = str((path.parent / value).resolve()) if value.startswith(("./", "../")) else value
-            continue
-        number = isinstance(value, (int, float)) and not isinstance(value, bool)
-        if not number or (kind is int and not isinstance(value, int)) or value < 0:
-            wanted = f"a number >= 0 of type {kind.__name__}"
-            raise ConfigError(f"{path}: server.{key} must be {wanted}, got {value!r}")
-        values[key] = kind(value)
-    return values
-
-
 def _values(path: Path, data: Mapping[str, Any]) -> dict[str, Any]:
     """The PipelineConfig field values of a config file's parsed ``data``."""
     values: dict[str, Any] = {}
     for section, table in data.items():
-        if section == "server":  # the service's limits: server_settings reads them
-            _server_values(path, table)
+        if section == "server":  # the service's settings: server_settings reads them
+            ServeSettings.from_table(path, table)
             continue
         keys = _TOML_KEYS.get(section)
         if not isinstance(table, Mapping):

@@ -188,6 +188,19 @@ class Pipeline:
         engine = self._served("back-translator")
         return [text for text, _ in self._translate_strings("back-translate", engine, texts, "en")]
 
+    def translate_html(self, fragments: Sequence[str], *, italian: bool = False) -> list[str]:
+        """HTML fragments (LibreTranslate's ``format=html``) with their text translated
+        and every tag kept, en→it by the back-translator with ``italian``; a fragment
+        without markup is translated as text (:mod:`pipeline.formats.fragment`)."""
+        from .formats.fragment import translate_fragments
+
+        role: Role = "back-translator" if italian else "translator"
+        stage, language = ("back-translate", "en") if italian else ("translate", "it")
+        engine = self._served(role)
+        return translate_fragments(
+            fragments, lambda texts: self._translate_texts(stage, engine, texts, language, scored=False)[:2]
+        )
+
     def translate_alternatives(
         self, texts: Sequence[str], n: int, *, italian: bool = False
     ) -> list[list[str]]:

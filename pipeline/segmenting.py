@@ -27,7 +27,14 @@ import sentencex
 
 from .types import Segment, SegmentKind
 
-__all__ = ["TokenCounter", "reassemble", "segment_document", "split_long", "split_sentences"]
+__all__ = [
+    "TokenCounter",
+    "paragraph_count",
+    "reassemble",
+    "segment_document",
+    "split_long",
+    "split_sentences",
+]
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
 """Tokens a model sees for each text, special tokens included."""
@@ -85,6 +92,13 @@ def segment_document(
         for s, e in pieces:
             segments.append(Segment(len(segments), line.paragraph, s, e, text[s:e], line.kind))
     return segments
+
+
+def paragraph_count(text: str) -> int:
+    """How many paragraphs ``text`` has, as segmentation counts them (a heading, a list
+    item and a block of lines between blank lines are one each)."""
+    lines = _lines(text)
+    return lines[-1].paragraph + 1 if lines else 0
 
 
 def _lines(text: str) -> list[_Line]:

@@ -46,19 +46,19 @@ def _free_port() -> int:
 
 
 def _serve_child(config: Any, settings: Any, port: int, warm: list[str]) -> None:
-    """The service in a process of its own (as ``it2en serve`` runs): the engine with
-    its forced output lengths, the app on uvicorn."""
-    import uvicorn
+    """The service in a process of its own, run as ``it2en serve`` runs it
+    (:func:`pipeline.serve.serve`): the engine with its forced output lengths."""
+    from dataclasses import replace
 
     from pipeline import Pipeline, build_engine
     from pipeline.serve import create_app
+    from pipeline.serve import serve as run
 
     engine = build_engine(config, "translator", forced_length=translation_length)
     pipeline = Pipeline(config, engines={"translator": engine})
     pipeline.translate(warm)  # warm, as the offline run
-    uvicorn.run(
-        create_app(pipeline, settings), host="127.0.0.1", port=port, log_config=None, access_log=False
-    )
+    settings = replace(settings, host="127.0.0.1", port=port)
+    run(create_app(pipeline, settings), settings)
 
 
 def serve(config: Any, settings: Any, warm: list[str]) -> tuple[str, Any]:

@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -28,6 +29,10 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         command = [sys.executable, "-m", "pipeline", "serve", "--port", str(self.port), *flags, *extra]
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        # Its log read as it comes: a pipe nobody reads fills up, and a service whose log
+        # line cannot be written waits for ever.
+        self._log: list[str] = []
+        threading.Thread(target=self._drain, daemon=True).start()
         deadline = time.monotonic() + 180
         while True:
             try:
@@ -35,14 +40,23 @@ class Server:
                     return
             except OSError:
                 pass
-            assert self.process.poll() is None, self.process.stderr.read() if self.process.stderr else ""
+            assert self.process.poll() is None, self.log()
             assert time.monotonic() < deadline, "the server never became ready"
             time.sleep(0.2)
 
+    def _drain(self) -> None:
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            self._log.append(line)
+
+    def log(self) -> str:
+        """What the service has written on stderr so far."""
+        return "".join(self._log)
+
     def request(
-        self, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+        self, path: str, body: bytes | None = None, headers: dict[str, str] | None = None, method: str | None = None
     ) -> tuple[int, bytes]:
-        request = urllib.request.Request(self.url + path, data=body, headers=headers or {})
+        request = urllib.request.Request(self.url + path, data=body, headers=headers or {}, method=method)
         try:
             with urllib.request.urlopen(request, timeout=120) as response:
                 return response.status, response.read()
@@ -61,7 +75,9 @@ class Server:
     def stop(self) -> int:
         """SIGTERM; the exit status (143 in a shell, as every it2en command stopped so)."""
         self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(timeout=120)
+        code = self.process.wait(timeout=120)
+        time.sleep(0.2)  # the rest of its log read
+        return code
 
 
 STOPPED = -signal.SIGTERM

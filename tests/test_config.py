@@ -174,7 +174,8 @@ def test_the_server_section_is_checked_and_read_apart(tmp_path):
     path = tmp_path / "s.toml"
     path.write_text("[decoding]\nnum_beams = 2\n[server]\nchar_limit = 100\nmax_batch_wait_ms = 5\n")
     assert PipelineConfig.from_file(path).num_beams == 2  # the pipeline ignores [server]
-    assert server_settings(path) == {"char_limit": 100, "max_batch_wait_ms": 5.0}
+    settings = server_settings(path)
+    assert (settings.char_limit, settings.max_batch_wait_ms, settings.max_queue) == (100, 5.0, 1024)
     for bad, message in [("porta = 1", "unknown key server.porta"), ("max_queue = -1", "max_queue must be")]:
         path.write_text(f"[server]\n{bad}\n")
         with pytest.raises(ConfigError, match=message):

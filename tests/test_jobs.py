@@ -91,10 +91,15 @@ def long_text(paragraphs: int) -> str:
 
 
 def expected_record(tiny_models: Path, name: str, data: bytes, summarize: bool) -> dict:
-    """The JSON record ``it2en`` gives for the file ``name`` holding ``data``."""
+    """The JSON record ``it2en`` gives for the file ``name`` holding ``data``, its models
+    named as the service names them (without the server's paths)."""
+    from pipeline.serve.service import public
+
     [doc] = read_bytes(data, InputFile(name, input_kind(name), Path(name).stem))
     [result] = Pipeline(tiny_config(tiny_models, num_beams=1)).process_many([doc], summarize=summarize)
-    return json.loads(json.dumps(result.to_dict()))
+    record = json.loads(json.dumps(public(result).to_dict()))
+    assert record["models"]["translator"] == "translator"
+    return record
 
 
 @pytest.fixture(scope="module")
@@ -165,7 +170,7 @@ def test_libretranslates_translate_file_and_download_file(server, tmp_path):
 def test_bad_uploads_get_their_one_line_reason_and_the_service_stays_up(server):
     assert submit(server, "records.jsonl", b'{"text": "Ciao"}\n', "translate") == (
         400,
-        {"error": "records.jsonl: a job takes one document (.txt, .md, .html, .docx or .pdf), not JSONL"},
+        {"error": "records.jsonl: one document is taken (.txt, .md, .html, .htm, .docx, .pdf), not JSONL"},
     )
     assert submit(server, "a.txt", b"Ciao.", "riassumi")[0] == 400
     status, made = submit(server, "rotto.pdf", b"%PDF-1.7\nnot really a pdf", "translate")
@@ -258,7 +263,7 @@ def test_a_job_killed_mid_run_finishes_after_a_restart_with_the_same_result(tiny
         resumed = json.loads(second.get(done["files"]["result"])[1])
     finally:
         assert second.stop() == STOPPED
-    assert "resuming job" in (second.process.stderr.read() if second.process.stderr else "")
+    assert "resuming job" in second.log()
     assert resumed == expected_record(tiny_models, "text.txt", text.encode(), True)
 
 
@@ -313,6 +318,13 @@ def _until(browser, condition, seconds: float = 120):
     return WebDriverWait(browser, seconds, poll_frequency=0.05).until(condition)
 
 
+def _shown(browser, error: str):
+    """The error element ``error`` once it is shown."""
+    from selenium.webdriver.common.by import By
+
+    return _until(browser, lambda b: b.find_element(By.ID, error).is_displayed() and b.find_element(By.ID, error))
+
+
 def _view(browser) -> str:
     return browser.execute_script("return document.body.dataset.view || ''")
 
@@ -348,7 +360,9 @@ def test_in_a_browser_a_word_file_becomes_a_report_and_an_english_copy(server, t
         _shoot(browser, "2-running")
         _until(browser, lambda b: _view(b) == "result")
         seen = browser.execute_script("return window.seen")
-        assert seen[0].startswith(("Waiting", "Reading")) and any("%)" in s for s in seen), seen
+        assert seen[0].startswith(("Waiting", "Reading")) and any("%" in s for s in seen), seen
+        # In the units a person counts: the document's paragraphs, never its segments.
+        assert any(s.endswith("% (161 paragraphs)") for s in seen) and seen[-1].startswith("Done"), seen
         assert browser.switch_to.active_element.get_attribute("id") == "result-title"  # focus follows
         assert "kept on the service until" in browser.find_element(By.ID, "expiry").text
         _shoot(browser, "3-done")
@@ -383,12 +397,12 @@ def test_in_a_browser_a_word_file_becomes_a_report_and_an_english_copy(server, t
         browser.find_element(By.ID, "again").click()
         browser.find_element(By.ID, "file").send_keys(str(bad))
         browser.find_element(By.ID, "go").click()
-        error = _until(
-            browser,
-            lambda b: b.find_element(By.ID, "error").is_displayed() and b.find_element(By.ID, "error"),
-        )
+        error = _shown(browser, "file-error")  # next to the file that caused it, focus on the file
         assert error.text.startswith("scansione.pdf: ") and "\n" not in error.text
         assert error.get_attribute("role") == "alert" and _view(browser) == "form"
+        assert browser.switch_to.active_element.get_attribute("id") == "file"
+        assert browser.find_element(By.ID, "file").get_attribute("aria-invalid") == "true"
+        _shoot(browser, "4-failed-file")
 
         # Keyboard only: Tab from the top of a fresh page reaches each control in order.
         browser.get(server.url + "/")
@@ -419,11 +433,68 @@ def test_in_a_browser_an_expired_result_says_so(tiny_models, tmp_path):
         assert wait(short, made["id"])["state"] == "done"
         time.sleep(2.5)
         browser.get(f"{short.url}/#job={made['id']}")
-        error = _until(
-            browser,
-            lambda b: b.find_element(By.ID, "error").is_displayed() and b.find_element(By.ID, "error"),
-        )
-        assert "expired" in error.text
+        error = _shown(browser, "form-error")
+        assert "expired" in error.text and browser.switch_to.active_element.get_attribute("id") == "form-error"
+        _shoot(browser, "5-expired")
     finally:
         browser.quit()
         assert short.stop() == STOPPED
+
+
+def test_in_a_browser_each_error_is_told_where_it_happened(tiny_models, tmp_path):
+    """A wrong key by the key field, a file too large by the file, each announced and
+    focused; a key is kept only once the service accepted it, shown as kept, and can be
+    forgotten. Each state is left as a screenshot."""
+    from browser import headless_chromium
+    from selenium.webdriver.common.by import By
+
+    (tmp_path / "keys").write_text("segreta\n")
+    keyed = Server(
+        tiny_flags(tiny_models, tmp_path / "jobs"), "--api-keys", str(tmp_path / "keys"),
+        "--max-upload-bytes", "200000",
+    )  # fmt: skip
+    browser = headless_chromium(size=DESKTOP)
+    stored = "return sessionStorage.getItem('it2en-key')"
+    try:
+        browser.get(keyed.url + "/")
+        _until(browser, lambda b: b.find_element(By.ID, "key-row").is_displayed())
+        assert "up to 195 KB" in browser.find_element(By.ID, "formats").text
+        browser.find_element(By.ID, "text").send_keys(SENTENCES[0])
+        browser.find_element(By.ID, "key").send_keys("sbagliata")
+        browser.find_element(By.ID, "go").click()
+        error = _shown(browser, "key-error")
+        assert error.text == "Invalid API key" and error.get_attribute("role") == "alert"
+        assert browser.switch_to.active_element.get_attribute("id") == "key"
+        assert browser.execute_script(stored) is None  # a wrong key is never kept
+        _shoot(browser, "6-wrong-key")
+
+        browser.find_element(By.ID, "key").clear()
+        browser.find_element(By.ID, "key").send_keys("segreta")
+        browser.find_element(By.ID, "go").click()
+        _until(browser, lambda b: _view(b) == "result")
+        assert browser.execute_script(stored) == "segreta"
+        browser.get(keyed.url + "/")  # a reload: the kept key is shown as kept, and used
+        _until(browser, lambda b: b.find_element(By.ID, "key-status").is_displayed())
+        assert browser.find_element(By.ID, "key").get_attribute("value") == ""
+        _shoot(browser, "7-key-kept")
+        browser.find_element(By.ID, "text").send_keys(SENTENCES[1])
+        browser.find_element(By.ID, "go").click()
+        _until(browser, lambda b: _view(b) == "result")
+        browser.find_element(By.ID, "again").click()
+        browser.find_element(By.ID, "forget").click()
+        assert browser.execute_script(stored) is None
+        assert not browser.find_element(By.ID, "key-status").is_displayed()
+
+        big = tmp_path / "enorme.txt"
+        big.write_text(" ".join(SENTENCES) * 1000)
+        browser.find_element(By.ID, "file").send_keys(str(big))
+        browser.find_element(By.ID, "go").click()
+        error = _shown(browser, "file-error")
+        assert error.text == "enorme.txt is 265 KB; this service takes files up to 195 KB."  # no bytes
+        assert browser.switch_to.active_element.get_attribute("id") == "file"
+        _shoot(browser, "8-too-large")
+        assert browser.execute_script("return document.querySelector('link[rel=icon]').href").endswith("/favicon.ico")
+        assert keyed.get("/favicon.ico")[0] == 200
+    finally:
+        browser.quit()
+        assert keyed.stop() == STOPPED

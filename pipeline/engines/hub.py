@@ -33,6 +33,7 @@ __all__ = [
     "load_hf_model",
     "local_only",
     "model_identity",
+    "model_label",
     "store_folder",
 ]
 
@@ -153,6 +154,15 @@ def _not_found(role: str, name: str, tried: list[str], offline: bool, exc: Excep
     elif not hub_reachable():
         fetch = "the Hugging Face hub cannot be reached from here; " + fetch
     return f"{role} model {name!r} could not be loaded (looked in: {', '.join(tried)}): {why}; {fetch}"
+
+
+def model_label(name: str) -> str:
+    """A model as people who do not see this machine know it: a hub id as it is, a local
+    folder by its own name alone (``/srv/models/opus-mt-it-en`` is ``opus-mt-it-en``), so
+    that what a service answers never shows its filesystem."""
+    path = Path(name).expanduser()
+    local = path.is_absolute() or name.startswith((".", "~")) or len(path.parts) > 2 or path.is_dir()
+    return path.name if local and path.name else name
 
 
 def model_identity(name: str, models_dir: str | Path) -> str:

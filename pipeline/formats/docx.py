@@ -52,14 +52,14 @@ _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fal
 def read(data: bytes) -> Layout:
     """The layout of a Word file (:class:`InputError` for one that cannot be used)."""
     doc = _open(data)
-    pieces = [(p.text.strip(), where, kind) for p, where, kind in _paragraphs(doc)]
+    pieces = [(_text(p), where, kind) for p, where, kind in _paragraphs(doc, _Styles(doc))]
     return Layout.of("docx", pieces, data)
 
 
 def write(layout: Layout, translations: Sequence[BlockTranslation]) -> bytes:
     """The Word file of ``layout`` with its blocks replaced by ``translations``."""
     doc = _open(layout.data)
-    places = {where: p for p, where, _ in _paragraphs(doc)}
+    places = {where: p for p, where, _ in _paragraphs(doc, None)}
     for block, translation in zip(layout.blocks, translations, strict=True):
         if block.where not in places:
             raise ValueError(f"{block.where} is not a place of this document")
@@ -100,9 +100,54 @@ def _open(data: bytes) -> Any:
     return docx.Document(io.BytesIO(data))
 
 
-def _paragraphs(doc: Any) -> Iterator[tuple[Any, str, SegmentKind]]:
-    """Every paragraph of the document in reading order, with its place and kind."""
-    yield from _flow(doc, doc.element.body, "")
+def _text(paragraph: Any) -> str:
+    """A paragraph's text as python-docx reads it, stripped; a paragraph without a run
+    or a hyperlink (a blank line, most often) is known to be empty without asking."""
+    if next(paragraph._p.iterchildren(f"{_W}r", f"{_W}hyperlink"), None) is None:
+        return ""
+    return str(paragraph.text).strip()
+
+
+class _Styles:
+    """The names of a document's paragraph styles, read once (python-docx's
+    ``Paragraph.style`` scans every style for every paragraph: minutes for a file of
+    thousands of each), and the kind of block each paragraph's style makes it."""
+
+    def __init__(self, doc: Any):
+        from docx.opc.constants import RELATIONSHIP_TYPE
+        from docx.styles import BabelFish
+
+        self.names: dict[str, str] = {}
+        self.default = ""
+        part = next(
+            (r.target_part for r in doc.part.rels.values() if r.reltype == RELATIONSHIP_TYPE.STYLES), None
+        )
+        element = getattr(part, "element", None)  # none: every paragraph is plain text
+        for style in element.iterchildren(f"{_W}style") if element is not None else ():
+            if style.get(f"{_W}type", "paragraph") != "paragraph":
+                continue
+            named = style.find(f"{_W}name")
+            name = BabelFish.internal2ui(named.get(f"{_W}val", "")) if named is not None else ""
+            self.names[style.get(f"{_W}styleId", "")] = name
+            if style.get(f"{_W}default") in ("1", "true", "on"):
+                self.default = name
+
+    def kind(self, paragraph: Any) -> SegmentKind:
+        """A heading, a list item, a quote or text, by the paragraph's style and numbering."""
+        properties = paragraph.pPr
+        style_id = properties.pStyle.val if properties is not None and properties.pStyle is not None else None
+        style = self.names.get(style_id, self.default) if style_id is not None else self.default
+        if style.startswith(("Heading", "Title", "Subtitle")):
+            return "heading"
+        if style.startswith("List") or (properties is not None and properties.numPr is not None):
+            return "list_item"
+        return "quote" if "Quote" in style else "text"
+
+
+def _paragraphs(doc: Any, styles: _Styles | None) -> Iterator[tuple[Any, str, SegmentKind]]:
+    """Every paragraph of the document in reading order, with its place and, given the
+    document's ``styles``, its kind (else text)."""
+    yield from _flow(doc, doc.element.body, "", styles)
     seen: set[int] = set()
     for number, section in enumerate(doc.sections, start=1):
         for name in ("header", "first_page_header", "even_page_header", "footer", "first_page_footer",
@@ -111,17 +156,18 @@ def _paragraphs(doc: Any) -> Iterator[tuple[Any, str, SegmentKind]]:
             if part.is_linked_to_previous or id(part._element) in seen:
                 continue
             seen.add(id(part._element))
-            yield from _flow(part, part._element, f"section {number} {name.replace('_', ' ')} ")
+            yield from _flow(part, part._element, f"section {number} {name.replace('_', ' ')} ", styles)
     yield from _notes(doc)
 
 
 def _flow(
-    parent: Any, element: Any, prefix: str, styled: bool = True
+    parent: Any, element: Any, prefix: str, styles: _Styles | None
 ) -> Iterator[tuple[Any, str, SegmentKind]]:
     """The paragraphs under ``element`` (a body, a header, a cell, a note): its own, those
     of its tables (cell by cell, nested tables too), of its content controls, and of the
-    text boxes anchored in its paragraphs. ``styled``: the part has styles to tell a
-    heading or a list item by (notes and comments have not)."""
+    text boxes anchored in its paragraphs. ``styles``: what tells a heading or a list
+    item (None where the part has none to tell by, as notes and comments, or where the
+    kind is not wanted)."""
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
@@ -132,11 +178,11 @@ def _flow(
         if child.tag == f"{_W}p":
             paragraphs += 1
             paragraph = Paragraph(child, parent)
-            yield paragraph, f"{prefix}paragraph {paragraphs}", _kind(paragraph) if styled else "text"
+            yield paragraph, f"{prefix}paragraph {paragraphs}", styles.kind(child) if styles else "text"
             for box in child.iter(f"{_W}txbxContent"):
                 if not any(a.tag == _MC_FALLBACK for a in box.iterancestors()):  # Word shows the choice
                     boxes += 1
-                    yield from _flow(parent, box, f"{prefix}text box {boxes} ", styled)
+                    yield from _flow(parent, box, f"{prefix}text box {boxes} ", styles)
         elif child.tag == f"{_W}tbl":
             tables += 1
             table = Table(child, parent)
@@ -144,7 +190,7 @@ def _flow(
                 for c, cell in enumerate(row.cells, start=1):
                     if cell._tc.getparent() is not row._tr:  # a merged cell, read where it starts
                         continue
-                    yield from _flow(cell, cell._tc, f"{prefix}table {tables} row {r} cell {c} ", styled)
+                    yield from _flow(cell, cell._tc, f"{prefix}table {tables} row {r} cell {c} ", styles)
         elif child.tag == f"{_W}sdt":  # a content control: its content in place
             pending.extendleft(
                 reversed([c for content in child.iterchildren(f"{_W}sdtContent") for c in content])
@@ -161,16 +207,7 @@ def _notes(doc: Any) -> Iterator[tuple[Any, str, SegmentKind]]:
         for note in part.element.iterchildren(f"{_W}{_NOTES[kind]}"):
             if note.get(f"{_W}type") in ("separator", "continuationSeparator", "continuationNotice"):
                 continue
-            yield from _flow(part, note, f"{_NOTES[kind]} {note.get(f'{_W}id')} ", styled=False)
-
-
-def _kind(paragraph: Any) -> SegmentKind:
-    style = (paragraph.style.name if paragraph.style is not None else "") or ""
-    if style.startswith(("Heading", "Title", "Subtitle")):
-        return "heading"
-    if style.startswith("List") or (paragraph._p.pPr is not None and paragraph._p.pPr.numPr is not None):
-        return "list_item"
-    return "quote" if "Quote" in style else "text"
+            yield from _flow(part, note, f"{_NOTES[kind]} {note.get(f'{_W}id')} ", None)
 
 
 def _put(paragraph: Any, translation: BlockTranslation) -> None:

@@ -15,10 +15,12 @@ one priority queue:
   no interactive job waits. A one-sentence request therefore waits for at most one batch of
   a document in progress, however long the document.
 
-Pooling never changes an answer: a text's translation does not depend on the other texts
-of its batch with greedy search (beam search may differ in the last digits of a score,
-never in the chosen words, on both engines; see the engines page). A job whose client went
-away before the worker took it is dropped unworked.
+Pooling never changes an answer, nor whose failure a failure is: a pooled call that
+fails is run again request by request, so one request's bad text fails that request
+alone; and a text's translation does not depend on the other texts of its batch with
+greedy search (beam search may differ in the last digits of a score, never in the chosen
+words, on both engines; see the engines page). A job whose client went away before the
+worker took it is dropped unworked.
 """
 
 from __future__ import annotations
@@ -161,7 +163,9 @@ class Batcher:
 
     def _answer(self, jobs: list[Job]) -> None:
         """Do the work of ``jobs`` (one call, or texts of one kind pooled) and answer
-        each; a failure is the requests', never the worker's."""
+        each. When a pooled call fails, each request is run again alone, so that a
+        failure caused by one request's texts is that request's alone and its message
+        (which may quote its text) reaches no other client."""
         try:
             if jobs[0].call is not None:
                 answers = [jobs[0].call()]
@@ -172,10 +176,12 @@ class Batcher:
                 outputs = iter(self._translate(jobs[0].kind, texts))
                 answers = [[next(outputs) for _ in job.texts] for job in jobs]
         except Exception as exc:
-            if jobs[0].call is None:
-                log.warning("a call for %d request(s) failed: %s", len(jobs), exc)
-            for job in jobs:
-                job.future.set_exception(exc)
+            if len(jobs) > 1:
+                log.warning("a call pooling %d requests failed; answering each alone", len(jobs))
+                for job in jobs:
+                    self._answer([job])
+                return
+            jobs[0].future.set_exception(exc)
             return
         for job, answer in zip(jobs, answers, strict=True):
             job.future.set_result(answer)

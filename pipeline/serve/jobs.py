@@ -30,21 +30,19 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import It2enError, Stopped, reason
-from ..io import InputFile, input_kind, printable, read_bytes
+from ..errors import InputError, It2enError, Stopped, reason
 from ..output_formats import OUTPUT_FORMATS, document_files
 from ..outputs import atomic_output, safe_name
 from ..pipeline import Pipeline
-from ..types import Failure, Result
+from ..segmenting import paragraph_count
+from ..types import Document, Failure, Result
+from ..uploads import read_upload
 
-__all__ = ["JOB_KINDS", "TASKS", "JobRecord", "JobRunner", "JobStore", "valid_job_id"]
+__all__ = ["TASKS", "JobRecord", "JobRunner", "JobStore", "check_task", "valid_job_id"]
 
 log = logging.getLogger("it2en.serve")
 
 TASKS = ("translate", "summarize")
-JOB_KINDS = ("text", "html", "docx", "pdf")
-"""The inputs a job takes (as the CLI reads them); JSONL, a file of many documents, is
-the batch runner's."""
 STATE_FILE = "job.json"
 _ID = re.compile(r"[A-Za-z0-9_-]{22}")
 _SAVE_EVERY = 1.0
@@ -79,6 +77,9 @@ class JobRecord:
     finished: float | None = None
     files: dict[str, str] = field(default_factory=dict)
     """``report``, ``result`` and ``document``: file names in the job's folder."""
+    extent: str = ""
+    """The document's size as a person counts it (``12 pages``, ``1,200 paragraphs``),
+    once it is read."""
 
     def public(self, keep_seconds: float) -> dict[str, Any]:
         """What a caller is told: the state, progress, reason, links and expiry (never
@@ -90,8 +91,11 @@ class JobRecord:
             "state": self.state,
             "created": _iso(self.created),
         }
+        if self.extent:
+            data["extent"] = self.extent
         if self.state == "running":
-            data.update(stage=self.stage, done=self.done, total=self.total)
+            percent = 100 * self.done // self.total if self.total else None
+            data.update(stage=self.stage, done=self.done, total=self.total, percent=percent)
         if self.reason:
             data["reason"] = self.reason
         if self.finished is not None:
@@ -212,12 +216,16 @@ class JobRunner:
         store: JobStore,
         pipeline: Callable[[Callable[[str, int, int], None]], Pipeline],
         *,
+        read: Callable[[str, bytes], Document] = read_upload,
+        publish: Callable[[Result], Result] = lambda result: result,
         workers: int = 1,
     ):
         """``pipeline(progress)`` gives the pipeline a job runs in (one per job: see
-        :meth:`Pipeline.sibling`)."""
+        :meth:`Pipeline.sibling`); ``read(name, data)`` reads its upload
+        (:func:`~pipeline.uploads.read_upload`, or the service's reader processes);
+        ``publish(result)`` is what of a result its files show."""
         self.store = store
-        self._pipeline = pipeline
+        self._pipeline, self._read, self._publish = pipeline, read, publish
         self._queue: queue.Queue[str | None] = queue.Queue()
         self._live: dict[str, JobRecord] = {}
         self._stops: dict[str, threading.Event] = {}
@@ -296,13 +304,12 @@ class JobRunner:
     def _work(self, record: JobRecord, stop: threading.Event) -> None:
         record.state, record.started, record.stage = "running", time.time(), "reading"
         self.store.save(record)
-        data = self.store.path(record, record.input).read_bytes()
-        stem = Path(record.name).stem or "document"
-        items = list(read_bytes(data, InputFile(record.name, input_kind(record.name), stem)))
-        doc = items[0] if items else Failure(None, record.name, "no text in the file")
-        if isinstance(doc, Failure):
-            self._finish(record, "failed", reason=f"{record.name}: {doc.reason}")
+        try:
+            doc = self._read(record.name, self.store.path(record, record.input).read_bytes())
+        except InputError as exc:  # its message names the file
+            self._finish(record, "failed", reason=str(exc))
             return
+        record.extent = extent(doc)
         saved = [0.0]
 
         def progress(stage: str, done: int, total: int) -> None:
@@ -317,17 +324,29 @@ class JobRunner:
             self._finish(record, "failed", reason=f"{record.name}: {outcome.reason}")
             return
         record.stage, record.done, record.total = "writing", 0, 0
-        files = result_files(safe_name(stem), outcome)
+        files = result_files(safe_name(Path(record.name).stem or "document"), self._publish(outcome))
         self.store.write(record, files)
         self._finish(record, "done", files={role: name for role, (name, _) in files.items()})
 
     def _finish(self, record: JobRecord, state: str, **changes: Any) -> None:
-        record.finished, record.stage, record.state = time.time(), None, state
-        for key, value in changes.items():
+        for key, value in changes.items():  # files and reason before the state that shows them
             setattr(record, key, value)
+        record.finished = time.time()
+        record.state, record.stage = state, None
         self.store.save(record)
         log.info("jobs: job %s %s%s", record.id, state, f": {record.reason}" if record.reason else "")
         self.store.sweep()  # the folder's size bound holds after each result
+
+
+def extent(doc: Document) -> str:
+    """A document's size as a person counts it: a PDF's pages, else its paragraphs."""
+    if doc.layout is not None and doc.layout.format == "pdf":
+        pages = len(
+            {block.where.split(" ")[1] for block in doc.layout.blocks if block.where.startswith("page ")}
+        )
+        return f"{pages:,} page{'s' * (pages != 1)}"
+    paragraphs = len(doc.layout.blocks) if doc.layout is not None else paragraph_count(doc.text)
+    return f"{paragraphs:,} paragraph{'s' * (paragraphs != 1)}"
 
 
 def result_files(stem: str, result: Result) -> dict[str, tuple[str, bytes]]:
@@ -340,20 +359,6 @@ def result_files(stem: str, result: Result) -> dict[str, tuple[str, bytes]]:
         "result": ("result.json", OUTPUT_FORMATS["json"].bytes_of(result)),
         "document": english,
     }
-
-
-def upload_name(name: str | None, fallback: str = "text.txt") -> str:
-    """A printable base name for an uploaded file (any folders a client sent dropped)."""
-    base = printable(Path((name or "").replace("\\", "/")).name.strip())
-    return base or fallback
-
-
-def job_kind_problem(name: str) -> str | None:
-    """Why a job cannot take a file of this name (its kind), or None."""
-    kind = input_kind(name)
-    if kind not in JOB_KINDS:
-        return f"{name}: a job takes one document (.txt, .md, .html, .docx or .pdf), not {kind.upper()}"
-    return None
 
 
 def check_task(task: object) -> str:

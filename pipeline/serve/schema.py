@@ -1,0 +1,88 @@
+"""The OpenAPI description of the bodies the routes read themselves (JSON, a form, or a
+multipart upload, as LibreTranslate's clients send them) and of their answers, so that
+``/openapi.json`` documents every request and refusal, and the fuzzing tests generate
+requests from it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["DETECT", "DOCUMENT", "ERROR", "FILE", "FILES", "JOB", "JOB_UPLOAD", "MAX_ALTERNATIVES",
+           "RECORD_OR_REPORT", "TRANSLATE", "UPLOAD", "body"]  # fmt: skip
+
+MAX_ALTERNATIVES = 10
+"""LibreTranslate's most alternatives."""
+STRING = {"type": "string"}
+ERROR = {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}}
+RECORD_OR_REPORT: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The JSON record, or with format=html the report",
+        "content": {"application/json": {}, "text/html": {}},
+    }
+}
+FILES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The file",
+        "content": {
+            t: {} for t in ("text/html", "application/json", "text/plain", "application/octet-stream")
+        },
+    }
+}
+KEY = {
+    "api_key": {
+        "type": "string",
+        "description": "The key, when the service has keys (or Authorization: Bearer).",
+    }
+}
+DETECT = {
+    "type": "object",
+    "required": ["q"],
+    "properties": {"q": {"type": "string", "minLength": 1}, **KEY},
+}
+TRANSLATE = {
+    "type": "object",
+    "required": ["q"],
+    "properties": {
+        "q": {
+            "oneOf": [{"type": "string", "minLength": 1}, {"type": "array", "items": STRING, "minItems": 1}]
+        },
+        "source": {"type": "string", "enum": ["it", "en", "auto"]},
+        "target": {"type": "string", "enum": ["en", "it"]},
+        "format": {"type": "string", "enum": ["text", "html"]},
+        "alternatives": {"type": "integer", "minimum": 0, "maximum": MAX_ALTERNATIVES},
+        **KEY,
+    },
+}
+DOCUMENT = {
+    "type": "object",
+    "required": ["text"],
+    "properties": {"text": STRING, "id": STRING, "format": {"type": "string", "enum": ["json", "html"]}},
+}
+BINARY = {"type": "string", "format": "binary"}
+UPLOAD = {"type": "object", "required": ["file"], "properties": {"file": BINARY}}
+TASK = {"type": "string", "enum": ["translate", "summarize"]}
+JOB = {"type": "object", "required": ["text"], "properties": {"text": STRING, "task": TASK}}
+JOB_UPLOAD = {"type": "object", "required": ["file"], "properties": {"file": BINARY, "task": TASK, **KEY}}
+FILE = {
+    "type": "object",
+    "required": ["file"],
+    "properties": {
+        "file": BINARY,
+        "source": {"type": "string", "enum": ["it", "auto"]},
+        "target": {"type": "string", "enum": ["en"]},
+        **KEY,
+    },
+}
+
+
+def body(fields: dict[str, Any] | None, upload: dict[str, Any] | None = None) -> dict[str, Any]:
+    """An OpenAPI request body for a route that reads its body itself: ``fields`` as JSON
+    or a form, ``upload`` as multipart (the routes accept each as LibreTranslate's
+    clients send them)."""
+    content: dict[str, Any] = {}
+    if fields is not None:
+        content["application/json"] = {"schema": fields}
+        content["application/x-www-form-urlencoded"] = {"schema": fields}
+    if upload is not None:
+        content["multipart/form-data"] = {"schema": upload}
+    return {"requestBody": {"required": True, "content": content}}
