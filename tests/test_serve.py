@@ -121,7 +121,7 @@ def _batches(server: Server) -> float:
 
 
 def test_keys_and_rates(flags, tmp_path):
-    (tmp_path / "keys").write_text("segreta\n")
+    (tmp_path / "keys").write_text("segreta\naltra\n")
     keyed = Server(flags, "--api-keys", str(tmp_path / "keys"), "--req-limit", "3")
     try:
         body = {"q": SENTENCES[0], "source": "it", "target": "en"}
@@ -131,6 +131,14 @@ def test_keys_and_rates(flags, tmp_path):
         assert keyed.post_json("/translate", body, {"authorization": "Bearer segreta"})[0] == 200
         assert keyed.post_json("/translate", {**body, "api_key": "segreta"})[0] == 200
         assert keyed.post_json("/translate", {**body, "api_key": "segreta"})[0] == 429  # the 4th in a minute
+        # Following a job is not counted: a page polls its job far more than 3 times a minute.
+        status, made = keyed.post_json("/v1/jobs", {"text": SENTENCES[0], "api_key": "altra"})
+        assert status == 202
+        for _ in range(8):
+            assert keyed.request(f"/v1/jobs/{made['id']}", headers={"authorization": "Bearer altra"})[0] == 200
+        assert keyed.post_json("/translate", {**body, "api_key": "altra"})[0] == 200
+        assert keyed.post_json("/translate", {**body, "api_key": "altra"})[0] == 200
+        assert keyed.post_json("/translate", {**body, "api_key": "altra"})[0] == 429
     finally:
         assert keyed.stop() == STOPPED
     assert "segreta" not in keyed.log()  # never logged

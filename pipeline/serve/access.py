@@ -25,7 +25,16 @@ from fastapi import Depends, Request
 from ..errors import InputError
 from .refusals import Refused
 
-__all__ = ["Authorised", "Caller", "Keys", "Parameters", "RateLimiter", "load_keys", "presented_key"]
+__all__ = [
+    "Authorised",
+    "Caller",
+    "Identified",
+    "Keys",
+    "Parameters",
+    "RateLimiter",
+    "load_keys",
+    "presented_key",
+]
 
 MAX_FORM_FIELDS = 100
 """Fields of a form at most (a form of thousands of fields is parsed for nothing)."""
@@ -186,13 +195,19 @@ class Caller:
     who: str
 
 
-async def caller(request: Request, values: Parameters) -> Caller:
-    """The caller of an API route, its key checked (403) and its rate counted (429)."""
+async def identified(request: Request, values: Parameters) -> Caller:
+    """The caller, its key checked (403): for reading and deleting what it made."""
     service = request.app.state.service
     owner = service.keys.owner(presented_key(request.headers.get("authorization", ""), values))
-    who = owner or (request.client.host if request.client else "-")
-    service.limiter.admit(who)
-    return Caller(owner, who)
+    return Caller(owner, owner or (request.client.host if request.client else "-"))
 
 
-Authorised = Annotated[Caller, Depends(caller)]
+async def authorised(caller: Annotated[Caller, Depends(identified)], request: Request) -> Caller:
+    """The caller of a route that makes work, its key checked (403) and its rate counted
+    (429); a page following its job is not counted."""
+    request.app.state.service.limiter.admit(caller.who)
+    return caller
+
+
+Identified = Annotated[Caller, Depends(identified)]
+Authorised = Annotated[Caller, Depends(authorised)]

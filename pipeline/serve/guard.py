@@ -36,6 +36,9 @@ access = logging.getLogger("it2en.access")
 
 UPLOAD_ROUTES = frozenset({"/v1/jobs", "/translate_file", "/v1/translate", "/v1/summarize"})
 """Where a multipart body may be a document (bounded by ``max_upload_bytes``)."""
+KEYED_PATHS = ("/translate", "/detect", "/v1/")
+"""The routes that take a key (``/translate_file`` included); the page, health and
+metrics take none, so a stale header never refuses a probe."""
 Scope = dict[str, Any]
 
 
@@ -87,7 +90,8 @@ class Guard:
         authorization = _header(scope, b"authorization")
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
         keys = self.service.keys
-        if keys.required and (authorization or "api_key" in query) and scope["method"] != "OPTIONS":
+        keyed = scope["path"].startswith(KEYED_PATHS) and scope["method"] != "OPTIONS"
+        if keyed and keys.required and (authorization or "api_key" in query):
             keys.owner(presented_key(authorization, {k: v[0] for k, v in query.items()}))
 
     def _log(self, scope: Scope, status: int, seconds: float) -> None:

@@ -13,7 +13,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from ...errors import It2enError
 from ...uploads import check_upload, upload_name
 from .. import schema
-from ..access import Authorised, Parameters
+from ..access import Authorised, Identified, Parameters
 from ..jobs import JobRecord, check_task
 from ..refusals import Refused
 from ..service import Service
@@ -63,7 +63,7 @@ async def create_job(values: Parameters, caller: Authorised, service: Served) ->
     return JSONResponse({"id": record.id, "status_url": url}, status_code=202, headers={"Location": url})
 
 
-def job_of(service: Service, caller: Authorised, job_id: str) -> JobRecord:
+def job_of(service: Service, caller: Identified, job_id: str) -> JobRecord:
     """The job ``job_id`` if the caller's key made it (404 otherwise, the same for a job
     of another key as for none, so ids cannot be probed)."""
     record = service.runner.get(job_id)
@@ -76,7 +76,7 @@ def job_of(service: Service, caller: Authorised, job_id: str) -> JobRecord:
 
 
 @router.get("/v1/jobs/{job_id}")
-async def job_state(job_id: str, caller: Authorised, service: Served) -> dict[str, Any]:
+async def job_state(job_id: str, caller: Identified, service: Served) -> dict[str, Any]:
     """The job's state: queued, running (stage, done, total and the unit a person counts
     in), done (links to its files, and when they expire) or failed (the one-line
     reason)."""
@@ -84,7 +84,7 @@ async def job_state(job_id: str, caller: Authorised, service: Served) -> dict[st
 
 
 @router.get("/v1/jobs/{job_id}/{name}", responses=schema.FILES)
-async def job_file(job_id: str, name: str, caller: Authorised, service: Served) -> FileResponse:
+async def job_file(job_id: str, name: str, caller: Identified, service: Served) -> FileResponse:
     """One file of a finished job: report.html, result.json, or the English copy."""
     record = job_of(service, caller, job_id)
     if name not in record.files.values():
@@ -100,7 +100,7 @@ async def job_file(job_id: str, name: str, caller: Authorised, service: Served) 
 
 
 @router.delete("/v1/jobs/{job_id}")
-async def delete_job(job_id: str, caller: Authorised, service: Served) -> dict[str, str]:
+async def delete_job(job_id: str, caller: Identified, service: Served) -> dict[str, str]:
     """Stop the job if it runs, and remove it with its files."""
     job_of(service, caller, job_id)
     service.runner.delete(job_id)
