@@ -27,6 +27,7 @@ __all__ = [
     "Result",
     "ReviewEntry",
     "Role",
+    "RunCounts",
     "Segment",
     "SegmentKind",
     "Summary",
@@ -279,3 +280,14 @@ class Result:
     def _score(self, index: int) -> float | None:
         score = self.scores[index] if index < len(self.scores) else None
         return None if score is None else round(score, 4)
+
+
+@dataclass
+class RunCounts:
+    """What a run over many documents did, as every runner counts it (the batch runner,
+    the distributed runner): documents processed, failed, and skipped as already done by
+    an earlier run."""
+
+    processed: int = 0
+    failed: int = 0
+    skipped: int = 0

@@ -64,7 +64,8 @@ def document(n: int) -> str:
 def driver_write(documents: int, workdir: Path) -> dict[str, float]:
     """Records/s of the driver's result path alone, on batches of real-sized records."""
     from pipeline import Pipeline, PipelineConfig
-    from pipeline.distributed import DistributedOptions, _Output, _Progress, _write_shards
+    from pipeline.distributed.journal import Progress, write_shards
+    from pipeline.distributed.storage import Output
 
     pipeline = Pipeline(PipelineConfig(), engines=copy_engines())
     payload = json.dumps(pipeline.process(document(0), "d0").to_dict(), ensure_ascii=False)
@@ -79,7 +80,7 @@ def driver_write(documents: int, workdir: Path) -> dict[str, float]:
         for start in range(0, documents, 64)
     ]
     started = time.perf_counter()
-    report = _write_shards(batches, _Output(str(workdir / "driver")), DistributedOptions(), _Progress("bench"))
+    report = write_shards(batches, Output(str(workdir / "driver")), 1000, Progress("bench"))
     seconds = time.perf_counter() - started
     return {"records": report.processed, "seconds": seconds, "records_per_s": report.processed / seconds,
             "record_bytes": len(payload.encode())}  # fmt: skip

@@ -113,13 +113,6 @@ def test_an_empty_input_name_is_refused_before_ray_starts(tmp_path):
 
 def test_a_pool_that_would_take_every_cpu_is_shrunk_so_the_reading_can_run(local_ray, tiny_models, tmp_path):
     """2 workers of 1 CPU on a 2-CPU Ray used to leave the read task waiting for ever."""
-    from pipeline.distributed import _actor_cpus
-
-    assert _actor_cpus(DistributedOptions(workers=2), 2.0) == 0.5
-    assert _actor_cpus(DistributedOptions(workers=2), 8.0) == 1.0
-    assert _actor_cpus(DistributedOptions(workers=2), 0.0) == 1.0  # size unknown
-    with pytest.raises(MissingResource, match="the cluster has 1 CPUs"):
-        _actor_cpus(DistributedOptions(workers=2), 1.0)
     docs = tmp_path / "docs.jsonl"
     docs.write_text("".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in DOCS[:3]), encoding="utf-8")
     out = tmp_path / "out"
@@ -237,3 +230,23 @@ def test_ray_reads_formatted_files_and_keeps_where_each_segment_came_from(local_
     assert {s["where"] for s in records["avviso"]["segments"]} == {"page 1", "page 2"}
     assert "/html/head/title" in {s["where"] for s in records["pagina"]["segments"]}
     assert "truncated PDF" in shards(out, "errors")[0]["reason"]
+
+
+def test_the_driver_tells_its_progress(local_ray, tiny_models, tmp_path, monkeypatch, caplog):
+    """A progress line (rows, rows/s, workers alive) every minute in the logs (here after
+    every batch), and the rows to the caller's progress callback (the CLI's bar)."""
+    import logging
+
+    from pipeline.distributed.job import _Watch
+
+    monkeypatch.setattr(_Watch, "LINE_SECONDS", 0.0)
+    docs = tmp_path / "docs.jsonl"
+    docs.write_text("".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in DOCS[:3]), encoding="utf-8")
+    seen: list[int] = []
+    options = DistributedOptions(progress=lambda rows, rate: seen.append(rows), summarize=False)
+    with caplog.at_level(logging.INFO, logger="it2en.distributed"):
+        run_distributed([str(docs)], tmp_path / "out", tiny_config(tiny_models, docs_per_chunk=1), options)
+    assert seen == sorted(seen) and seen[-1] == 3
+    lines = [r.getMessage() for r in caplog.records if "rows done" in r.getMessage()]
+    assert lines and lines[-1].startswith("ray: 3 rows done, ") and "rows/s" in lines[-1]
+    assert "of 1 workers alive" in lines[-1] or "1 workers asked" in lines[-1]

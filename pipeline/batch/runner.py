@@ -20,7 +20,7 @@ from ..output_formats import document_files
 from ..outputs import TEMP_SUFFIX, atomic_output, naming
 from ..pipeline import Pipeline
 from ..report import document_title, render_index
-from ..types import Document, Failure, Result
+from ..types import Document, Failure, Result, RunCounts
 from .journal import Lock, Manifest
 from .planner import RUN_FILES, STATE_DIR, PlannedDocument, Planner, input_gone, settings_fingerprint
 
@@ -59,12 +59,10 @@ class BatchOptions:
 
 
 @dataclass
-class BatchReport:
-    """Counts and timing of one run; ``to_dict`` is what ``--report`` writes."""
+class BatchReport(RunCounts):
+    """Counts and timing of one run (``skipped``: documents unchanged since an earlier
+    run); ``to_dict`` is what ``--report`` writes."""
 
-    processed: int = 0
-    skipped: int = 0
-    failed: int = 0
     elapsed_s: float = 0.0
     interrupted: bool = False
     crashed: bool = False
