@@ -18,6 +18,7 @@ __all__ = [
     "ModelLoadError",
     "OutDirLocked",
     "Stopped",
+    "is_internal",
     "reason",
 ]
 
@@ -57,6 +58,15 @@ def reason(exc: BaseException) -> str:
     multi-line message or traceback text never reaches a log line or an error record."""
     text = str(exc).strip()
     return text.splitlines()[0][:_MAX_REASON] if text else type(exc).__name__
+
+
+def is_internal(exc: BaseException) -> bool:
+    """Whether ``exc``, raised while a document was processed, is a fault of it2en's (or
+    of a library's) rather than one the document's own data can cause: anything but an
+    :class:`It2enError` (a document's reason), text that cannot be encoded or decoded,
+    nesting too deep, or a document too large for memory. A document's failure stays its
+    own either way; an internal one is also told loudly, with its traceback."""
+    return not isinstance(exc, It2enError | UnicodeError | RecursionError | MemoryError)
 
 
 class Stopped(BaseException):

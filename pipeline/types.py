@@ -185,6 +185,13 @@ class Failure:
     id: str | None
     origin: str
     reason: str
+    trace: str = ""
+    """For a failure by an internal error (a fault of it2en's, not of the document's
+    data: :func:`pipeline.errors.is_internal`), its traceback; else empty."""
+
+    @property
+    def internal(self) -> bool:
+        return bool(self.trace)
 
     def message(self) -> str:
         """One line naming the input and the problem."""
@@ -192,8 +199,11 @@ class Failure:
         return f"{name}: {self.reason}"
 
     def to_dict(self) -> dict[str, Any]:
-        """The record written to error logs."""
-        return {"id": self.id, "input": self.origin, "reason": self.reason}
+        """The record written to error logs (``internal`` for an internal error)."""
+        record: dict[str, Any] = {"id": self.id, "input": self.origin, "reason": self.reason}
+        if self.internal:
+            record["internal"] = True
+        return record
 
 
 @dataclass(frozen=True)
@@ -286,8 +296,15 @@ class Result:
 class RunCounts:
     """What a run over many documents did, as every runner counts it (the batch runner,
     the distributed runner): documents processed, failed, and skipped as already done by
-    an earlier run."""
+    an earlier run; of the failed, those by an internal error (a fault of it2en's)."""
 
     processed: int = 0
     failed: int = 0
     skipped: int = 0
+    internal: int = 0
+
+    def internal_note(self) -> str:
+        """What the end-of-run line says of internal errors (nothing when none)."""
+        if not self.internal:
+            return ""
+        return f"; {self.internal} failed because of an internal error: please report it"

@@ -54,7 +54,7 @@ def test_second_run_skips_everything_and_changes_are_redone(config, tmp_path):
     fresh = Pipeline(config)
     second = run_batch(fresh, [str(inbox)], options)
     assert (second.processed, second.skipped) == (0, 5)
-    assert fresh._engines == {}, "nothing to do must load no model"
+    assert fresh._models.loaded == frozenset(), "nothing to do must load no model"
 
     (inbox / "doc002.txt").write_text("Il lunedì è chiuso.", encoding="utf-8")
     (out / "doc004.md").unlink()
@@ -387,7 +387,7 @@ def test_a_document_that_makes_any_stage_raise_is_its_failure_and_the_next_is_pr
 ):
     import pipeline.batch.runner as runner
     import pipeline.formats.html as html_format
-    import pipeline.pipeline as pipeline_module
+    import pipeline.stages as stages_module
 
     inbox = tmp_path / "in"
     inbox.mkdir()
@@ -405,8 +405,8 @@ def test_a_document_that_makes_any_stage_raise_is_its_failure_and_the_next_is_pr
     else:
         owner, name = {
             "reading": (html_format, "read"),
-            "locating": (pipeline_module, "locate"),
-            "checking": (pipeline_module, "check_result"),
+            "locating": (stages_module, "locate"),
+            "checking": (stages_module, "check_result"),
             "index": (runner, "render_index"),
         }[stage]
         monkeypatch.setattr(owner, name, _raising(getattr(owner, name)))
@@ -524,3 +524,24 @@ def test_a_stop_ends_the_run_after_the_model_batch_in_progress_and_the_next_run_
     clean = tmp_path / "clean"
     run_batch(Pipeline(small), [str(inbox)], BatchOptions(out_dir=clean, summarize=False))
     assert outputs(tmp_path / "out") == outputs(clean)
+
+
+def test_an_internal_error_leaves_a_crash_file_and_is_counted_in_the_last_line(config, tmp_path, monkeypatch):
+    import pipeline.stages as stages
+
+    real = stages.check_result
+    monkeypatch.setattr(
+        stages, "check_result", lambda result, settings: 1 / 0 if "B" in result.id else real(result, settings)
+    )
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    for name in ("A", "B", "C"):
+        (inbox / f"{name}.txt").write_text(SENTENCES[0], encoding="utf-8")
+    out = tmp_path / "out"
+    report = run_batch(Pipeline(config), [str(inbox)], BatchOptions(out_dir=out))
+    assert (report.processed, report.failed, report.internal) == (2, 1, 1)
+    assert "1 failed because of an internal error: please report it (crash-*.txt)" in report.line()
+    [crash] = out.glob("crash-*.txt")
+    assert "ZeroDivisionError" in crash.read_text(encoding="utf-8") and "Traceback" in crash.read_text()
+    [error] = [json.loads(line) for line in (out / "errors.jsonl").read_text().splitlines()]
+    assert error["internal"] is True and error["crash"] == crash.name

@@ -25,10 +25,10 @@ def _simulated_cuda(monkeypatch, bf16: bool = True) -> None:
 def test_cpu_fp32_and_cuda_bf16_runs_never_share_outputs(tiny_models, monkeypatch):
     config = tiny_config(tiny_models, backend="torch", precision="auto", device="auto")
     options = BatchOptions(out_dir=tiny_models / "unused")
-    cpu = (Pipeline(config)._namespace("translator"), settings_fingerprint(config, options))
+    cpu = (Pipeline(config)._models._namespace("translator"), settings_fingerprint(config, options))
     assert '"compute_type": "float32"' in cpu[0] and '"device": "cpu"' in cpu[0]
     _simulated_cuda(monkeypatch)
-    cuda = (Pipeline(config)._namespace("translator"), settings_fingerprint(config, options))
+    cuda = (Pipeline(config)._models._namespace("translator"), settings_fingerprint(config, options))
     assert '"compute_type": "bfloat16"' in cuda[0] and '"device": "cuda"' in cuda[0]
     assert cpu[0] != cuda[0] and cpu[1] != cuda[1]
 

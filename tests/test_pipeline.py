@@ -305,3 +305,51 @@ def test_summarizer_batches_have_their_own_token_budget(budget):
     )
     if budget:
         assert max(len(b) for b in summarizer.batches) < 6  # the translators' budget would take all
+
+
+def test_calls_own_their_state_two_runs_interleaved_and_a_stopped_run_then_another(fake_engine):
+    """One pipeline, two ``process_many`` runs taken in turns (as the service's job
+    threads do): stopping one stops it alone; a call after a stopped run is not stopped."""
+    import threading
+
+    from pipeline.errors import Stopped
+
+    pipeline = Pipeline(PipelineConfig(docs_per_chunk=1, checks=()), engines={"translator": fake_engine})
+    stop = threading.Event()
+    first = pipeline.process_many([("a1", "uno due."), ("a2", "tre."), ("a3", "quattro.")], summarize=False, stop=stop)
+    second = pipeline.process_many([("b1", "cinque."), ("b2", "sei."), ("b3", "sette.")], summarize=False)
+    assert next(first).translation == "UNO DUE."
+    assert next(second).translation == "CINQUE."
+    stop.set()
+    with pytest.raises(Stopped):
+        next(first)  # after its model batch
+    assert [r.translation for r in second] == ["SEI.", "SETTE."]  # not stopped by the other's event
+    assert pipeline.process("otto.", "c", summarize=False).translation == "OTTO."
+
+
+def test_an_internal_error_is_loud_and_still_one_documents_failure(fake_engine, monkeypatch, caplog):
+    """A bug (here: a stage raising ZeroDivisionError for one document) fails that
+    document alone, and is told loudly: its traceback at error level, the failure marked
+    internal; a document's own bad data stays quiet."""
+    import logging
+
+    import pipeline.stages as stages
+
+    real = stages.check_result
+
+    def buggy(result, settings):
+        if result.id == "b":
+            return 1 / 0
+        return real(result, settings)
+
+    monkeypatch.setattr(stages, "check_result", buggy)
+    pipeline = Pipeline(PipelineConfig(checks=()), engines={"translator": fake_engine})
+    with caplog.at_level(logging.DEBUG, logger="it2en.pipeline"):
+        outcomes = list(pipeline.process_many([("a", "uno."), ("b", "due."), ("c", "tre.")], summarize=False))
+    assert [type(o).__name__ for o in outcomes] == ["Result", "Failure", "Result"]
+    failure = outcomes[1]
+    assert isinstance(failure, Failure) and failure.internal and "ZeroDivisionError" in failure.trace
+    assert failure.to_dict()["internal"] is True
+    loud = [r for r in caplog.records if r.levelno == logging.ERROR and "internal error" in r.getMessage()]
+    assert len(loud) == 1 and loud[0].exc_info is not None
+    assert not Failure("d", "d.txt", "document is empty").internal

@@ -11,13 +11,15 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
 from ..errors import ConfigError, It2enError, Stopped, reason
+from ..failures import made_or_failure
 from ..io import DEFAULT_GLOBS, STDIN, discover_inputs, printable, read_documents
 from ..output_formats import document_files
-from ..outputs import TEMP_SUFFIX, atomic_output, naming
+from ..outputs import TEMP_SUFFIX, atomic_output, naming, safe_name
 from ..pipeline import Pipeline
 from ..report import document_title, render_index
 from ..types import Document, Failure, Result, RunCounts
@@ -96,7 +98,9 @@ class BatchReport(RunCounts):
         state = " (crashed)" if self.crashed else " (interrupted)" if self.interrupted else ""
         counts = f"{self.processed} processed, {self.skipped} skipped, {self.failed} failed"
         flagged = f"; {self.flagged} to check (review.jsonl)" if self.flagged else ""
-        return f"batch{state}: {counts} in {self.elapsed_s:.1f}s ({self.docs_per_s:.2f} docs/s){flagged}"
+        crashes = f"{self.internal_note()} (crash-*.txt)" if self.internal else ""
+        rate = f"{self.elapsed_s:.1f}s ({self.docs_per_s:.2f} docs/s)"
+        return f"batch{state}: {counts} in {rate}{flagged}{crashes}"
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -225,16 +229,11 @@ def _process(
                 if isinstance(outcome, Failure):
                     _record_failure(errors, outcome, report)
                     continue
-                try:  # everything made from the document's own data, before anything is written
-                    files = document_files(planned.name, outcome, options.formats)
-                    record = {"id": outcome.id, "output": f"{planned.name}.json"}
-                    entries = [{**record, **e.to_dict()} for e in outcome.review()]
-                    about = _about(outcome)
-                except Exception as exc:  # that document's failure, never the run's
-                    log.debug("rendering %s failed", outcome.id, exc_info=True)
-                    why = f"its outputs could not be made ({type(exc).__name__}: {reason(exc)})"
-                    _record_failure(errors, Failure(outcome.id, outcome.origin, why), report)
+                made = made_or_failure(outcome, partial(_made, planned.name, outcome, options.formats))
+                if isinstance(made, Failure):
+                    _record_failure(errors, made, report)
                     continue
+                files, entries, about = made
                 outputs = _write_files(out_dir, files)
                 _append(review, entries)
                 manifest.append(_record(planned, planner.settings, outputs, about))
@@ -242,6 +241,16 @@ def _process(
                 report.count_flags(outcome)
         except Stopped:  # after the model batch in progress: the chunk's others resume next run
             report.interrupted = True
+
+
+def _made(
+    name: str, result: Result, formats: Sequence[str]
+) -> tuple[list[tuple[str, bytes]], list[dict[str, Any]], dict[str, Any]]:
+    """Everything made from a document's own data, before anything is written: its
+    files, its review entries, what the index shows of it."""
+    files = document_files(name, result, formats)
+    record = {"id": result.id, "output": f"{name}.json"}
+    return files, [{**record, **e.to_dict()} for e in result.review()], _about(result)
 
 
 def _record(
@@ -338,9 +347,21 @@ def _write_files(out_dir: Path, files: list[tuple[str, bytes]]) -> list[str]:
 
 
 def _record_failure(errors: IO[str] | None, failure: Failure, report: BatchReport) -> None:
-    """Count and log a failure, and append it to the run's error log (none in a dry run)."""
+    """Count and log a failure, and append it to the run's error log (none in a dry run);
+    an internal error's traceback goes into a ``crash-*.txt`` beside that log."""
+    record: dict[str, Any] = {**failure.to_dict(), "time": _now()}
+    if failure.internal:
+        report.internal += 1
+        if errors is not None:
+            crash = (
+                Path(errors.name).parent
+                / f"crash-{report.internal:04d}-{safe_name(failure.id or 'input')}.txt"
+            )
+            with atomic_output(crash) as stream:
+                stream.write(f"{failure.message()}\n\n{failure.trace}")
+            record["crash"] = crash.name
     if errors is not None:
-        _append(errors, [{**failure.to_dict(), "time": _now()}])
+        _append(errors, [record])
     report.failed += 1
     log.error("%s", failure.message())
 

@@ -10,19 +10,21 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ..errors import ConfigError, reason
+from ..errors import ConfigError
+from ..failures import made_or_failure
 from ..formats import DOCUMENT_SUFFIXES, WRITABLE_FORMATS
 from ..io import InputFile, discover_inputs, read_documents
 from ..output_formats import OUTPUT_FORMATS, format_for_suffix
 from ..outputs import atomic_output
 from ..pipeline import Pipeline
 from ..render import render_text
-from ..types import Failure, Result
+from ..types import Failure, Result, RunCounts
 from .errors import EXIT_FAILED_DOCUMENTS, errors_mapped
 from .logs import progress_bars
 from .options import (
@@ -153,20 +155,15 @@ def _run(request: _Request, flags: ModelFlags, logs: LogFlags) -> None:
                 for outcome in pipeline.process_many(documents, summarize=request.summarize):
                     if stop.event.is_set():  # through every finally: the temporary copy goes
                         raise SystemExit(stop.exit_code)
-                    if not isinstance(outcome, Failure):
-                        try:  # made from the document's own data: its failure, never the run's
-                            made = (
-                                outcome.to_dict()
-                                if fmt == "json"
-                                else _render(outcome, fmt, several, written == 0)
-                            )
-                        except Exception as exc:
-                            log.debug("rendering %s failed", outcome.id, exc_info=True)
-                            why = f"its output could not be made ({type(exc).__name__}: {reason(exc)})"
-                            outcome = Failure(outcome.id, outcome.origin, why)
-                    if isinstance(outcome, Failure):
-                        failures.append(outcome)
-                        log.error("%s", outcome.message())
+                    first = written == 0
+                    made = (
+                        outcome
+                        if isinstance(outcome, Failure)
+                        else made_or_failure(outcome, partial(_made, outcome, fmt, several, first))
+                    )
+                    if isinstance(made, Failure):
+                        failures.append(made)
+                        log.error("%s", made.message())
                         continue
                     written += 1
                     if isinstance(made, dict):
@@ -181,7 +178,8 @@ def _run(request: _Request, flags: ModelFlags, logs: LogFlags) -> None:
         except _NothingWritten:
             log.warning("no document succeeded; %s left as it was", output)
     if failures:
-        log.warning("%d document(s) failed", len(failures))
+        counts = RunCounts(failed=len(failures), internal=sum(f.internal for f in failures))
+        log.warning("%d document(s) failed%s", counts.failed, counts.internal_note())
         raise typer.Exit(EXIT_FAILED_DOCUMENTS)
 
 
@@ -202,6 +200,12 @@ def check_encoding(encoding: str) -> None:
 class _NothingWritten(Exception):
     """Raised inside an output file's atomic write to discard it: no document succeeded,
     and an earlier run's output must not be replaced by an empty one."""
+
+
+def _made(result: Result, fmt: str, several: bool, first: bool) -> dict[str, object] | str | bytes:
+    """What is written of ``result``: its record (JSON, gathered into one array), else
+    its rendering."""
+    return result.to_dict() if fmt == "json" else _render(result, fmt, several, first)
 
 
 def _render(result: Result, fmt: str, several: bool, first: bool) -> str | bytes:

@@ -105,8 +105,16 @@ def ray(
             else ""
         )
         log.info(
-            "ray: %d processed, %d failed, %d shard(s) in %s%s%s",
-            *(report.processed, report.failed, report.shards, output_dir, earlier, lost),
+            "ray: %d processed, %d failed, %d shard(s) in %s%s%s%s",
+            *(
+                report.processed,
+                report.failed,
+                report.shards,
+                output_dir,
+                earlier,
+                lost,
+                report.internal_note(),
+            ),
         )
         if report.failed:
             raise typer.Exit(EXIT_FAILED_DOCUMENTS)

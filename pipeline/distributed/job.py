@@ -155,8 +155,14 @@ def run_distributed(
         results = _results(ray, listed, progress.through, config, options)
         watch = _Watch(ray, options, listed)
         counts = write_shards(watch.batches(results), store, options.records_per_shard, progress)
+    restarts = len(watch.restarted)
     return DistributedReport(
-        counts.processed, counts.failed, counts.skipped, counts.shards, len(watch.restarted)
+        counts.processed,
+        counts.failed,
+        counts.skipped,
+        counts.internal,
+        shards=counts.shards,
+        restarts=restarts,
     )
 
 

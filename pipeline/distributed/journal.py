@@ -145,6 +145,7 @@ def write_shards(
                 errors.write(str(payload))
                 counts.failed += 1
                 failure = json.loads(str(payload))
+                counts.internal += bool(failure.get("internal"))
                 log.error("%s: %s", failure["input"], failure["reason"])
             if records.full:
                 checkpoint(done=False)

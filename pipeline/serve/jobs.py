@@ -30,7 +30,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError, It2enError, Stopped, reason
+from ..errors import InputError, It2enError, Stopped
+from ..failures import failure_of
 from ..output_formats import OUTPUT_FORMATS, document_files
 from ..outputs import atomic_output, safe_name
 from ..pipeline import Pipeline
@@ -293,9 +294,9 @@ class JobRunner:
                 self._work(record, stop)
             except Stopped:
                 log.info("jobs: job %s stopped; it runs again at the next start", job_id)
-            except Exception as exc:  # the document's own failure, whatever raised it
-                log.debug("job %s failed", job_id, exc_info=True)
-                self._finish(record, "failed", reason=f"{record.name}: {reason(exc)}")
+            except Exception as exc:  # the document's own failure, whatever raised it (a bug loudly)
+                failure = failure_of(job_id, record.name, exc, "the job failed")
+                self._finish(record, "failed", reason=f"{record.name}: {failure.reason}")
             finally:
                 with self._lock:
                     self._live.pop(job_id, None)
