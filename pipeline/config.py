@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, InputError
-from .io import open_regular
+from .files import open_regular
 from .settings import ServeSettings
 from .types import FLAGS, Role, as_role, role_key
 

@@ -13,16 +13,17 @@ library redoes them.
 
 A conversion for CTranslate2 is interchangeable when the model, the layout of the
 conversion folder and the versions of transformers and CTranslate2 that made and
-checked it are the same.
+checked it are the same (:func:`pipeline.engines.conversion.converted`, by the same
+library versions: :mod:`pipeline.engines.versions`).
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
-from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
+from .engines import versions
 from .engines.hub import model_identity
 from .engines.runtime import resolve_runtime
 from .types import Role, role_key
@@ -32,10 +33,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "RoleIdentity",
-    "conversion_identity",
     "job_identity",
     "job_roles",
-    "library_versions",
     "record_identity",
     "role_identity",
 ]
@@ -65,18 +64,6 @@ class RoleIdentity:
         return json.dumps(asdict(self), sort_keys=True)
 
 
-def library_versions(names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
-    """``(name, version)`` of each installed library of ``names`` (``-`` where missing),
-    read from the installed metadata: nothing is imported."""
-    found = []
-    for name in names:
-        try:
-            found.append((name, metadata.version(name)))
-        except metadata.PackageNotFoundError:
-            found.append((name, "-"))
-    return tuple(found)
-
-
 def role_identity(config: PipelineConfig, role: Role) -> RoleIdentity:
     """The identity of ``role``'s outputs under ``config``, its runtime resolved (a
     :class:`~pipeline.errors.ConfigError` for a runtime that cannot be had)."""
@@ -89,7 +76,7 @@ def role_identity(config: PipelineConfig, role: Role) -> RoleIdentity:
         compute_type=runtime.compute_type,
         num_beams=config.num_beams,
         input_limit=config.input_limit_for(role),
-        versions=library_versions(_LIBRARIES[runtime.backend]),
+        versions=versions.library_versions(_LIBRARIES[runtime.backend]),
     )
 
 
@@ -126,10 +113,3 @@ def record_identity(config: PipelineConfig, summarize: bool, main_article: bool)
             config.length_ratio_max,
         ],
     }
-
-
-def conversion_identity(name: str, models_dir: str, layout: int) -> str:
-    """The identity of a CTranslate2 conversion of model ``name``: the model, the
-    conversion folder's ``layout``, and the versions that made and checked it."""
-    versions = library_versions(("ctranslate2", "transformers", "tokenizers", "sentencepiece"))
-    return json.dumps([model_identity(name, models_dir), layout, versions])

@@ -30,7 +30,6 @@ import io
 import json
 import os
 import re
-import stat
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -38,6 +37,7 @@ from pathlib import Path, PurePath
 from typing import BinaryIO, Literal
 
 from .errors import InputError
+from .files import open_regular, too_large
 from .formats import DOCUMENT_SUFFIXES, Layout, format_of, read_format
 from .types import Document, Failure
 
@@ -283,34 +283,6 @@ def _read_stream(
         yield from _read_jsonl(stream, origin, file.id, options.encoding, options.max_bytes)
     else:
         yield _read_whole(stream, origin, doc_id, file.kind, options)
-
-
-def open_regular(path: Path, fmt: str, max_bytes: int, expected: str = "a document file") -> BinaryIO:
-    """``path`` opened for reading, if it is a regular file (after symlinks) of at most
-    ``max_bytes`` (but for JSONL, whose lines are checked one by one). Opened without
-    blocking and checked on the open descriptor, so a FIFO can never block the run.
-    Raises :class:`InputError` (saying ``expected``) or the OSError of a missing file."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))  # OSError: missing, loop
-    try:
-        info = os.fstat(fd)
-        if stat.S_ISDIR(info.st_mode):
-            raise InputError(f"is a directory, expected {expected}")
-        if not stat.S_ISREG(info.st_mode):
-            raise InputError(f"not a regular file (a pipe, socket or device), expected {expected}")
-        if fmt != "jsonl" and info.st_size > max_bytes:
-            raise InputError(too_large("file", max_bytes, info.st_size))
-        os.set_blocking(fd, True)
-        return os.fdopen(fd, "rb")
-    except BaseException:
-        os.close(fd)
-        raise
-
-
-def too_large(what: str, limit: int, size: int | None = None) -> str:
-    """The one wording of an input over the size limit: ``file of 3,221,225,472 bytes
-    exceeds the input limit of 268,435,456 bytes`` (the size where it is known)."""
-    of = f" of {size:,} bytes" if size is not None else ""
-    return f"{what}{of} exceeds the input limit of {limit:,} bytes"
 
 
 def _read_whole(

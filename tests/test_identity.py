@@ -7,6 +7,7 @@ import pytest
 from tiny import tiny_config
 
 import pipeline.engines.runtime as runtime_module
+import pipeline.engines.versions as engine_versions
 import pipeline.identity as identity
 from pipeline import BatchOptions, Pipeline, PipelineConfig
 from pipeline.batch.planner import settings_fingerprint
@@ -48,16 +49,16 @@ def test_a_library_upgrade_gives_a_new_identity_and_a_new_conversion(tiny_models
     runtime = resolve_runtime(config)
     before = identity.role_identity(config, "translator")
     first = converted("translator", config.translator, runtime, "float32")
-    versions = identity.library_versions
+    versions = engine_versions.library_versions
 
     def upgraded(library):
         return lambda names: tuple((n, "99.0" if n == library else v) for n, v in versions(names))
 
     for library in ("ctranslate2", "transformers"):  # transformers made and checked the copy
-        monkeypatch.setattr(identity, "library_versions", upgraded(library))
+        monkeypatch.setattr(engine_versions, "library_versions", upgraded(library))
         again = converted("translator", config.translator, runtime, "float32")
         assert again.folder != first.folder and again.folder.parent == first.folder.parent, library
-    monkeypatch.setattr(identity, "library_versions", upgraded("ctranslate2"))
+    monkeypatch.setattr(engine_versions, "library_versions", upgraded("ctranslate2"))
     assert identity.role_identity(config, "translator") != before  # its outputs are redone too
 
 

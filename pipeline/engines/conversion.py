@@ -26,8 +26,9 @@ from typing import Any
 
 from ..errors import ModelLoadError, reason
 from ..outputs import safe_name
+from . import versions
 from .decoding import SearchSettings, read_generation_config
-from .hub import from_pretrained, local_only, store_folder
+from .hub import from_pretrained, local_only, model_identity, store_folder
 from .runtime import Runtime
 from .tokens import save_tokenizer
 
@@ -66,10 +67,9 @@ def converted(role: str, name: str, runtime: Runtime, quantization: str) -> Conv
     """The cached conversion of model ``name`` in the runtime's cache folder, converting it
     on first use. A model that cannot be found or loaded, an unwritable folder or a failed
     conversion is a :class:`ModelLoadError`."""
-    from ..identity import conversion_identity  # the one identity rule (it imports the engines)
-
     models_dir, offline = runtime.models_dir, runtime.offline
-    identity = conversion_identity(name, models_dir, LAYOUT)
+    made_by = versions.library_versions(("ctranslate2", "transformers", "tokenizers", "sentencepiece"))
+    identity = json.dumps([model_identity(name, models_dir), LAYOUT, made_by])
     fingerprint = hashlib.sha256(identity.encode()).hexdigest()[:12]
     path = Path(name).expanduser()
     slug = path.name if path.is_dir() else store_folder("", name).name

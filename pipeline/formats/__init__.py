@@ -20,12 +20,20 @@ import bisect
 import importlib
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from typing import Any, Literal
+from dataclasses import replace
+from typing import Any
 
 from ..errors import InputError, reason
 from ..segmenting import reassemble
-from ..types import Result, Segment, SegmentKind
+from ..types import (
+    WRITABLE_FORMATS,
+    Block,
+    BlockTranslation,
+    FormatName,
+    Layout,
+    Result,
+    Segment,
+)
 
 __all__ = [
     "DOCUMENT_SUFFIXES",
@@ -45,66 +53,8 @@ __all__ = [
 
 log = logging.getLogger("it2en.formats")
 
-FormatName = Literal["html", "docx", "pdf"]
 DOCUMENT_SUFFIXES: dict[str, FormatName] = {".html": "html", ".htm": "html", ".docx": "docx", ".pdf": "pdf"}
 """File suffixes (any case) read by a format reader rather than as plain text."""
-WRITABLE_FORMATS: tuple[FormatName, ...] = ("html", "docx")
-"""Formats of which a translated copy of the original file is written."""
-BLOCK_SEPARATOR = "\n\n"
-
-
-@dataclass(frozen=True)
-class Block:
-    """One translatable piece of a formatted document: ``layout.text[start:end]``."""
-
-    start: int
-    end: int
-    where: str
-    """Its place in the original: ``/html/body/p[2]``, ``paragraph 7``, ``page 3``..."""
-    kind: SegmentKind = "text"
-
-
-@dataclass(frozen=True)
-class Layout:
-    """A formatted document read for translation: its text, its blocks, and (for formats
-    that are written back) the original bytes."""
-
-    format: FormatName
-    text: str
-    blocks: tuple[Block, ...]
-    data: bytes = b""
-    """The original file, kept where a translated copy is written (HTML, DOCX)."""
-
-    @classmethod
-    def of(cls, fmt: FormatName, pieces: Sequence[tuple[str, str, SegmentKind]], data: bytes = b"") -> Layout:
-        """A layout from ``(text, where, kind)`` pieces in document order; empty pieces are
-        left out. A page or a Word file with none has nothing to translate (its translated
-        copy is the file itself); a PDF with none is an :class:`InputError`."""
-        parts: list[str] = []
-        blocks: list[Block] = []
-        position = 0
-        for text, where, kind in pieces:
-            if not text.strip():
-                continue
-            if parts:
-                parts.append(BLOCK_SEPARATOR)
-                position += len(BLOCK_SEPARATOR)
-            parts.append(text)
-            blocks.append(Block(position, position + len(text), where, kind))
-            position += len(text)
-        if not blocks and fmt not in WRITABLE_FORMATS:
-            raise InputError(f"no text found in this {fmt.upper()} file")
-        return cls(fmt, "".join(parts), tuple(blocks), data)
-
-
-@dataclass(frozen=True)
-class BlockTranslation:
-    """A block's translation, with where its segments begin and end in it: ``anchors``
-    pairs a position of the block's text with its place in ``text``, so that inline
-    markup is placed by sentence, not guessed over the whole block."""
-
-    text: str
-    anchors: tuple[tuple[int, int], ...] = ()
 
 
 def format_of(name: str) -> FormatName | None:
