@@ -18,7 +18,8 @@ leaves complete files only; the next run redoes exactly the documents without a 
 line (rewriting their files atomically, so nothing is ever duplicated) and skips the rest.
 """
 
+from .options import BATCH_FORMATS, BatchOptions
 from .planner import PlannedDocument
-from .runner import BATCH_FORMATS, BatchOptions, BatchReport, run_batch
+from .runner import BatchReport, run_batch
 
 __all__ = ["BATCH_FORMATS", "BatchOptions", "BatchReport", "PlannedDocument", "run_batch"]

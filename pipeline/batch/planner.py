@@ -17,7 +17,7 @@ from .journal import Manifest, Recorded
 
 if TYPE_CHECKING:
     from ..config import PipelineConfig
-    from .runner import BatchOptions
+    from .options import BatchOptions
 
 __all__ = [
     "RUN_FILES",

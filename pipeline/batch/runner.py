@@ -15,49 +15,21 @@ from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
-from ..errors import ConfigError, It2enError, Stopped, reason
+from ..errors import It2enError, Stopped, reason
 from ..failures import made_or_failure
-from ..io import DEFAULT_GLOBS, STDIN, discover_inputs, printable, read_documents
+from ..io import STDIN, discover_inputs, printable, read_documents
 from ..output_formats import document_files
 from ..outputs import TEMP_SUFFIX, atomic_output, naming, safe_name
 from ..pipeline import Pipeline
 from ..report import document_title, render_index
 from ..types import Document, Failure, Result, RunCounts
 from .journal import Lock, Manifest
+from .options import BatchOptions
 from .planner import RUN_FILES, STATE_DIR, PlannedDocument, Planner, input_gone, settings_fingerprint
 
-__all__ = ["BATCH_FORMATS", "BatchOptions", "BatchReport", "run_batch"]
+__all__ = ["BatchReport", "run_batch"]
 
 log = logging.getLogger("it2en.batch")
-
-BATCH_FORMATS = ("json", "md", "html")
-"""The formats of :data:`~pipeline.output_formats.OUTPUT_FORMATS` that ``batch`` writes a
-file of per document (json always: it is the record the next run resumes from)."""
-
-
-@dataclass(frozen=True)
-class BatchOptions:
-    """What a batch run reads and writes; model and batching settings live in PipelineConfig."""
-
-    out_dir: Path
-    formats: tuple[str, ...] = ("json",)
-    """Files per document: ``json`` (always needed for resume), optionally ``md`` and
-    ``html`` (with ``html``, an ``index.html`` of every document too)."""
-    summarize: bool = True
-    """False: translation only."""
-    force: bool = False
-    """Redo every document, even unchanged ones."""
-    globs: tuple[str, ...] = DEFAULT_GLOBS
-    """File patterns taken from folder inputs, recursively."""
-    input_format: str = "auto"
-    encoding: str = "utf-8"
-    main_article: bool = False
-    """Of HTML pages, only the main article (:func:`pipeline.formats.html.read`)."""
-
-    def __post_init__(self) -> None:
-        unknown = [f for f in self.formats if f not in BATCH_FORMATS]
-        if unknown or "json" not in self.formats:
-            raise ConfigError(f"formats must include json and be among {', '.join(BATCH_FORMATS)}")
 
 
 @dataclass
