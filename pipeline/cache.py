@@ -172,13 +172,19 @@ class CachedEngine:
         return self._through_cache(texts, scored=True)
 
     def _through_cache(self, texts: Sequence[str], scored: bool) -> list[tuple[str, float | None]]:
-        namespace = f"{self._namespace}|scored" if scored else self._namespace
-        known = self._cache.get(namespace, texts)
+        """One entry per input text whatever asked for it: an output made without its
+        score serves every request that needs no score; one that needs a score takes an
+        entry that has it (an engine that gives none takes any), else the output is made
+        again with its score, and the entry replaced."""
+        known = self._cache.get(self._namespace, texts)
+        if scored and hasattr(self.engine, "generate_scored"):
+            known = {text: made for text, made in known.items() if made[1] is not None}
         todo = [text for text in dict.fromkeys(texts) if text not in known]
         if todo:
             made = scored_generate(self.engine, scored)(todo)
             self._cache.put(
-                namespace, [(text, output, score) for text, (output, score) in zip(todo, made, strict=True)]
+                self._namespace,
+                [(text, output, score) for text, (output, score) in zip(todo, made, strict=True)],
             )
             known.update(zip(todo, made, strict=True))
         return [known[text] for text in texts]

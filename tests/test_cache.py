@@ -164,3 +164,28 @@ def test_two_readers_while_one_run_writes(tmp_path):
         thread.join(timeout=120)
     assert not errors
     assert len(readers[0].get("m", [f"39-{i}" for i in range(50)])) == 50
+
+
+def test_one_entry_per_text_whatever_front_end_asked(tiny_models, tmp_path):
+    """The command line asks for scores (its low_confidence check), the service does not:
+    one row for a sentence translated by both, in either order, and the same output."""
+    import sqlite3
+
+    from tiny import tiny_config
+
+    from pipeline import Pipeline
+
+    cache = tmp_path / "outputs.sqlite"
+    config = tiny_config(tiny_models, num_beams=1, output_cache=str(cache))
+    text = "Il museo resterà aperto tutti i giorni."
+    record = Pipeline(config).process(text, "a", summarize=False)  # scored, as it2en translate
+    assert record.scores[0] is not None
+    assert Pipeline(config).translate([text]) == [record.translation]  # unscored, as the service
+    rows = sqlite3.connect(cache).execute("SELECT COUNT(*) FROM outputs").fetchone()[0]
+    assert rows == 1
+    other = tmp_path / "other.sqlite"
+    served = Pipeline(config.with_overrides(output_cache=str(other)))
+    served.translate([text])  # the service first: no score kept...
+    again = Pipeline(config.with_overrides(output_cache=str(other))).process(text, "a", summarize=False)
+    assert again.scores[0] is not None  # ...so the next scored request makes it, in the same row
+    assert sqlite3.connect(other).execute("SELECT COUNT(*) FROM outputs").fetchone()[0] == 1

@@ -30,6 +30,7 @@ from .options import (
     LogFlags,
     MainArticleOpt,
     ModelFlags,
+    TranslateOnlyOpt,
     shared_options,
 )
 from .signals import stop_on_signals
@@ -44,35 +45,43 @@ class LogFormat(str, Enum):
     json = "json"
 
 
+OutOpt = Annotated[Path, typer.Option("--out", metavar="DIR", help="Output folder (created if missing).")]
+GlobOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--glob",
+        metavar="PATTERN",
+        help=f"File pattern taken from folders, repeatable [default: {', '.join(DEFAULT_GLOBS)}].",
+    ),
+]
+FormatsOpt = Annotated[
+    str, typer.Option(metavar="FORMATS", help="Files per document: json, plus md and/or html (json,md,html).")
+]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Redo every document, even unchanged ones.")]
+ReportOpt = Annotated[
+    Path | None, typer.Option(metavar="FILE", help="Also write the end-of-run counts as JSON.")
+]
+DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="List what would be processed.")]
+LogFormatOpt = Annotated[LogFormat, typer.Option(help="stderr log lines as text or JSON.")]
+InputFormatOpt = Annotated[InputFormat, typer.Option("--input-format", help="How to read INPUT.")]
+EncodingOpt = Annotated[str, typer.Option(metavar="ENCODING", help="Encoding of text inputs.")]
+
+
 @shared_options("config", "translator", *SUMMARY, *RUNTIME, "docs_per_chunk")
 def batch(
     inputs: Inputs,
-    out: Annotated[Path, typer.Option("--out", metavar="DIR", help="Output folder (created if missing).")],
+    out: OutOpt,
     flags: ModelFlags,
     logs: LogFlags,
-    glob: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--glob",
-            metavar="PATTERN",
-            help=f"File pattern taken from folders, repeatable [default: {', '.join(DEFAULT_GLOBS)}].",
-        ),
-    ] = None,
-    formats: Annotated[
-        str,
-        typer.Option(metavar="FORMATS", help="Files per document: json, plus md and/or html (json,md,html)."),
-    ] = "json",
-    translate_only: Annotated[bool, typer.Option("--translate-only", help="Translation alone.")] = False,
-    force: Annotated[bool, typer.Option("--force", help="Redo every document, even unchanged ones.")] = False,
-    report: Annotated[
-        Path | None, typer.Option(metavar="FILE", help="Also write the end-of-run counts as JSON.")
-    ] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be processed.")] = False,
-    log_format: Annotated[LogFormat, typer.Option(help="stderr log lines as text or JSON.")] = LogFormat.text,
-    input_format: Annotated[InputFormat, typer.Option("--input-format", help="How to read INPUT.")] = (
-        InputFormat.auto
-    ),
-    encoding: Annotated[str, typer.Option(metavar="ENCODING", help="Encoding of text inputs.")] = "utf-8",
+    glob: GlobOpt = None,
+    formats: FormatsOpt = "json",
+    translate_only: TranslateOnlyOpt = False,
+    force: ForceOpt = False,
+    report: ReportOpt = None,
+    dry_run: DryRunOpt = False,
+    log_format: LogFormatOpt = LogFormat.text,
+    input_format: InputFormatOpt = InputFormat.auto,
+    encoding: EncodingOpt = "utf-8",
     main_article: MainArticleOpt = False,
 ) -> None:
     """Process folders, files and JSONL into OUT_DIR, only what is new or changed, for

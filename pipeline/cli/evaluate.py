@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from ..errors import ConfigError
-from ..evaluate import evaluate, read_reference_set
+from ..evaluate import Evaluation, evaluate, read_reference_set
 from ..outputs import atomic_output
 from ..pipeline import Pipeline
 from ..render import render_evaluation_markdown
@@ -32,50 +32,50 @@ class EvalFormat(str, Enum):
     html = "html"
 
 
+SrcOpt = Annotated[Path | None, typer.Option(metavar="FILE", help="Italian sources, one segment a line.")]
+RefOpt = Annotated[
+    list[Path] | None,
+    typer.Option(metavar="FILE", help="English references, one a line (repeat for several per segment)."),
+]
+JsonlOpt = Annotated[
+    Path | None,
+    typer.Option(metavar="FILE", help='JSONL of {"id", "text", "reference", "reference_summary"}.'),
+]
+TmxOpt = Annotated[Path | None, typer.Option(metavar="FILE", help="A TMX translation memory (it → en).")]
+ConfigsArg = Annotated[
+    list[Path] | None,
+    typer.Argument(metavar="CONFIG", help="With --compare: the configs (TOML files or presets) to compare."),
+]
+CompareOpt = Annotated[
+    bool, typer.Option("--compare", help="Compare the CONFIGs on the same set (the first is the baseline).")
+]
+FormatOpt = Annotated[EvalFormat, typer.Option("--format", "-f", help="Output format.")]
+OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE", help="Output file.")]
+BadBelowOpt = Annotated[
+    float | None,
+    typer.Option(metavar="CHRF", help="chrF below which a segment is bad [default: 10th percentile]."),
+]
+WriteConfigOpt = Annotated[
+    Path | None, typer.Option(metavar="FILE", help="Write the calibrated [checks] thresholds to FILE.")
+]
+BootstrapOpt = Annotated[int, typer.Option(metavar="N", help="Bootstrap resamples (CI, comparisons).")]
+
+
 @shared_options("config", "translator", *SUMMARY, *RUNTIME)
 def evaluate_command(
     flags: ModelFlags,
     logs: LogFlags,
-    src: Annotated[
-        Path | None, typer.Option(metavar="FILE", help="Italian sources, one segment a line.")
-    ] = None,
-    ref: Annotated[
-        list[Path] | None,
-        typer.Option(metavar="FILE", help="English references, one a line (repeat for several per segment)."),
-    ] = None,
-    jsonl: Annotated[
-        Path | None,
-        typer.Option(metavar="FILE", help='JSONL of {"id", "text", "reference", "reference_summary"}.'),
-    ] = None,
-    tmx: Annotated[
-        Path | None, typer.Option(metavar="FILE", help="A TMX translation memory (it → en).")
-    ] = None,
-    configs: Annotated[
-        list[Path] | None,
-        typer.Argument(
-            metavar="CONFIG...", help="With --compare: the configs (TOML files or presets) to compare."
-        ),
-    ] = None,
-    compare: Annotated[
-        bool,
-        typer.Option("--compare", help="Compare the CONFIGs on the same set (the first is the baseline)."),
-    ] = False,
-    output_format: Annotated[
-        EvalFormat, typer.Option("--format", "-f", help="Output format.")
-    ] = EvalFormat.md,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Output file.")
-    ] = None,
-    bad_below: Annotated[
-        float | None,
-        typer.Option(metavar="CHRF", help="chrF below which a segment is bad [default: 10th percentile]."),
-    ] = None,
-    write_config: Annotated[
-        Path | None, typer.Option(metavar="FILE", help="Write the calibrated [checks] thresholds to FILE.")
-    ] = None,
-    bootstrap: Annotated[
-        int, typer.Option(metavar="N", help="Bootstrap resamples (CI, comparisons).")
-    ] = 1000,
+    src: SrcOpt = None,
+    ref: RefOpt = None,
+    jsonl: JsonlOpt = None,
+    tmx: TmxOpt = None,
+    configs: ConfigsArg = None,
+    compare: CompareOpt = False,
+    output_format: FormatOpt = EvalFormat.md,
+    output: OutputOpt = None,
+    bad_below: BadBelowOpt = None,
+    write_config: WriteConfigOpt = None,
+    bootstrap: BootstrapOpt = 1000,
 ) -> None:
     """Measure translation quality on a reference set with sacreBLEU (BLEU, chrF, chrF++,
     signatures, 95% CI), ROUGE for reference summaries, compare configurations with paired
@@ -85,29 +85,35 @@ def evaluate_command(
     """
     with errors_mapped(logs):
         items = read_reference_set(src=src, refs=ref or (), jsonl=jsonl, tmx=tmx)
-        if compare and len(configs or ()) < 2:
-            raise ConfigError("--compare needs two configs or more: it2en eval ... --compare A.toml B.toml")
-        if configs and not compare:
-            raise ConfigError("configs are compared with --compare: it2en eval ... --compare A.toml B.toml")
-        if compare:
-            pipelines = {path.stem: Pipeline(replace(flags, config=path).load()) for path in configs or ()}
-        else:
-            pipelines = {"it2en": Pipeline(flags.load())}
+        pipelines = _pipelines(flags, configs or [], compare)
 
         def progress(stage: str) -> None:
             if sys.stderr.isatty() and not logs.quiet:  # a terminal sees the stages; logs do not
                 typer.echo(f"{stage} ...", err=True)
 
         evaluation = evaluate(items, pipelines, bad_below=bad_below, n_bootstrap=bootstrap, progress=progress)
-        if output_format is EvalFormat.json:
-            text = json.dumps(evaluation.to_dict(), ensure_ascii=False, indent=2) + "\n"
-        elif output_format is EvalFormat.html:
-            text = render_evaluation_html(evaluation)
-        else:
-            text = render_evaluation_markdown(evaluation)
         with atomic_output(output) as stream:
-            stream.write(text)
+            stream.write(_rendered(evaluation, output_format))
         calibration = evaluation.systems[0].calibration
         if write_config is not None and calibration is not None:
             with atomic_output(write_config) as stream:
                 stream.write(calibration.config_snippet())
+
+
+def _pipelines(flags: ModelFlags, configs: list[Path], compare: bool) -> dict[str, Pipeline]:
+    """The systems to evaluate by name: each config compared, or the flags' one."""
+    if compare and len(configs) < 2:
+        raise ConfigError("--compare needs two configs or more: it2en eval ... --compare A.toml B.toml")
+    if configs and not compare:
+        raise ConfigError("configs are compared with --compare: it2en eval ... --compare A.toml B.toml")
+    if compare:
+        return {path.stem: Pipeline(replace(flags, config=path).load()) for path in configs}
+    return {"it2en": Pipeline(flags.load())}
+
+
+def _rendered(evaluation: Evaluation, output_format: EvalFormat) -> str:
+    if output_format is EvalFormat.json:
+        return json.dumps(evaluation.to_dict(), ensure_ascii=False, indent=2) + "\n"
+    if output_format is EvalFormat.html:
+        return render_evaluation_html(evaluation)
+    return render_evaluation_markdown(evaluation)

@@ -22,7 +22,16 @@ from typer.core import TyperArgument, TyperCommand
 from ..config import PipelineConfig, renamed
 from ..errors import ConfigError
 
-__all__ = ["Command", "InputFormat", "Inputs", "LogFlags", "ModelFlags", "shared_options"]
+__all__ = [
+    "Command",
+    "InputFormat",
+    "Inputs",
+    "LogFlags",
+    "MainArticleOpt",
+    "ModelFlags",
+    "TranslateOnlyOpt",
+    "shared_options",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -43,6 +52,10 @@ MainArticleOpt = Annotated[
     ),
 ]
 """The one option of every front end that reads HTML pages."""
+
+
+TranslateOnlyOpt = Annotated[bool, typer.Option("--translate-only", help="Translation alone.")]
+"""Of the commands that run the whole job: translation alone."""
 
 
 Inputs = Annotated[

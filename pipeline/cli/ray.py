@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from .errors import EXIT_FAILED_DOCUMENTS, errors_mapped
-from .options import RUNTIME, SUMMARY, LogFlags, MainArticleOpt, ModelFlags, shared_options
+from .options import RUNTIME, SUMMARY, LogFlags, MainArticleOpt, ModelFlags, TranslateOnlyOpt, shared_options
 
 __all__ = ["ray"]
 
@@ -47,7 +47,6 @@ WorkerEnvOpt = Annotated[
         "its value is visible to the cluster.",
     ),
 ]
-TranslateOnlyOpt = Annotated[bool, typer.Option("--translate-only", help="Translation alone.")]
 
 
 @shared_options("config", "translator", *SUMMARY, *RUNTIME, "docs_per_chunk")
@@ -78,13 +77,7 @@ def ray(
         from ..distributed import DistributedOptions, run_distributed
 
         if not logs.verbose and not logs.debug:
-            for name in ("ray", "ray.data"):  # their per-stage INFO lines
-                logging.getLogger(name).setLevel(logging.WARNING)
-            # The notice that a cluster started here has token authentication on, on
-            # every run (--verbose shows it). One line of Ray's C++ core about actor
-            # restarts remains: its log level can only be set with a variable whose
-            # setting Ray itself announces on stderr.
-            logging.getLogger("ray._private.authentication").setLevel(logging.ERROR)
+            _quiet_ray()
         options = DistributedOptions(
             address=address,
             workers=workers,
@@ -98,26 +91,29 @@ def ray(
             progress=bar,
         )
         report = run_distributed([input], output_dir, flags.load(), options)
-        earlier = f" ({report.skipped} rows written by an earlier run)" if report.skipped else ""
-        lost = (
-            f"; {report.restarts} worker(s) lost and restarted, their batches re-run"
-            if report.restarts
-            else ""
-        )
-        log.info(
-            "ray: %d processed, %d failed, %d shard(s) in %s%s%s%s",
-            *(
-                report.processed,
-                report.failed,
-                report.shards,
-                output_dir,
-                earlier,
-                lost,
-                report.internal_note(),
-            ),
-        )
+        log.info("%s", _last_line(report, output_dir))
         if report.failed:
             raise typer.Exit(EXIT_FAILED_DOCUMENTS)
+
+
+def _quiet_ray() -> None:
+    """Ray's own INFO lines left out (--verbose shows them)."""
+    for name in ("ray", "ray.data"):  # their per-stage INFO lines
+        logging.getLogger(name).setLevel(logging.WARNING)
+    # The notice that a cluster started here has token authentication on, on every run.
+    # One line of Ray's C++ core about actor restarts remains: its log level can only be
+    # set with a variable whose setting Ray itself announces on stderr.
+    logging.getLogger("ray._private.authentication").setLevel(logging.ERROR)
+
+
+def _last_line(report: Any, output_dir: str) -> str:
+    """The end-of-run line: counts, where, rows of an earlier run, workers lost."""
+    earlier = f" ({report.skipped} rows written by an earlier run)" if report.skipped else ""
+    lost = (
+        f"; {report.restarts} worker(s) lost and restarted, their batches re-run" if report.restarts else ""
+    )
+    counts = f"{report.processed} processed, {report.failed} failed, {report.shards} shard(s)"
+    return f"ray: {counts} in {output_dir}{earlier}{lost}{report.internal_note()}"
 
 
 @contextmanager

@@ -73,7 +73,8 @@ class CT2Seq2Seq(HFEngine):
 
     def _outputs(self, texts: Sequence[str], scored: bool) -> tuple[list[list[int]], list[float | None]]:
         """Output token ids without a forced first token or the end token, as the torch
-        engine's, and their scores (CTranslate2 returns them at no cost)."""
+        engine's, and their scores: always, whatever ``scored`` asks, since CTranslate2
+        returns them with the outputs at no cost (the interface's "when scored or free")."""
         tokens = self._codec.tokens(texts)
         longest = max(len(t) for t in tokens)
         self._check_length(longest)

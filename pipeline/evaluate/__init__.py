@@ -27,28 +27,9 @@ The package: :mod:`.references` (reading sets), :mod:`.scoring` (running and sco
 
 from __future__ import annotations
 
-from .records import (
-    Calibration,
-    CheckQuality,
-    Comparison,
-    Evaluation,
-    MetricScore,
-    ReferenceItem,
-    SegmentScore,
-    SystemEvaluation,
-)
+from . import records
+from .records import *  # noqa: F403 (the records, as records.__all__ names them)
 from .references import read_reference_set
 from .scoring import evaluate
 
-__all__ = [
-    "Calibration",
-    "CheckQuality",
-    "Comparison",
-    "Evaluation",
-    "MetricScore",
-    "ReferenceItem",
-    "SegmentScore",
-    "SystemEvaluation",
-    "evaluate",
-    "read_reference_set",
-]
+__all__ = [*records.__all__, "evaluate", "read_reference_set"]

@@ -79,9 +79,9 @@ class Batcher:
         max_wait: float = 0.01,
         max_texts: int = 256,
         max_queue: int = 1024,
-        on_batch: Callable[[str, int, int], None] | None = None,
+        on_batch: Callable[[int, int], None] | None = None,
     ):
-        """``translate(kind, texts)`` does the model work; ``on_batch(kind, requests,
+        """``translate(kind, texts)`` does the model work; ``on_batch(requests,
         texts)`` is told of each pooled call (for the metrics); at most ``max_queue``
         interactive jobs wait."""
         self._translate = translate
@@ -172,7 +172,7 @@ class Batcher:
             else:
                 texts = [text for job in jobs for text in job.texts]
                 if self._on_batch is not None:
-                    self._on_batch(jobs[0].kind, len(jobs), len(texts))
+                    self._on_batch(len(jobs), len(texts))
                 outputs = iter(self._translate(jobs[0].kind, texts))
                 answers = [[next(outputs) for _ in job.texts] for job in jobs]
         except Exception as exc:

@@ -145,7 +145,7 @@ class Service:
         self.metrics.characters.labels(kind).inc(sum(map(len, texts)))
         return out
 
-    def _pooled(self, kind: str, requests: int, texts: int) -> None:
+    def _pooled(self, requests: int, texts: int) -> None:
         self.metrics.batch_requests.observe(requests)
         self.metrics.batch_texts.observe(texts)
 
