@@ -54,7 +54,11 @@ class Server:
         return "".join(self._log)
 
     def request(
-        self, path: str, body: bytes | None = None, headers: dict[str, str] | None = None, method: str | None = None
+        self,
+        path: str,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        method: str | None = None,
     ) -> tuple[int, bytes]:
         request = urllib.request.Request(self.url + path, data=body, headers=headers or {}, method=method)
         try:

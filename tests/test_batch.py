@@ -49,7 +49,8 @@ def test_second_run_skips_everything_and_changes_are_redone(config, tmp_path):
     )
     assert len(list(out.glob("*.md"))) == 5
     record = outputs(out)["doc001.json"]
-    assert record["id"] == "doc001" and record["translation"] == (inbox / "doc001.txt").read_text()
+    assert record["id"] == "doc001"
+    assert record["translation"] == (inbox / "doc001.txt").read_text()
 
     fresh = Pipeline(config)
     second = run_batch(fresh, [str(inbox)], options)
@@ -82,8 +83,10 @@ def test_ids_are_contained_and_collisions_kept_apart(config, tmp_path):
     assert len(written) == len(ids)
     assert sorted(r["id"] for r in written.values()) == sorted(ids)
     assert {r["translation"] for r in written.values()} == set(SENTENCES[: len(ids)])
-    assert not any(tmp_path.glob("fuori*")) and not (tmp_path / "deep" / "fuori.json").exists()
-    assert "fuori.json" in written and "etc_assoluto.json" in written
+    assert not any(tmp_path.glob("fuori*"))
+    assert not (tmp_path / "deep" / "fuori.json").exists()
+    assert "fuori.json" in written
+    assert "etc_assoluto.json" in written
     assert (out / "errors.jsonl").read_text() == ""  # the file of errors, not a document's
     again = run_batch(Pipeline(config), [str(docs)], BatchOptions(out_dir=out, summarize=False))
     assert again.skipped == len(ids), "names are stable across runs"
@@ -125,7 +128,8 @@ def test_dry_run_lists_and_writes_nothing(config, tmp_path):
         dry_run=True,
         on_planned=planned.append,
     )
-    assert report.processed == 3 and [p.reason for p in planned] == ["new"] * 3
+    assert report.processed == 3
+    assert [p.reason for p in planned] == ["new"] * 3
     assert not (tmp_path / "out").exists()
 
 
@@ -178,7 +182,8 @@ def test_sigkill_mid_run_then_rerun_finishes_without_redoing(model_flags, tmp_pa
     )
     assert rerun.returncode == 0, rerun.stderr
     report = json.loads((tmp_path / "report.json").read_text())
-    assert report["processed"] == 24 - done and report["skipped"] == done
+    assert report["processed"] == 24 - done
+    assert report["skipped"] == done
     assert_complete(out, 24)
     assert manifest_lines(out) == 24  # compacted: one line per document
 
@@ -194,9 +199,11 @@ def test_sigterm_stops_cleanly_with_its_exit_code(model_flags, tmp_path):
     _, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 128 + signal.SIGTERM
     assert "SIGTERM: stopping after the model batch in progress" in stderr
-    assert "batch (interrupted):" in stderr and "Traceback" not in stderr
+    assert "batch (interrupted):" in stderr
+    assert "Traceback" not in stderr
     done = manifest_lines(out)
-    assert done < 24 and len(outputs(out)) == done
+    assert done < 24
+    assert len(outputs(out)) == done
     rerun = subprocess.run(cmd, env=cli_env(), capture_output=True, text=True)
     assert rerun.returncode == 0
     assert f"{24 - done} processed, {done} skipped, 0 failed" in rerun.stderr
@@ -220,8 +227,10 @@ def test_a_second_signal_stops_at_once_leaving_only_complete_files(model_flags, 
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=120) == 128 + signal.SIGTERM
     messages = log.read_text()
-    assert "SIGTERM again: stopping now" in messages and "batch (interrupted):" in messages
-    assert "Traceback" not in messages and " 0.0s " not in messages
+    assert "SIGTERM again: stopping now" in messages
+    assert "batch (interrupted):" in messages
+    assert "Traceback" not in messages
+    assert " 0.0s " not in messages
     written = outputs(out)
     assert len(written) == manifest_lines(out) < 256  # complete files only, each recorded
     assert not [p for p in out.rglob("*") if p.name.endswith(TEMP_SUFFIX)]
@@ -255,14 +264,16 @@ def test_cli_exit_codes_report_and_json_logs(model_flags, tmp_path):
     ok = runner.invoke(app, [*args, "--report", str(tmp_path / "r.json"), "--log-format", "json"])
     assert ok.exit_code == 0, ok.output
     last = json.loads(ok.stderr.strip().splitlines()[-1])
-    assert last["event"] == "batch_finished" and last["processed"] == 2
+    assert last["event"] == "batch_finished"
+    assert last["processed"] == 2
     assert json.loads((tmp_path / "r.json").read_text())["processed"] == 2
     (inbox / "vuoto.txt").write_text("")
     failed = runner.invoke(app, args)
     assert failed.exit_code == 1
     assert "1 failed" in failed.stderr.splitlines()[-1]
     dry = runner.invoke(app, [*args, "--dry-run"])
-    assert dry.exit_code == 0 and dry.stdout == f"new\tvuoto\t{inbox / 'vuoto.txt'}\n"
+    assert dry.exit_code == 0
+    assert dry.stdout == f"new\tvuoto\t{inbox / 'vuoto.txt'}\n"
     bad = runner.invoke(app, [*args, "--formats", "md"])
     assert bad.exit_code == 2
 
@@ -301,7 +312,8 @@ def test_hostile_inputs_cost_one_error_each_and_never_stop_the_feed(config, tmp_
         "bad\\xff\\xfename",
         "\\x80bad",
     }
-    assert not (out / "results").exists() and not any(n.startswith("results_") for n in records)
+    assert not (out / "results").exists()
+    assert not any(n.startswith("results_") for n in records)
 
 
 @pytest.mark.parametrize("cut", ["inside a character", "ascii"])
@@ -324,7 +336,8 @@ def test_a_manifest_line_cut_by_a_crash_is_ignored_and_never_extended(config, tm
     report = run_batch(Pipeline(config), [str(inbox)], options)
     assert (report.processed, report.skipped, report.failed) == (2, 3, 0)  # the new one, the lost one
     lines = manifest.read_text(encoding="utf-8").splitlines()
-    assert len(lines) == 5 and all(json.loads(line) for line in lines)
+    assert len(lines) == 5
+    assert all(json.loads(line) for line in lines)
     assert run_batch(Pipeline(config), [str(inbox)], options).processed == 0
 
 
@@ -343,10 +356,12 @@ def test_a_moved_inbox_is_recognised_and_nothing_is_duplicated(config, tmp_path)
     assert (report.processed, report.skipped) == (0, 4)
     assert sorted(outputs(out)) == names
     manifest = [json.loads(line) for line in (out / ".it2en" / "manifest.jsonl").read_text().splitlines()]
-    assert len(manifest) == 4 and all(entry["input"].startswith(str(moved)) for entry in manifest)
+    assert len(manifest) == 4
+    assert all(entry["input"].startswith(str(moved)) for entry in manifest)
     (moved / "doc001.txt").write_text(SENTENCES[4], encoding="utf-8")  # moved, then edited
     again = run_batch(Pipeline(config), [str(moved)], options)
-    assert (again.processed, again.skipped) == (1, 3) and sorted(outputs(out)) == names
+    assert (again.processed, again.skipped) == (1, 3)
+    assert sorted(outputs(out)) == names
     assert outputs(out)["doc001.json"]["source"] == SENTENCES[4]
 
 
@@ -417,7 +432,9 @@ def test_a_document_that_makes_any_stage_raise_is_its_failure_and_the_next_is_pr
     if stage == "index":  # every document is fine; the index shows all it can, and says so
         assert (report.processed, report.failed) == (3, 0)
         index = (out / "index.html").read_text(encoding="utf-8")
-        assert 'href="a.html"' in index and 'href="z.html"' in index and 'href="m.html"' not in index
+        assert 'href="a.html"' in index
+        assert 'href="z.html"' in index
+        assert 'href="m.html"' not in index
         return
     assert (report.processed, report.failed) == (2, 1)
     assert sorted(p.name for p in out.glob("*.json")) == ["a.json", "z.json"]
@@ -452,7 +469,8 @@ def test_a_run_ended_by_its_environment_exits_5_and_still_writes_its_report(
     assert result.exit_code == 5, result.output
     assert "No space left on device" in result.stderr
     counts = json.loads(report.read_text())
-    assert counts["crashed"] is True and counts["processed"] == 1
+    assert counts["crashed"] is True
+    assert counts["processed"] == 1
 
 
 def test_the_index_shows_failures_with_their_reason_removed_inputs_and_dates(config, tmp_path):
@@ -465,11 +483,13 @@ def test_the_index_shows_failures_with_their_reason_removed_inputs_and_dates(con
     run_batch(Pipeline(config), [str(inbox)], options)
     index = (out / "index.html").read_text(encoding="utf-8")
     today = time.strftime("%Y-%m-%d", time.gmtime())
-    assert "last run " + today in index and index.count(f"<td>{today}</td>") == 2
+    assert "last run " + today in index
+    assert index.count(f"<td>{today}</td>") == 2
     assert index.count("(input removed)") == 1
     row = next(line for line in index.splitlines() if "(input removed)" in line)
     assert 'href="doc001.html"' in row
-    assert "Failed in the last run (1)" in index and "vuoto.txt</code>: document is empty" in index
+    assert "Failed in the last run (1)" in index
+    assert "vuoto.txt</code>: document is empty" in index
 
 
 @pytest.mark.slow
@@ -486,7 +506,8 @@ def test_every_module_imports_where_fcntl_does_not_exist():
         "print('ok')"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "ok", proc.stderr
 
 
 def test_the_lock_is_exclusive_within_one_process_too(tmp_path):
@@ -517,8 +538,10 @@ def test_a_stop_ends_the_run_after_the_model_batch_in_progress_and_the_next_run_
     small = config.with_overrides(batch_size=1, docs_per_chunk=2)
     options = BatchOptions(out_dir=tmp_path / "out", summarize=False)
     first = run_batch(Pipeline(small, progress=after_batch), [str(inbox)], options, stop=stop)
-    assert first.interrupted and batches[-1] == -1  # not one model batch more
-    assert first.processed == 2 and len(outputs(tmp_path / "out")) == 2  # the first chunk
+    assert first.interrupted
+    assert batches[-1] == -1  # not one model batch more
+    assert first.processed == 2
+    assert len(outputs(tmp_path / "out")) == 2  # the first chunk
     second = run_batch(Pipeline(small), [str(inbox)], options)
     assert (second.processed, second.skipped) == (6 - first.processed, first.processed)
     clean = tmp_path / "clean"
@@ -542,6 +565,8 @@ def test_an_internal_error_leaves_a_crash_file_and_is_counted_in_the_last_line(c
     assert (report.processed, report.failed, report.internal) == (2, 1, 1)
     assert "1 failed because of an internal error: please report it (crash-*.txt)" in report.line()
     [crash] = out.glob("crash-*.txt")
-    assert "ZeroDivisionError" in crash.read_text(encoding="utf-8") and "Traceback" in crash.read_text()
+    assert "ZeroDivisionError" in crash.read_text(encoding="utf-8")
+    assert "Traceback" in crash.read_text()
     [error] = [json.loads(line) for line in (out / "errors.jsonl").read_text().splitlines()]
-    assert error["internal"] is True and error["crash"] == crash.name
+    assert error["internal"] is True
+    assert error["crash"] == crash.name

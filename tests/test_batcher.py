@@ -1,11 +1,8 @@
-"""The service's worker and jobs folder without a server or a model: interactive requests
-ahead of a document's batches, a stop that never leaves a caller waiting, and the jobs
-folder's atomic creation, expiry and size bound."""
+"""The service's worker without a server or a model: interactive requests ahead of a
+document's batches, a stop that never leaves a caller waiting, a full queue."""
 
 from __future__ import annotations
 
-import json
-import os
 import threading
 import time
 from pathlib import Path
@@ -13,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from pipeline.serve.batcher import BACKGROUND, Batcher, Busy, Job, WorkerEngine
-from pipeline.serve.jobs import JobStore, valid_job_id
 
 
 class Recorder:
@@ -61,9 +57,8 @@ def test_interactive_requests_go_before_a_documents_waiting_batches():
         later = [batcher.submit(Job("it-en", [f"frase {n}"])) for n in range(3)]
         recorder.gate.set()
         document.join(10)
-        assert first.result(10) == ["UNO"] and [f.result(10) for f in later] == [
-            [f"FRASE {n}"] for n in range(3)
-        ]
+        assert first.result(10) == ["UNO"]
+        assert [f.result(10) for f in later] == [[f"FRASE {n}"] for n in range(3)]
         # The three requests that came after the document's batch were answered before it.
         assert [texts for _, texts in recorder.calls] == [["uno"], ["frase 0", "frase 1", "frase 2"]]
         assert order == ["document", "['cba']"]
@@ -106,41 +101,6 @@ def test_a_full_queue_refuses_requests_but_not_a_documents_batch():
     finally:
         recorder.gate.set()
         batcher.close()
-
-
-def test_a_job_folder_appears_whole_and_ids_are_checked(tmp_path):
-    store = JobStore(tmp_path)
-    record = store.create("translate", "nota.txt", b"Ciao.", None)
-    assert valid_job_id(record.id) and len(record.id) == 22
-    assert (tmp_path / record.id / "input.txt").read_bytes() == b"Ciao."
-    assert json.loads((tmp_path / record.id / "job.json").read_text())["state"] == "queued"
-    assert not list(tmp_path.glob(".new-*"))
-    assert store.get(record.id) == record
-    for probe in ("../etc", "A" * 22, "", record.id + "/"):
-        assert store.get(probe) is None
-
-
-def test_expired_and_oversize_jobs_are_removed_oldest_first(tmp_path):
-    store = JobStore(tmp_path, keep_hours=1.0, max_mb=0.003)  # about 3 KB: two finished jobs
-    now = time.time()
-    made = []
-    for n in range(4):
-        record = store.create("translate", f"n{n}.txt", b"x" * 900, None)
-        record.state, record.finished = "done", now - 10 + n
-        store.save(record)
-        made.append(record)
-    running = store.create("translate", "running.txt", b"x" * 5000, None)
-    old = made[0]
-    old.finished = now - 2 * 3600  # past keep_hours
-    store.save(old)
-    removed = store.sweep()
-    assert removed == [old.id, made[1].id]  # the expired one, then the oldest while over the size
-    assert store.get(made[3].id) is not None and store.get(running.id) is not None  # never a running one
-    stale = tmp_path / ".new-cut-short"
-    stale.mkdir()
-    os.utime(stale, (now - 7200, now - 7200))
-    store.sweep()
-    assert not stale.exists()
 
 
 def test_worker_engine_keeps_the_engines_interface(tmp_path: Path):

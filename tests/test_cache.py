@@ -82,13 +82,15 @@ def test_batch_keeps_its_outputs_in_the_output_folder_unless_told_otherwise(tmp_
     out = tmp_path / "out"
     options = BatchOptions(out_dir=out, summarize=False)
     run_batch(Pipeline(PipelineConfig(device="cpu"), engines={"translator": engine}), [str(inbox)], options)
-    assert (out / ".it2en" / "outputs.sqlite").is_file() and len(engine.seen) == 2
+    assert (out / ".it2en" / "outputs.sqlite").is_file()
+    assert len(engine.seen) == 2
     (inbox / "b.txt").write_text(B, encoding="utf-8")
     engine = Counting()
     report = run_batch(
         Pipeline(PipelineConfig(device="cpu"), engines={"translator": engine}), [str(inbox)], options
     )
-    assert report.processed == 1 and report.skipped == 1
+    assert report.processed == 1
+    assert report.skipped == 1
     assert engine.seen == ["Il sindaco ha promesso nuovi libri."]
     off = tmp_path / "off"
     config = PipelineConfig(device="cpu", output_cache="none")
@@ -121,9 +123,8 @@ def test_the_cache_flag_of_the_command_line(translate_flags, tmp_path):
         )
         for _ in range(2)
     ]
-    assert [r.exit_code for r in runs] == [0, 0] and runs[0].stdout == runs[
-        1
-    ].stdout == "Il lunedì è chiuso.\n"
+    assert [r.exit_code for r in runs] == [0, 0]
+    assert runs[0].stdout == runs[1].stdout == "Il lunedì è chiuso.\n"
     import sqlite3
 
     assert sqlite3.connect(cache).execute("SELECT COUNT(*) FROM outputs").fetchone() == (1,)

@@ -95,7 +95,8 @@ def test_the_config_file_sets_checks_and_thresholds(tmp_path):
     path = tmp_path / "c.toml"
     path.write_text('[checks]\nenabled = ["numbers"]\nmin_score_translator = -3\nlength_ratio_max = 4\n')
     config = PipelineConfig.from_file(path)
-    assert config.checks == ("numbers",) and config.min_score_translator == -3.0
+    assert config.checks == ("numbers",)
+    assert config.min_score_translator == -3.0
     assert config.length_ratio_max == 4.0
 
 
@@ -164,7 +165,8 @@ def summarized(summary: str, italian: str | None = None) -> list[list[str]]:
         engines["back-translator"] = Fixed(italian)
     pipe = Pipeline(PipelineConfig(device="cpu", italian_summary=italian is not None), engines=engines)
     result = pipe.process(" ".join(SOURCES))
-    assert result.summary is not None and result.summary.kind == "abstractive"
+    assert result.summary is not None
+    assert result.summary.kind == "abstractive"
     return [[flag.name for flag in point.flags] for point in result.summary.points]
 
 
@@ -193,7 +195,8 @@ def test_the_tiny_copy_model_leaves_italian_flagged_and_english_not(tiny_models)
 def test_an_engine_without_scores_still_plugs_in_with_null_scores():
     pipe = Pipeline(PipelineConfig(device="cpu"), engines={"translator": Dictionary()})
     record = pipe.process(SOURCES[0], summarize=False).to_dict()
-    assert record["segments"][0]["score"] is None and record["segments"][0]["flags"] == []
+    assert record["segments"][0]["score"] is None
+    assert record["segments"][0]["flags"] == []
     assert record["review"] == []
 
 
@@ -212,8 +215,10 @@ def test_batch_writes_the_review_and_counts_flags(tmp_path):
         ("giusto", 0, "numbers"),
         ("sbagliato", 0, "numbers"),
     ]
-    assert review[0]["detail"] == "4,7 not in the translation" and review[0]["output"] == "giusto.json"
-    assert report.flagged == 2 and report.flags == {"numbers": {"documents": 2, "segments": 2, "points": 0}}
+    assert review[0]["detail"] == "4,7 not in the translation"
+    assert review[0]["output"] == "giusto.json"
+    assert report.flagged == 2
+    assert report.flags == {"numbers": {"documents": 2, "segments": 2, "points": 0}}
     assert report.line().endswith("; 2 to check (review.jsonl)")
 
 
@@ -229,7 +234,8 @@ def test_an_italian_rendering_the_back_translator_was_unsure_of_is_flagged():
     }
     result = Pipeline(PipelineConfig(device="cpu"), engines=engines).process(" ".join(SOURCES))
     [point] = result.summary.points
-    assert point.it_score == -4.0 and [f.name for f in point.flags] == ["low_confidence"]
+    assert point.it_score == -4.0
+    assert [f.name for f in point.flags] == ["low_confidence"]
     relaxed = PipelineConfig(device="cpu", min_score_back_translator=-5.0)
     assert not Pipeline(relaxed, engines=engines).process(" ".join(SOURCES)).summary.points[0].flags
 

@@ -51,7 +51,8 @@ def test_help_shows_placeholders_not_python_types(command):
     result = runner.invoke(app, [*command.split(), "--help"], terminal_width=200)
     assert result.exit_code == 0
     usage = result.stdout.splitlines()[0]
-    assert "{" not in usage and re.search(r"[a-z_]+\.\.\.|<", usage.split("[OPTIONS]")[-1]) is None, usage
+    assert "{" not in usage, usage
+    assert re.search(r"[a-z_]+\.\.\.|<", usage.split("[OPTIONS]")[-1]) is None, usage
     assert re.search(r"<(str|int|float|path|list\[)", result.stdout) is None, result.stdout
     if command != "models download":
         assert re.search(r"^  INPUT  ", result.stdout, re.MULTILINE), result.stdout
@@ -59,7 +60,8 @@ def test_help_shows_placeholders_not_python_types(command):
 
 def test_version():
     result = run("--version")
-    assert result.exit_code == 0 and result.stdout.startswith("it2en ")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("it2en ")
 
 
 def test_summarize_jsonl_record(model_flags, tmp_path):
@@ -69,8 +71,10 @@ def test_summarize_jsonl_record(model_flags, tmp_path):
     assert result.exit_code == 0, result.output
     record = json.loads(result.stdout)
     assert record["id"] == "breve"
-    assert record["source"] == BREVE and record["translation"] == BREVE
-    assert record["summary"] == FIRST and record["summary_it"] == FIRST
+    assert record["source"] == BREVE
+    assert record["translation"] == BREVE
+    assert record["summary"] == FIRST
+    assert record["summary_it"] == FIRST
     assert record["points"][0]["source_segments"] == [0]
     assert {"segments", "models", "summary_kind"} <= set(record)
 
@@ -89,7 +93,8 @@ def test_output_file_format_follows_its_suffix(model_flags, tmp_path):
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
     [record] = json.loads(out.read_text(encoding="utf-8"))  # an array, even of one
-    assert record["summary_it"] is None and record["summary"] == FIRST
+    assert record["summary_it"] is None
+    assert record["summary"] == FIRST
     assert [p.name for p in out.parent.iterdir()] == ["breve.json"]  # no temp files left
 
 
@@ -101,10 +106,12 @@ def test_markdown_report_is_bilingual(model_flags, tmp_path):
     md = result.stdout
     # The copy model leaves every sentence Italian: all six are listed to check first.
     assert md.startswith(f"# breve\n\n## To check\n\n- Sentence 1 («{FIRST}»): **untranslated**")
-    assert md.count("**untranslated**") == 6 and md.count("⚠ *untranslated*") == 6
+    assert md.count("**untranslated**") == 6
+    assert md.count("⚠ *untranslated*") == 6
     assert "\n## Summary\n\n1. " + FIRST in md
     assert f"   - *Fonte:* {FIRST}" in md
-    assert "## Riassunto" in md and "## Translation" in md
+    assert "## Riassunto" in md
+    assert "## Translation" in md
     assert md.count("\n> ") == 2  # each Italian paragraph quoted above its translation
 
 
@@ -155,7 +162,8 @@ def test_encoding_option_reads_other_encodings(translate_flags, tmp_path):
     doc = tmp_path / "latino.txt"
     doc.write_bytes("Il lunedì è chiuso.".encode("latin-1"))
     result = run("translate", doc, *translate_flags, "--encoding", "latin-1", "-f", "text")
-    assert result.exit_code == 0 and result.stdout == "Il lunedì è chiuso.\n"
+    assert result.exit_code == 0
+    assert result.stdout == "Il lunedì è chiuso.\n"
 
 
 @pytest.mark.parametrize(
@@ -174,7 +182,8 @@ def test_usage_and_config_errors_exit_2(translate_flags, tmp_path, args, message
     result = run("translate", doc, *translate_flags, *args)
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith(f"it2en: error: {message}")
+    assert len(lines) == 1
+    assert lines[0].startswith(f"it2en: error: {message}")
 
 
 def test_unknown_flag_is_a_usage_error():
@@ -214,7 +223,8 @@ def test_missing_model_offline_gives_one_line_and_exit_3(tmp_path):
     line = lines[0]
     assert line.startswith("it2en: error: translator model 'Helsinki-NLP/opus-mt-it-en' could not be loaded")
     assert str(tmp_path / "store" / "Helsinki-NLP--opus-mt-it-en") in line
-    assert "offline" in line and "it2en models download" in line
+    assert "offline" in line
+    assert "it2en models download" in line
     assert proc.stdout == ""
 
 
@@ -229,9 +239,11 @@ def test_every_missing_model_of_the_job_is_named_in_one_message(tiny_models, tmp
     assert result.exit_code == 3
     [line] = result.stderr.strip().splitlines()
     assert f"translator model '{tmp_path / 'no-tr'}'" in line
-    assert f"back-translator model '{tmp_path / 'no-bt'}'" in line and "summarizer model" not in line
+    assert f"back-translator model '{tmp_path / 'no-bt'}'" in line
+    assert "summarizer model" not in line
     translate_only = run("translate", doc, "--translator", tmp_path / "no-tr", *args)
-    assert translate_only.exit_code == 3 and "summarizer" not in translate_only.stderr  # not its job
+    assert translate_only.exit_code == 3
+    assert "summarizer" not in translate_only.stderr  # not its job
 
 
 def test_models_download_offline_refuses_and_local_folders_are_kept(tiny_models, tmp_path):
@@ -286,10 +298,10 @@ def test_a_run_where_every_document_fails_leaves_the_earlier_output_alone(transl
     assert FIRST in before.decode("utf-8")
     doc.write_text("", encoding="utf-8")
     result = run("translate", doc, *translate_flags, "-o", out)
-    assert result.exit_code == 1 and "document is empty" in result.stderr
-    assert out.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        ["doc.txt", out.name]
-    )
+    assert result.exit_code == 1
+    assert "document is empty" in result.stderr
+    assert out.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["doc.txt", out.name])
 
 
 def test_an_environment_failure_in_batch_has_its_own_exit_code_and_an_end_line(translate_flags, tmp_path):
@@ -300,7 +312,8 @@ def test_an_environment_failure_in_batch_has_its_own_exit_code_and_an_end_line(t
     result = run("batch", doc, "--out", blocker / "out", "--translate-only", *translate_flags)
     assert result.exit_code == 5, result.output
     lines = result.stderr.strip().splitlines()
-    assert lines[-1].startswith("it2en: error: cannot write or read") and str(blocker) in lines[-1]
+    assert lines[-1].startswith("it2en: error: cannot write or read")
+    assert str(blocker) in lines[-1]
     assert any(line.startswith("it2en: info: batch (crashed): 0 processed") for line in lines)
 
 
@@ -341,7 +354,8 @@ def test_an_empty_input_name_is_one_failure_never_the_working_folder(translate_f
     message = "an empty input name (a shell variable that was not set?)"
     assert result.stderr.splitlines()[0] == f"it2en: error: '': {message}"
     result = run("batch", "", "--out", "out", "--translate-only", *translate_flags)
-    assert result.exit_code == 1 and "0 processed, 0 skipped, 1 failed" in result.stderr
+    assert result.exit_code == 1
+    assert "0 processed, 0 skipped, 1 failed" in result.stderr
 
 
 def test_a_model_path_that_does_not_exist_is_reported_at_once(translate_flags, tmp_path):
@@ -350,14 +364,16 @@ def test_a_model_path_that_does_not_exist_is_reported_at_once(translate_flags, t
     for missing in (str(tmp_path / "nope"), "./nope", "~/nope-it2en"):
         result = run("translate", doc, *translate_flags, "--translator", missing)
         assert result.exit_code == 3
-        assert "does not exist" in result.stderr and "Repo id" not in result.stderr, result.stderr
+        assert "does not exist" in result.stderr, result.stderr
+        assert "Repo id" not in result.stderr, result.stderr
 
 
 def test_bad_output_and_encoding_are_usage_errors_before_any_work(translate_flags, tmp_path):
     doc = tmp_path / "doc.txt"
     doc.write_text(FIRST, encoding="utf-8")
     result = run("translate", doc, *translate_flags, "-o", tmp_path)
-    assert result.exit_code == 2 and "is a folder" in result.stderr
+    assert result.exit_code == 2
+    assert "is a folder" in result.stderr
     for target in (["-o", tmp_path / "x.txt"], ["batch", "--out", tmp_path / "x", "--translate-only"]):
         command = ["translate", *target] if target[0] == "-o" else target
         result = run(*command[:1], doc, *command[1:], *translate_flags, "--encoding", "nope")
@@ -366,9 +382,11 @@ def test_bad_output_and_encoding_are_usage_errors_before_any_work(translate_flag
     assert sorted(p.name for p in tmp_path.iterdir()) == ["doc.txt"]
     batch = ["batch", doc, "--translate-only", *translate_flags]
     result = run(*batch, "--out", doc)
-    assert result.exit_code == 2 and f"--out {doc} is a file; give a folder" in result.stderr
+    assert result.exit_code == 2
+    assert f"--out {doc} is a file; give a folder" in result.stderr
     result = run(*batch, "--out", tmp_path / "out", "--report", tmp_path)
-    assert result.exit_code == 2 and f"--report {tmp_path} is a folder" in result.stderr
+    assert result.exit_code == 2
+    assert f"--report {tmp_path} is a folder" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["doc.txt"]
 
 
@@ -412,7 +430,8 @@ def test_a_second_sigterm_stops_at_once_and_leaves_no_temporary_file(model_flags
         )
         deadline = time.monotonic() + 120
         while "loaded translator" not in log.read_text():  # the one chunk is under way
-            assert time.monotonic() < deadline and proc.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, log.read_text()
+            assert proc.poll() is None, log.read_text()
             time.sleep(0.05)
         proc.send_signal(signal.SIGTERM)
         while "stopping after the document in progress" not in log.read_text():
@@ -430,7 +449,8 @@ def test_the_readme_is_short_and_ci_runs_its_commands():
     assert len(readme.splitlines()) <= 250
     install, test = re.search(r"## Set up and test.*?```sh\n(.*?)\n(.*?)\n```", readme, re.DOTALL).groups()
     ci = (root / ".ci" / "run").read_text(encoding="utf-8")
-    assert install.replace("--quiet ", "") in ci.replace("--quiet ", "") and f"\n{test}\n" in ci
+    assert install.replace("--quiet ", "") in ci.replace("--quiet ", "")
+    assert f"\n{test}\n" in ci
 
 
 def test_the_documented_exit_codes_and_systemd_unit_match_the_code():

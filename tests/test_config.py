@@ -31,7 +31,7 @@ def test_the_packaged_presets_are_the_repositorys_configs_and_load_by_name(tmp_p
         assert PipelineConfig.from_file(name) == PipelineConfig.from_file(CONFIGS / f"{name}.toml")
     monkeypatch.chdir(tmp_path)  # a name is a preset wherever the job runs...
     assert PipelineConfig.from_file("cpu").device == "cpu"
-    (tmp_path / "cpu").write_text('[decoding]\nnum_beams = 3\n')  # ...unless a file here has it
+    (tmp_path / "cpu").write_text("[decoding]\nnum_beams = 3\n")  # ...unless a file here has it
     assert PipelineConfig.from_file("cpu").num_beams == 3
     with pytest.raises(ConfigError, match="no preset named 'gpu' \\(presets: cpu, cuda, default\\)"):
         PipelineConfig.from_file("gpu")

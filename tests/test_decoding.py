@@ -72,18 +72,21 @@ def test_settings_come_from_config_json_when_there_is_no_generation_config(tiny_
         True,
     )
     translator = read_generation_config(str(tiny_models / "translator"), {})
-    assert translator.bad_words_ids == [[translator.pad_token_id]] and translator.num_beams == 6
+    assert translator.bad_words_ids == [[translator.pad_token_id]]
+    assert translator.num_beams == 6
 
 
 def test_a_generation_config_file_wins_over_config_json(tiny_models):
     generation = read_generation_config(str(tiny_models / "back-translator"), {})
-    assert generation.num_beams == 4 and generation.renormalize_logits is True
+    assert generation.num_beams == 4
+    assert generation.renormalize_logits is True
 
 
 def test_the_vocabulary_may_hold_one_token_more_than_the_embedding(tiny_models):
     config = json.loads((tiny_models / "summarizer" / "config.json").read_text())
     vocab = json.loads((tiny_models / "summarizer" / "vocab.json").read_text())
-    assert len(vocab) == config["vocab_size"] + 1 and vocab["<mask>"] == config["vocab_size"]
+    assert len(vocab) == config["vocab_size"] + 1
+    assert vocab["<mask>"] == config["vocab_size"]
 
 
 # -- mapping to CTranslate2 --------------------------------------------------------------
@@ -111,15 +114,19 @@ def test_lengths_are_counted_as_transformers_counts_them():
     search = ct2_search(distilbart_settings(), 4, BART_TOKENS.get, set(BART_TOKENS.values()))
     options = search.options
     # transformers counts the decoder start token; the forced end token comes after the cap.
-    assert options["min_decoding_length"] == 55 and options["max_decoding_length"] == 140
-    assert search.prefix == ("<s>",) and search.target_prefix(2) == [["<s>"], ["<s>"]]
+    assert options["min_decoding_length"] == 55
+    assert options["max_decoding_length"] == 140
+    assert search.prefix == ("<s>",)
+    assert search.target_prefix(2) == [["<s>"], ["<s>"]]
     assert (options["length_penalty"], options["no_repeat_ngram_size"], options["patience"]) == (2.0, 3, 1.0)
-    assert options["num_hypotheses"] == 4 and search.cap_forced_end
+    assert options["num_hypotheses"] == 4
+    assert search.cap_forced_end
     assert options["max_input_length"] == 0  # never truncated
     greedy = ct2_search(
         distilbart_settings(forced_eos_token_id=None, max_new_tokens=30), 1, BART_TOKENS.get, set()
     )
-    assert greedy.options["max_decoding_length"] == 30 and greedy.options["num_hypotheses"] == 1
+    assert greedy.options["max_decoding_length"] == 30
+    assert greedy.options["num_hypotheses"] == 1
     assert not greedy.cap_forced_end
 
 
@@ -130,7 +137,8 @@ def test_banned_tokens_the_converted_model_lacks_are_left_out():
     tokens = {0: "</s>", 5: "▁x", 9: "<pad>"}
     search = ct2_search(marian, 4, tokens.get, {"</s>", "▁x"})  # the converter drops <pad>
     assert search.options["suppress_sequences"] == [["▁x"]]
-    assert search.options["max_decoding_length"] == 511 and search.prefix == ()
+    assert search.options["max_decoding_length"] == 511
+    assert search.prefix == ()
     # early_stopping=False: transformers searches on; the nearest CTranslate2 patience.
     assert search.options["patience"] == PATIENCE_WITHOUT_EARLY_STOPPING
 
@@ -180,7 +188,8 @@ def test_repeated_trigrams_are_blocked_alike(tiny_models, tmp_path, beams, extra
     [expected] = torch_engine.generate_tokens([text])
     assert ct2_engine.generate_tokens([text]) == [expected]
     trigrams = [tuple(expected[i : i + 3]) for i in range(len(expected) - 2)]
-    assert len(trigrams) == len(set(trigrams)) and trigrams
+    assert len(trigrams) == len(set(trigrams))
+    assert trigrams
 
 
 def test_the_length_cap_ends_with_the_forced_end_token_on_both_engines(tiny_models, tmp_path):
@@ -221,7 +230,8 @@ def test_settings_ctranslate2_cannot_follow_are_all_named(tiny_models, tmp_path,
     with caplog.at_level(logging.WARNING, logger="it2en.engines"):
         engines(tiny_models, "summarizer", folder, 1)
     line = next(r.getMessage() for r in caplog.records if "CTranslate2 decodes without" in r.getMessage())
-    assert "encoder_repetition_penalty" in line and "stop_strings" in line
+    assert "encoder_repetition_penalty" in line
+    assert "stop_strings" in line
     assert "renormalize_logits" not in line  # what CTranslate2 always does
 
 
@@ -281,5 +291,6 @@ def test_summarize_loads_the_default_hub_ids_from_an_offline_cache(tiny_models, 
     assert proc.returncode == 0, proc.stderr
     [record] = json.loads(proc.stdout)  # --format json: an array, even of one
     assert record["translation"] == doc.read_text(encoding="utf-8")  # the copy model
-    assert record["summary"] == SENTENCES[0] and record["summary_it"] == SENTENCES[0]
+    assert record["summary"] == SENTENCES[0]
+    assert record["summary_it"] == SENTENCES[0]
     assert record["models"]["summarizer"] == "sshleifer/distilbart-cnn-12-6"

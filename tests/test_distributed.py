@@ -10,7 +10,7 @@ import pytest
 from tiny import tiny_config
 from typer.testing import CliRunner
 
-from pipeline import ConfigError, MissingResource, Pipeline
+from pipeline import ConfigError, Pipeline
 from pipeline.cli import app
 
 ray = pytest.importorskip("ray", reason="the ray extra is not installed")
@@ -68,7 +68,8 @@ def test_records_equal_the_single_machine_pipeline(local_ray, tiny_models, tmp_p
     for record in expected:
         assert by_id[record["id"]] == record
     assert [r["id"] for r in records] == ["a", "b", "c", "nota"]  # input order kept
-    assert report.processed == 4 and report.shards == 2
+    assert report.processed == 4
+    assert report.shards == 2
     errors = shards(out, "errors")
     reasons = sorted(e["reason"] for e in errors)
     assert len(errors) == report.failed == 4
@@ -85,7 +86,8 @@ def test_without_ray_the_command_says_how_to_install_it(monkeypatch, tmp_path):
     result = CliRunner().invoke(app, ["ray", str(tmp_path / "d.jsonl"), str(tmp_path / "out")])
     assert result.exit_code == 5  # the environment's problem, not a usage error
     hint = "it2en: error: it2en ray needs Ray Data: pip install 'it2en[ray]' ("
-    assert result.stderr.strip().startswith(hint) and len(result.stderr.strip().splitlines()) == 1
+    assert result.stderr.strip().startswith(hint)
+    assert len(result.stderr.strip().splitlines()) == 1
 
 
 @pytest.mark.parametrize(
@@ -119,7 +121,8 @@ def test_a_pool_that_would_take_every_cpu_is_shrunk_so_the_reading_can_run(local
     report = run_distributed(
         [str(docs)], out, tiny_config(tiny_models, docs_per_chunk=1), DistributedOptions(workers=2)
     )
-    assert report.processed == 3 and [r["id"] for r in shards(out, "part")] == ["a", "b", "c"]
+    assert report.processed == 3
+    assert [r["id"] for r in shards(out, "part")] == ["a", "b", "c"]
 
 
 def test_cli_batch_and_ray_name_documents_by_the_same_rule(local_ray, tiny_models, translate_flags, tmp_path):
@@ -144,7 +147,8 @@ def test_cli_batch_and_ray_name_documents_by_the_same_rule(local_ray, tiny_model
     config = tiny_config(tiny_models)
     batch_out = tmp_path / "batch"
     report = run_batch(Pipeline(config), [str(inbox)], BatchOptions(out_dir=batch_out, summarize=False))
-    assert report.processed == 3 and report.failed == 0
+    assert report.processed == 3
+    assert report.failed == 0
     assert sorted(json.loads(p.read_text())["id"] for p in batch_out.glob("*.json")) == expected
 
     ray_out = tmp_path / "ray"
@@ -192,10 +196,12 @@ def test_a_worker_killed_mid_job_is_replaced_and_every_record_written_once(local
         time.sleep(0.2)
     thread.join(timeout=300)
     assert killed is not None, "no worker actor was seen alive"
-    assert not thread.is_alive() and "report" in outcome
+    assert not thread.is_alive()
+    assert "report" in outcome
     ids = [r["id"] for r in shards(out, "part")]
     assert ids == [f"d{i:03d}" for i in range(count)]  # each once, in order
-    assert outcome["report"].processed == count and outcome["report"].failed == 0
+    assert outcome["report"].processed == count
+    assert outcome["report"].failed == 0
     assert outcome["report"].restarts == 1  # said at the end of the run
 
 
@@ -224,9 +230,11 @@ def test_ray_reads_formatted_files_and_keeps_where_each_segment_came_from(local_
     out = tmp_path / "out"
     config = tiny_config(tiny_models, num_beams=1)
     report = run_distributed([str(inbox)], out, config, DistributedOptions(summarize=False))
-    assert report.processed == 2 and report.failed == 1
+    assert report.processed == 2
+    assert report.failed == 1
     records = {r["id"]: r for r in shards(out, "part")}
-    assert records["pagina"]["format"] == "html" and records["avviso"]["format"] == "pdf"
+    assert records["pagina"]["format"] == "html"
+    assert records["avviso"]["format"] == "pdf"
     assert {s["where"] for s in records["avviso"]["segments"]} == {"page 1", "page 2"}
     assert "/html/head/title" in {s["where"] for s in records["pagina"]["segments"]}
     assert "truncated PDF" in shards(out, "errors")[0]["reason"]
@@ -246,7 +254,10 @@ def test_the_driver_tells_its_progress(local_ray, tiny_models, tmp_path, monkeyp
     options = DistributedOptions(progress=lambda rows, rate: seen.append(rows), summarize=False)
     with caplog.at_level(logging.INFO, logger="it2en.distributed"):
         run_distributed([str(docs)], tmp_path / "out", tiny_config(tiny_models, docs_per_chunk=1), options)
-    assert seen == sorted(seen) and seen[-1] == 3
+    assert seen == sorted(seen)
+    assert seen[-1] == 3
     lines = [r.getMessage() for r in caplog.records if "rows done" in r.getMessage()]
-    assert lines and lines[-1].startswith("ray: 3 rows done, ") and "rows/s" in lines[-1]
+    assert lines
+    assert lines[-1].startswith("ray: 3 rows done, ")
+    assert "rows/s" in lines[-1]
     assert "of 1 workers alive" in lines[-1] or "1 workers asked" in lines[-1]

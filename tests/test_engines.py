@@ -64,7 +64,8 @@ def test_special_token_text_in_a_document_is_ordinary_text_on_both_engines(tiny_
         for segment in record["segments"]:
             segment.pop("score")
     assert records[0] == records[1]
-    assert "<mask>" in records[0]["translation"] and "</s>" in records[0]["translation"]  # the copy model
+    assert "<mask>" in records[0]["translation"]
+    assert "</s>" in records[0]["translation"]  # the copy model
 
 
 NORMALIZED = "Il \ufb01lm di \uff21nna è piaciuto."
@@ -122,7 +123,8 @@ def test_a_marian_whose_decoder_start_is_learned_is_converted_with_a_warning(tin
         )
         Pipeline(config).engine("translator")
     [warning] = [r.getMessage() for r in caplog.records if "decoder start" in r.getMessage()]
-    assert str(model) in warning and "--backend torch" in warning
+    assert str(model) in warning
+    assert "--backend torch" in warning
 
 
 @pytest.mark.parametrize("backend", ["ctranslate2", "torch"])
@@ -139,7 +141,9 @@ def test_a_texts_alternatives_are_made_of_its_segments_hypotheses(tiny_models):
     text = f"{SENTENCES_AND_NAMES[0]} {SENTENCES_AND_NAMES[1]}\n\n{SENTENCES_AND_NAMES[2]}"
     [chosen] = p.translate([text])
     [others] = p.translate_alternatives([text], 2)
-    assert 1 <= len(others) <= 2 and chosen not in others and len(set(others)) == len(others)
+    assert 1 <= len(others) <= 2
+    assert chosen not in others
+    assert len(set(others)) == len(others)
     assert all(other.count("\n\n") == 1 for other in others)  # the layout kept
     assert p.translate_alternatives(["", "   "], 2) == [[], []]
 
@@ -162,7 +166,8 @@ def test_conversion_is_cached_and_redone_when_the_model_changes(tiny_models, tmp
     config = dict(translator=str(model), cache_dir=store, backend="ctranslate2", precision="auto")
     pipeline(tiny_models, **config).translate(["Il lunedì è chiuso."])
     converted = list((tmp_path / "store" / "ct2").iterdir())
-    assert len(converted) == 1 and converted[0].name.startswith("translator-int8-")
+    assert len(converted) == 1
+    assert converted[0].name.startswith("translator-int8-")
     stamp = (converted[0] / "model.bin").stat().st_mtime_ns
     pipeline(tiny_models, **config).translate(["Il lunedì è chiuso."])
     assert (converted[0] / "model.bin").stat().st_mtime_ns == stamp, "reused, not converted again"
@@ -174,8 +179,10 @@ def test_conversion_is_cached_and_redone_when_the_model_changes(tiny_models, tmp
 def test_backend_and_compute_type_choices():
     assert resolve_backend("torch") == "torch"
     assert resolve_backend("auto") in ("ctranslate2", "torch")
-    assert compute_type("auto", "cpu") == "int8" and compute_type("fp32", "cpu") == "float32"
-    assert compute_type("auto", "cuda") == "int8_float16" and compute_type("fp16", "cuda") == "float16"
+    assert compute_type("auto", "cpu") == "int8"
+    assert compute_type("fp32", "cpu") == "float32"
+    assert compute_type("auto", "cuda") == "int8_float16"
+    assert compute_type("fp16", "cuda") == "float16"
     with pytest.raises(ConfigError, match="needs a CUDA device"):
         compute_type("bf16", "cpu")
     with pytest.raises(ConfigError, match="backend must be one of"):
@@ -194,7 +201,8 @@ def test_a_batch_too_large_for_memory_is_halved_until_it_fits():
     texts = [f"frase {i}" for i in range(7)]
     out = run_batched(texts, lambda ts: [2] * len(ts), generate, max_tokens=100, max_size=7)
     assert out == [t.upper() for t in texts]
-    assert all(len(b) <= 2 for b in batches) and sum(map(len, batches)) == 7
+    assert all(len(b) <= 2 for b in batches)
+    assert sum(map(len, batches)) == 7
 
 
 def test_a_single_text_too_large_still_fails():
@@ -252,7 +260,8 @@ def test_an_unreachable_hub_means_the_local_cache_at_once_without_retries(monkey
         monkeypatch.delenv(proxy, raising=False)
     hub.hub_reachable.cache_clear()
     try:
-        assert not hub.hub_reachable() and hub.local_only(False)
+        assert not hub.hub_reachable()
+        assert hub.local_only(False)
         start = time.monotonic()
         with pytest.raises(ModelLoadError, match=r"hub is unreachable.*cannot be reached from here"):
             pipeline_config = PipelineConfig(

@@ -69,7 +69,8 @@ def test_scores_equal_sacrebleus_own_command_line(tmp_path):
     )
     theirs = json.loads(printed.stdout)  # with -b and two metrics: a JSON list of scores
     ours = [round(m.score, 1) for m in evaluation.systems[0].metrics[:2]]
-    assert ours == [round(x, 1) for x in theirs] and 0 < ours[0] < 100
+    assert ours == [round(x, 1) for x in theirs]
+    assert 0 < ours[0] < 100
 
 
 def test_rouge_is_rouge_scores_own_figure(tiny_models):
@@ -96,9 +97,12 @@ def test_a_worse_system_is_significantly_worse_and_an_identical_one_is_not():
     }
     evaluation = evaluate(items(60), systems, n_bootstrap=200)
     by = {(c.system, c.metric): c for c in evaluation.comparisons}
-    assert by["dropping", "BLEU"].delta < 0 and by["dropping", "BLEU"].significant
-    assert by["dropping", "chrF"].delta < 0 and by["dropping", "chrF"].significant
-    assert by["same", "BLEU"].delta == 0 and not by["same", "BLEU"].significant
+    assert by["dropping", "BLEU"].delta < 0
+    assert by["dropping", "BLEU"].significant
+    assert by["dropping", "chrF"].delta < 0
+    assert by["dropping", "chrF"].significant
+    assert by["same", "BLEU"].delta == 0
+    assert not by["same", "BLEU"].significant
     assert all(s.segments_per_s > 0 for s in evaluation.systems)
 
 
@@ -138,13 +142,14 @@ def test_reference_sets_in_their_formats(tmp_path):
             ' adminlang="en" o-tmf="x" creationtool="t" creationtoolversion="1"/><body>',
             '<tu tuid="a"><tuv xml:lang="it-IT"><seg>Il museo è <bpt i="1">&lt;b&gt;</bpt>aperto',
             '<ept i="1">&lt;/b&gt;</ept>.</seg></tuv><tuv xml:lang="en-GB"><seg>The museum is open.</seg>',
-            "</tuv><tuv xml:lang=\"en-US\"><seg>The museum's open.</seg></tuv></tu>",
+            '</tuv><tuv xml:lang="en-US"><seg>The museum\'s open.</seg></tuv></tu>',
             '<tu><tuv xml:lang="fr"><seg>Bonjour.</seg></tuv></tu></body></tmx>',
         ]
     )
     (tmp_path / "memory.tmx").write_bytes(tmx.encode("utf-16"))
     [unit] = read_reference_set(tmx=tmp_path / "memory.tmx")
-    assert unit.id == "a" and unit.references == ("The museum is open.", "The museum's open.")
+    assert unit.id == "a"
+    assert unit.references == ("The museum is open.", "The museum's open.")
     assert unit.source == "Il museo è aperto."  # the markup codes are not text
     (tmp_path / "set.jsonl").write_text(
         json.dumps({"id": "x", "text": "Uno.", "reference": ["One.", "1."]}) + "\n"
@@ -158,14 +163,18 @@ def test_the_command_prints_signatures_and_writes_json_and_html(tiny_models, tra
     base = ["eval", "--src", str(tmp_path / "it.txt"), "--ref", str(tmp_path / "it.txt"), "--bootstrap", "50"]
     shown = runner.invoke(app, [*base, *translate_flags])
     assert shown.exit_code == 0, shown.output
-    assert "| it2en | 100.00" in shown.stdout and "nrefs:1|bs:50|" in shown.stdout
+    assert "| it2en | 100.00" in shown.stdout
+    assert "nrefs:1|bs:50|" in shown.stdout
     as_json = runner.invoke(app, [*base, *translate_flags, "--format", "json"])
     data = json.loads(as_json.stdout)
-    assert data["systems"][0]["metrics"][0]["name"] == "BLEU" and data["comparisons"] == []
+    assert data["systems"][0]["metrics"][0]["name"] == "BLEU"
+    assert data["comparisons"] == []
     page = tmp_path / "eval.html"
     assert runner.invoke(app, [*base, *translate_flags, "--format", "html", "-o", str(page)]).exit_code == 0
     html = page.read_text(encoding="utf-8")
-    assert "<svg" in html and "The 20 worst segments" in html and "http" not in html.split("<main>")[1]
+    assert "<svg" in html
+    assert "The 20 worst segments" in html
+    assert "http" not in html.split("<main>")[1]
     (tmp_path / "b1.toml").write_text("[decoding]\nnum_beams = 1\n")
     (tmp_path / "b2.toml").write_text("[decoding]\nnum_beams = 2\n")
     configs = [str(tmp_path / "b1.toml"), str(tmp_path / "b2.toml")]

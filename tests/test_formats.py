@@ -119,7 +119,9 @@ def test_html_blocks_are_the_text_of_block_elements_and_attributes_in_reading_or
     assert where["Il comune di Roma"] == ("/html/head/title", "heading")
     assert where["Primo punto"] == ("/html/body/ul/li[1]", "list_item")
     assert where["Una foto del museo"] == ("/html/body/img/@alt", "text")
-    assert "non tradurre" not in layout.text and "codice" not in layout.text and "commento" not in layout.text
+    assert "non tradurre" not in layout.text
+    assert "codice" not in layout.text
+    assert "commento" not in layout.text
 
 
 def test_an_identical_translation_gives_the_same_page_back_byte_for_byte():
@@ -168,7 +170,8 @@ def test_scripts_and_comments_inside_a_run_are_never_read_and_code_is_read_but_n
     layout = read_format("html", page)
     assert texts(layout) == ["Testo con un esempio di ls -l codice."]  # one run: the sentence is whole
     out = write_translated(layout, ["Text with an example of ls -l code."]).decode()
-    assert "<!-- nota -->" in out and "<script>var x = 'non tradurre';</script>" in out
+    assert "<!-- nota -->" in out
+    assert "<script>var x = 'non tradurre';</script>" in out
     assert "of <code>ls -l</code> code." in out
     assert shape(out.encode()) == shape(page)
     assert texts(read_format("html", out.encode())) == ["Text with an example of ls -l code."]
@@ -234,9 +237,11 @@ def test_docx_blocks_keep_paragraphs_tables_headers_and_footers():
         "Avviso pubblico",
     ]
     kinds = [(b.where, b.kind) for b in layout.blocks]
-    assert kinds[0] == ("paragraph 1", "heading") and kinds[2] == ("paragraph 3", "list_item")
+    assert kinds[0] == ("paragraph 1", "heading")
+    assert kinds[2] == ("paragraph 3", "list_item")
     assert kinds[5] == ("table 1 row 2 cell 1 paragraph 1", "text")
-    assert kinds[7][0] == "section 1 header paragraph 1" and kinds[8][0] == "section 1 footer paragraph 1"
+    assert kinds[7][0] == "section 1 header paragraph 1"
+    assert kinds[8][0] == "section 1 footer paragraph 1"
 
 
 def test_a_translated_docx_keeps_styles_tables_and_every_runs_formatting():
@@ -246,7 +251,8 @@ def test_a_translated_docx_keeps_styles_tables_and_every_runs_formatting():
     assert texts(read_format("docx", upper)) == [t.upper() for t in texts(layout)]
     before, after = docx.Document(io.BytesIO(data)), docx.Document(io.BytesIO(upper))
     assert [p.style.name for p in after.paragraphs] == [p.style.name for p in before.paragraphs]
-    assert [len(t.rows) for t in after.tables] == [2] and len(after.tables[0].columns) == 2
+    assert [len(t.rows) for t in after.tables] == [2]
+    assert len(after.tables[0].columns) == 2
     runs = after.paragraphs[1].runs  # the sentence with a bold run: each run keeps its words
     assert [(r.text, r.bold) for r in runs] == [
         ("IL SINDACO HA PROMESSO ", None),
@@ -261,7 +267,8 @@ def test_a_translated_docx_keeps_styles_tables_and_every_runs_formatting():
     translated = write_translated(layout, [*texts(layout)[:1], sentence_wise, *texts(layout)[2:]])
     runs = docx.Document(io.BytesIO(translated)).paragraphs[1].runs
     assert "".join(r.text for r in runs) == "The mayor promised new books. Works will start in September."
-    assert [r.bold for r in runs] == [None, True, None] and runs[1].text == "new books"
+    assert [r.bold for r in runs] == [None, True, None]
+    assert runs[1].text == "new books"
     same = write_translated(layout, texts(layout))  # unchanged paragraphs keep their runs
     assert [r.bold for r in docx.Document(io.BytesIO(same)).paragraphs[1].runs] == [None, True, None]
 
@@ -310,7 +317,8 @@ def test_docx_hyperlinks_keep_their_text_and_comments_are_read_and_written():
     written = write_translated(layout, english)
     after = docx.Document(io.BytesIO(written))
     link = after.paragraphs[0].hyperlinks[0]
-    assert link.text == "this article" and link.address == "https://example.org/x"
+    assert link.text == "this article"
+    assert link.address == "https://example.org/x"
     assert after.paragraphs[0].text == "Read this article today."
     assert [c.text for c in after.comments] == ["Check the date."]
 
@@ -429,7 +437,8 @@ def test_a_pdf_padded_after_its_end_is_read():
 @pytest.mark.slow
 def test_a_pdf_of_two_thousand_pages_is_read_page_by_page():
     layout = read_format("pdf", make_pdf(2000, lines=["Il lunedì è chiuso."]))
-    assert len(layout.blocks) == 2000 and layout.blocks[-1].where == "page 2000"
+    assert len(layout.blocks) == 2000
+    assert layout.blocks[-1].where == "page 2000"
 
 
 def _replaced(data: bytes, part: str, content: bytes) -> bytes:
@@ -529,7 +538,8 @@ def test_records_point_each_segment_to_its_place_in_the_original(translate_flags
     assert record["format"] == "pdf"
     assert {s["where"] for s in record["segments"]} == {"page 1", "page 2"}
     assert record["translation"] == read_format("pdf", source.read_bytes()).text
-    assert "Comune di Roma" not in record["translation"] and "Pagina" not in record["translation"]
+    assert "Comune di Roma" not in record["translation"]
+    assert "Pagina" not in record["translation"]
 
 
 def test_document_output_needs_one_html_or_docx_input(translate_flags, tmp_path):
@@ -537,7 +547,8 @@ def test_document_output_needs_one_html_or_docx_input(translate_flags, tmp_path)
     result = runner.invoke(
         app, ["translate", str(tmp_path / "a.txt"), "--format", "document", *translate_flags]
     )
-    assert result.exit_code == 2 and "--format document writes one translated HTML or DOCX" in result.output
+    assert result.exit_code == 2
+    assert "--format document writes one translated HTML or DOCX" in result.output
 
 
 def test_batch_writes_translated_files_beside_the_records_and_resumes(translate_flags, tmp_path):
@@ -561,9 +572,11 @@ def test_batch_writes_translated_files_beside_the_records_and_resumes(translate_
         "nota.json",
     }
     assert expected <= set(names)
-    assert "avviso.en.pdf" not in names and "nota.en.txt" not in names
+    assert "avviso.en.pdf" not in names
+    assert "nota.en.txt" not in names
     errors = (out / "errors.jsonl").read_text(encoding="utf-8")
-    assert "bomba.docx" in errors and "zip bomb" in errors
+    assert "bomba.docx" in errors
+    assert "zip bomb" in errors
     assert shape((out / "pagina.en.html").read_bytes()) == shape(PAGE.encode())
     again = runner.invoke(app, args)  # unchanged files are skipped; the bad one fails again
     assert "batch: 0 processed, 4 skipped, 1 failed" in again.output
@@ -626,9 +639,11 @@ def test_the_main_article_option_keeps_the_article_and_leaves_the_rest_untouched
         "Il consiglio comunale ha approvato il bilancio, anche il lunedì, con ventidue voti.",
         "Il piccolo paziente sta bene, dice il medico, e tornerà presto a casa.",
     ]
-    assert "Home" in texts(whole) and "Leggi anche: il meteo di domani" in texts(whole)
+    assert "Home" in texts(whole)
+    assert "Leggi anche: il meteo di domani" in texts(whole)
     page = write_translated(article, [t.upper() for t in texts(article)]).decode()
-    assert "IL SINDACO HA PROMESSO" in page and '<a href="/">Home</a>' in page  # menus stay as they were
+    assert "IL SINDACO HA PROMESSO" in page
+    assert '<a href="/">Home</a>' in page  # menus stay as they were
     assert shape(page.encode()) == shape(NEWS.encode())
 
 
@@ -638,7 +653,8 @@ MENU = b'<html><body><nav><ul><li><a href="/">Home</a></li><li><a href="/c">Cron
 def test_a_page_without_an_article_is_read_whole_with_a_warning(caplog):
     with caplog.at_level(logging.WARNING, logger="it2en.formats"):
         layout = read_format("html", MENU, main_article=True)
-    assert texts(layout) == ["Home", "Cronaca"] and "no main article found" in caplog.text
+    assert texts(layout) == ["Home", "Cronaca"]
+    assert "no main article found" in caplog.text
 
 
 def test_the_article_is_matched_through_soft_hyphens_list_items_tables_and_wrapped_lines(monkeypatch):
@@ -666,7 +682,8 @@ def test_an_article_none_of_whose_lines_is_on_the_page_falls_back_to_the_whole_p
     monkeypatch.setattr(trafilatura, "extract", lambda *args, **kwargs: "Testo che la pagina non contiene.")
     with caplog.at_level(logging.WARNING, logger="it2en.formats"):
         layout = read_format("html", NEWS.encode(), main_article=True, name="notizia.html")
-    assert "Home" in texts(layout) and "notizia.html: no main article found" in caplog.text
+    assert "Home" in texts(layout)
+    assert "notizia.html: no main article found" in caplog.text
 
 
 def test_without_trafilatura_the_option_says_how_to_install_it(monkeypatch):
@@ -683,7 +700,8 @@ def test_batch_with_the_main_article_option_translates_the_article_only(translat
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     record = json.loads((out / "notizia.json").read_text(encoding="utf-8"))
-    assert "Home" not in record["source"] and "Copyright" not in record["source"]
+    assert "Home" not in record["source"]
+    assert "Copyright" not in record["source"]
     assert record["source"].startswith("Il museo resterà aperto tutti i giorni")
     assert "Home" in (out / "notizia.en.html").read_text(encoding="utf-8")
 
@@ -706,7 +724,8 @@ def test_reports_name_the_place_in_the_original_of_each_sentence_to_check(transl
     for fmt in ("md", "html"):
         result = runner.invoke(app, ["translate", str(source), "--format", fmt, *translate_flags])
         assert result.exit_code == 0, result.output
-        assert "Sentence 1, page 1" in result.stdout and "page 2" in result.stdout
+        assert "Sentence 1, page 1" in result.stdout
+        assert "page 2" in result.stdout
 
 
 def test_a_word_file_of_many_styles_and_paragraphs_is_read_in_linear_time():
@@ -720,7 +739,8 @@ def test_a_word_file_of_many_styles_and_paragraphs_is_read_in_linear_time():
     base = io.BytesIO()
     docx.Document().save(base)
     styles = "".join(
-        f'<w:style w:type="paragraph" w:customStyle="1" w:styleId="Stile{n}"><w:name w:val="Stile {n}"/></w:style>'
+        f'<w:style w:type="paragraph" w:customStyle="1" w:styleId="Stile{n}">'
+        f'<w:name w:val="Stile {n}"/></w:style>'
         for n in range(2000)
     )
 
@@ -745,7 +765,10 @@ def test_a_word_file_of_many_styles_and_paragraphs_is_read_in_linear_time():
     layout = read_format("docx", word_file(many))
     assert time.perf_counter() - started < 20  # about 1.5 s here; quadratic was many minutes
     kinds = [block.kind for block in layout.blocks]
-    assert len(kinds) == 15_000 and kinds[0] == "heading" and kinds[7] == "list_item" and kinds[1] == "text"
+    assert len(kinds) == 15_000
+    assert kinds[0] == "heading"
+    assert kinds[7] == "list_item"
+    assert kinds[1] == "text"
     assert kinds.count("heading") == 150
     started = time.perf_counter()
     assert len(read_format("docx", word_file("<w:p/>" * 500_000 + many)).blocks) == 15_000

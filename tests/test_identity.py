@@ -27,11 +27,14 @@ def test_cpu_fp32_and_cuda_bf16_runs_never_share_outputs(tiny_models, monkeypatc
     config = tiny_config(tiny_models, backend="torch", precision="auto", device="auto")
     options = BatchOptions(out_dir=tiny_models / "unused")
     cpu = (Pipeline(config)._models._namespace("translator"), settings_fingerprint(config, options))
-    assert '"compute_type": "float32"' in cpu[0] and '"device": "cpu"' in cpu[0]
+    assert '"compute_type": "float32"' in cpu[0]
+    assert '"device": "cpu"' in cpu[0]
     _simulated_cuda(monkeypatch)
     cuda = (Pipeline(config)._models._namespace("translator"), settings_fingerprint(config, options))
-    assert '"compute_type": "bfloat16"' in cuda[0] and '"device": "cuda"' in cuda[0]
-    assert cpu[0] != cuda[0] and cpu[1] != cuda[1]
+    assert '"compute_type": "bfloat16"' in cuda[0]
+    assert '"device": "cuda"' in cuda[0]
+    assert cpu[0] != cuda[0]
+    assert cpu[1] != cuda[1]
 
 
 def test_the_same_settings_written_two_ways_are_one_identity(tiny_models, tmp_path):
@@ -57,7 +60,8 @@ def test_a_library_upgrade_gives_a_new_identity_and_a_new_conversion(tiny_models
     for library in ("ctranslate2", "transformers"):  # transformers made and checked the copy
         monkeypatch.setattr(engine_versions, "library_versions", upgraded(library))
         again = converted("translator", config.translator, runtime, "float32")
-        assert again.folder != first.folder and again.folder.parent == first.folder.parent, library
+        assert again.folder != first.folder, library
+        assert again.folder.parent == first.folder.parent, library
     monkeypatch.setattr(engine_versions, "library_versions", upgraded("ctranslate2"))
     assert identity.role_identity(config, "translator") != before  # its outputs are redone too
 

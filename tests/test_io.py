@@ -28,7 +28,9 @@ def test_read_text_files_and_stdin(tmp_path):
     (tmp_path / "a.txt").write_text("Uno.", encoding="utf-8")
     docs = list(read_documents([str(tmp_path / "a.txt"), "-"], stdin=io.BytesIO(b"Due.")))
     assert docs[0] == Document("a", "Uno.", str(tmp_path / "a.txt"))
-    assert docs[1].text == "Due." and docs[1].origin == "<stdin>" and len(docs[1].id) == 12
+    assert docs[1].text == "Due."
+    assert docs[1].origin == "<stdin>"
+    assert len(docs[1].id) == 12
 
 
 def test_bad_files_become_failures_in_place(tmp_path):
@@ -60,14 +62,21 @@ def test_jsonl_bad_lines_are_named_by_line_number(tmp_path):
     ]
     path.write_text("\n".join(lines) + "\n")
     out = list(read_documents([str(path)]))
-    assert isinstance(out[0], Document) and out[0].id == "a" and out[0].origin == f"{path}:1"
-    assert isinstance(out[1], Failure) and out[1].origin == f"{path}:2" and "malformed JSON" in out[1].reason
-    assert out[2].reason == '"text" must be a string, got missing' and out[2].id == "b"
+    assert isinstance(out[0], Document)
+    assert out[0].id == "a"
+    assert out[0].origin == f"{path}:1"
+    assert isinstance(out[1], Failure)
+    assert out[1].origin == f"{path}:2"
+    assert "malformed JSON" in out[1].reason
+    assert out[2].reason == '"text" must be a string, got missing'
+    assert out[2].id == "b"
     assert out[3].reason == '"text" must be a string, got an int'
     assert "expected a JSON object" in out[4].reason
     assert out[5] == Document("docs-7", "Senza id.", f"{path}:7")
-    assert out[6].origin == f"{path}:8" and out[6].reason == "malformed JSON (nested too deeply)"
-    assert out[7].origin == f"{path}:9" and "malformed JSON (Exceeds the limit" in out[7].reason
+    assert out[6].origin == f"{path}:8"
+    assert out[6].reason == "malformed JSON (nested too deeply)"
+    assert out[7].origin == f"{path}:9"
+    assert "malformed JSON (Exceeds the limit" in out[7].reason
     assert out[8] == Document("d", "Dopo.", f"{path}:10")
 
 
@@ -105,8 +114,10 @@ def test_pipes_devices_and_symlink_loops_are_refused_without_blocking(tmp_path):
     names = ["fifo.txt", "zero.txt", "loop.txt", "ok.txt"]
     docs = _read_in_thread([str(tmp_path / n) for n in names])
     assert [type(d).__name__ for d in docs] == ["Failure", "Failure", "Failure", "Document"]
-    assert "not a regular file" in docs[0].reason and "not a regular file" in docs[1].reason
-    assert "cannot open" in docs[2].reason and docs[3].text == "Va bene."
+    assert "not a regular file" in docs[0].reason
+    assert "not a regular file" in docs[1].reason
+    assert "cannot open" in docs[2].reason
+    assert docs[3].text == "Va bene."
 
 
 def test_files_over_the_limit_are_refused_before_reading(tmp_path):
@@ -116,8 +127,10 @@ def test_files_over_the_limit_are_refused_before_reading(tmp_path):
     jsonl = tmp_path / "lines.jsonl"
     jsonl.write_text(json.dumps({"id": "big", "text": "x" * 500}) + "\n" + '{"id": "ok", "text": "Sì."}\n')
     docs = list(read_documents([str(sparse), str(jsonl)], max_bytes=200))
-    assert "exceeds the input limit" in docs[0].reason and "3,221,225,472 bytes" in docs[0].reason
-    assert docs[1].origin.endswith("lines.jsonl:1") and "line exceeds" in docs[1].reason
+    assert "exceeds the input limit" in docs[0].reason
+    assert "3,221,225,472 bytes" in docs[0].reason
+    assert docs[1].origin.endswith("lines.jsonl:1")
+    assert "line exceeds" in docs[1].reason
     assert docs[2] == Document("ok", "Sì.", f"{jsonl}:2")
 
 
@@ -143,9 +156,12 @@ def test_names_and_ids_that_are_not_unicode_are_escaped_and_bad_text_fails(tmp_p
     jsonl = tmp_path / "ids.jsonl"
     jsonl.write_text('{"id": "\\udc80bad", "text": "Uno."}\n{"id": "x", "text": "rotto \\ud800"}\n')
     docs = list(read_documents([path, str(jsonl)]))
-    assert docs[0].id == "bad\\xff\\xfename" and docs[0].origin.endswith("/bad\\xff\\xfename.txt")
-    assert docs[1].id == "\\x80bad" and docs[1].text == "Uno."
-    assert isinstance(docs[2], Failure) and "lone surrogate at character 6" in docs[2].reason
+    assert docs[0].id == "bad\\xff\\xfename"
+    assert docs[0].origin.endswith("/bad\\xff\\xfename.txt")
+    assert docs[1].id == "\\x80bad"
+    assert docs[1].text == "Uno."
+    assert isinstance(docs[2], Failure)
+    assert "lone surrogate at character 6" in docs[2].reason
     for doc in docs:  # every name can be written as UTF-8 (errors.jsonl, manifest, stdout)
         json.dumps(doc.to_dict() if isinstance(doc, Failure) else doc.id, ensure_ascii=False).encode()
 
@@ -194,6 +210,7 @@ def test_one_id_rule_for_named_files_folders_jsonl_and_stdin(tmp_path):
     ]
     docs = list(read_documents(files, stdin=io.BytesIO(b"Sei.")))
     assert [d.id for d in docs[:5]] == ["a", "x", "2026/feed-2", "2026/11/NOTA", "singolo"]
-    assert docs[5].text == "Sei." and len(docs[5].id) == 12  # a content hash
+    assert docs[5].text == "Sei."
+    assert len(docs[5].id) == 12  # a content hash
     only_txt = [f.id for f in discover_inputs([str(inbox)], ["*.txt"], exclude=inbox / "out")]
     assert only_txt == ["a", "2026/11/NOTA"]

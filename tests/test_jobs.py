@@ -120,7 +120,9 @@ def test_a_word_file_as_a_job_gives_its_report_record_and_translated_copy(server
     paragraphs = [" ".join(SENTENCES[n : n + 3]) for n in range(5)]
     data = word_file(paragraphs)
     status, made = submit(server, "notizie.docx", data, "summarize")
-    assert status == 202 and made["status_url"] == f"/v1/jobs/{made['id']}" and len(made["id"]) == 22
+    assert status == 202
+    assert made["status_url"] == f"/v1/jobs/{made['id']}"
+    assert len(made["id"]) == 22
     done = wait(server, made["id"])
     assert done["state"] == "done", done
     assert done["expires"] > done["finished"]
@@ -128,9 +130,11 @@ def test_a_word_file_as_a_job_gives_its_report_record_and_translated_copy(server
     assert sorted(files) == ["document", "report", "result"]
     assert files["document"].endswith("/notizie.en.docx")
     status, record = server.get(files["result"])
-    assert status == 200 and json.loads(record) == expected_record(tiny_models, "notizie.docx", data, True)
+    assert status == 200
+    assert json.loads(record) == expected_record(tiny_models, "notizie.docx", data, True)
     status, page = server.get(files["report"])
-    assert status == 200 and b"<!doctype html>" in page.lower()[:100]
+    assert status == 200
+    assert b"<!doctype html>" in page.lower()[:100]
     status, copy = server.get(files["document"])
     (tmp_path / "en.docx").write_bytes(copy)
     english = docx.Document(str(tmp_path / "en.docx"))
@@ -148,23 +152,23 @@ def test_libretranslates_translate_file_and_download_file(server, tmp_path):
     body, kind = multipart({"source": "it", "target": "en"}, {"file": ("avviso.docx", word_file(paragraphs))})
     status, answer = server.request("/translate_file", body, {"content-type": kind})
     url = json.loads(answer)["translatedFileUrl"]
-    assert (
-        status == 200 and url.startswith(server.url + "/download_file/") and url.endswith("/avviso.en.docx")
-    )
+    assert status == 200
+    assert url.startswith(server.url + "/download_file/")
+    assert url.endswith("/avviso.en.docx")
     status, data = server.get(url[len(server.url) :])
     (tmp_path / "en.docx").write_bytes(data)
-    assert (
-        status == 200
-        and [p.text for p in docx.Document(str(tmp_path / "en.docx")).paragraphs][1:] == paragraphs
-    )
+    assert status == 200
+    assert [p.text for p in docx.Document(str(tmp_path / "en.docx")).paragraphs][1:] == paragraphs
     body, kind = multipart({"source": "en", "target": "it"}, {"file": ("a.txt", b"Hello.")})
     assert server.request("/translate_file", body, {"content-type": kind})[0] == 400
     body, kind = multipart({"source": "it", "target": "en"}, {"file": ("rotto.pdf", b"%PDF-1.4 no")})
     status, answer = server.request("/translate_file", body, {"content-type": kind})
-    assert status == 400 and json.loads(answer)["error"].startswith("rotto.pdf: ")
+    assert status == 400
+    assert json.loads(answer)["error"].startswith("rotto.pdf: ")
     assert server.get(url[len(server.url) :].replace("avviso.en.docx", "report.html"))[0] == 404
     settings = json.loads(server.get("/frontend/settings")[1])
-    assert settings["filesTranslation"] and ".docx" in settings["supportedFilesFormat"]
+    assert settings["filesTranslation"]
+    assert ".docx" in settings["supportedFilesFormat"]
 
 
 def test_bad_uploads_get_their_one_line_reason_and_the_service_stays_up(server):
@@ -176,15 +180,18 @@ def test_bad_uploads_get_their_one_line_reason_and_the_service_stays_up(server):
     status, made = submit(server, "rotto.pdf", b"%PDF-1.7\nnot really a pdf", "translate")
     assert status == 202
     failed = wait(server, made["id"])
-    assert failed["state"] == "failed" and failed["reason"].startswith("rotto.pdf: ")
-    assert "\n" not in failed["reason"] and "files" not in failed
+    assert failed["state"] == "failed"
+    assert failed["reason"].startswith("rotto.pdf: ")
+    assert "\n" not in failed["reason"]
+    assert "files" not in failed
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
         archive.writestr("word/document.xml", b"<w:document>" + b" " * (300 * 1024 * 1024) + b"</w:document>")
     status, made = submit(server, "bomba.docx", out.getvalue(), "translate")
     failed = wait(server, made["id"])
-    assert failed["state"] == "failed" and failed["reason"].startswith("bomba.docx: ")
+    assert failed["state"] == "failed"
+    assert failed["reason"].startswith("bomba.docx: ")
     with socket.create_connection(("127.0.0.1", server.port)) as sock:  # over --max-upload-bytes
         sock.sendall(f"POST /v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Length: {51 << 20}\r\n\r\n".encode())
         assert sock.recv(4096).startswith(b"HTTP/1.1 413 ")
@@ -196,14 +203,16 @@ def test_pasted_text_and_a_deleted_job(server):
     status, made = server.post_json("/v1/jobs", {"text": " ".join(SENTENCES[:3]), "task": "translate"})
     assert status == 202
     done = wait(server, made["id"])
-    assert done["state"] == "done" and done["name"] == "text.txt"
+    assert done["state"] == "done"
+    assert done["name"] == "text.txt"
     assert done["files"]["document"].endswith("/text.en.txt")
     assert server.get(done["files"]["document"])[1].decode() == " ".join(SENTENCES[:3]) + "\n"
     assert server.request(f"/v1/jobs/{made['id']}", b"", {"x": "y"})[0] == 405  # POST on a job: no
     request = urllib.request.Request(f"{server.url}/v1/jobs/{made['id']}", method="DELETE")
     assert urllib.request.urlopen(request).status == 200
     assert state(server, made["id"])[0] == 404
-    assert state(server, "A" * 22)[0] == 404 and state(server, "not-an-id")[0] == 404
+    assert state(server, "A" * 22)[0] == 404
+    assert state(server, "not-an-id")[0] == 404
 
 
 def test_a_sentence_request_is_answered_while_a_long_document_runs(server):
@@ -275,7 +284,8 @@ def test_results_expire_and_are_removed(tiny_models, tmp_path):
         assert done["state"] == "done"
         time.sleep(2.5)
         status, answer = state(short, made["id"])
-        assert status == 404 and "expired" in answer["error"]
+        assert status == 404
+        assert "expired" in answer["error"]
         assert not (tmp_path / "jobs" / made["id"]).exists()
     finally:
         assert short.stop() == STOPPED
@@ -322,7 +332,9 @@ def _shown(browser, error: str):
     """The error element ``error`` once it is shown."""
     from selenium.webdriver.common.by import By
 
-    return _until(browser, lambda b: b.find_element(By.ID, error).is_displayed() and b.find_element(By.ID, error))
+    return _until(
+        browser, lambda b: b.find_element(By.ID, error).is_displayed() and b.find_element(By.ID, error)
+    )
 
 
 def _view(browser) -> str:
@@ -360,9 +372,11 @@ def test_in_a_browser_a_word_file_becomes_a_report_and_an_english_copy(server, t
         _shoot(browser, "2-running")
         _until(browser, lambda b: _view(b) == "result")
         seen = browser.execute_script("return window.seen")
-        assert seen[0].startswith(("Waiting", "Reading")) and any("%" in s for s in seen), seen
+        assert seen[0].startswith(("Waiting", "Reading")), seen
+        assert any("%" in s for s in seen), seen
         # In the units a person counts: the document's paragraphs, never its segments.
-        assert any(s.endswith("% (161 paragraphs)") for s in seen) and seen[-1].startswith("Done"), seen
+        assert any(s.endswith("% (161 paragraphs)") for s in seen), seen
+        assert seen[-1].startswith("Done"), seen
         assert browser.switch_to.active_element.get_attribute("id") == "result-title"  # focus follows
         assert "kept on the service until" in browser.find_element(By.ID, "expiry").text
         _shoot(browser, "3-done")
@@ -370,7 +384,8 @@ def test_in_a_browser_a_word_file_becomes_a_report_and_an_english_copy(server, t
         browser.switch_to.frame(browser.find_element(By.ID, "report"))
         browser.find_element(By.ID, "p1").click()
         lit = browser.find_elements(By.CSS_SELECTOR, ".pair.hl")
-        assert lit and all(el.get_attribute("id").startswith("s") for el in lit)
+        assert lit
+        assert all(el.get_attribute("id").startswith("s") for el in lit)
         browser.switch_to.default_content()
 
         browser.find_element(By.ID, "dl-document").click()
@@ -382,7 +397,8 @@ def test_in_a_browser_a_word_file_becomes_a_report_and_an_english_copy(server, t
 
         # Pasted text, translated only.
         browser.find_element(By.ID, "again").click()
-        assert _view(browser) == "form" and browser.switch_to.active_element.get_attribute("id") == "file"
+        assert _view(browser) == "form"
+        assert browser.switch_to.active_element.get_attribute("id") == "file"
         browser.find_element(By.ID, "text").send_keys(" ".join(SENTENCES[:2]))
         browser.find_element(By.CSS_SELECTOR, "input[value=translate]").click()
         browser.find_element(By.ID, "go").click()
@@ -398,8 +414,10 @@ def test_in_a_browser_a_word_file_becomes_a_report_and_an_english_copy(server, t
         browser.find_element(By.ID, "file").send_keys(str(bad))
         browser.find_element(By.ID, "go").click()
         error = _shown(browser, "file-error")  # next to the file that caused it, focus on the file
-        assert error.text.startswith("scansione.pdf: ") and "\n" not in error.text
-        assert error.get_attribute("role") == "alert" and _view(browser) == "form"
+        assert error.text.startswith("scansione.pdf: ")
+        assert "\n" not in error.text
+        assert error.get_attribute("role") == "alert"
+        assert _view(browser) == "form"
         assert browser.switch_to.active_element.get_attribute("id") == "file"
         assert browser.find_element(By.ID, "file").get_attribute("aria-invalid") == "true"
         _shoot(browser, "4-failed-file")
@@ -424,7 +442,6 @@ def test_in_a_browser_a_word_file_becomes_a_report_and_an_english_copy(server, t
 
 def test_in_a_browser_an_expired_result_says_so(tiny_models, tmp_path):
     from browser import headless_chromium
-    from selenium.webdriver.common.by import By
 
     short = Server(tiny_flags(tiny_models, tmp_path / "jobs"), "--keep-hours", "0.0005")  # 1.8 s
     browser = headless_chromium(size=DESKTOP)
@@ -434,7 +451,8 @@ def test_in_a_browser_an_expired_result_says_so(tiny_models, tmp_path):
         time.sleep(2.5)
         browser.get(f"{short.url}/#job={made['id']}")
         error = _shown(browser, "form-error")
-        assert "expired" in error.text and browser.switch_to.active_element.get_attribute("id") == "form-error"
+        assert "expired" in error.text
+        assert browser.switch_to.active_element.get_attribute("id") == "form-error"
         _shoot(browser, "5-expired")
     finally:
         browser.quit()
@@ -463,7 +481,8 @@ def test_in_a_browser_each_error_is_told_where_it_happened(tiny_models, tmp_path
         browser.find_element(By.ID, "key").send_keys("sbagliata")
         browser.find_element(By.ID, "go").click()
         error = _shown(browser, "key-error")
-        assert error.text == "Invalid API key" and error.get_attribute("role") == "alert"
+        assert error.text == "Invalid API key"
+        assert error.get_attribute("role") == "alert"
         assert browser.switch_to.active_element.get_attribute("id") == "key"
         assert browser.execute_script(stored) is None  # a wrong key is never kept
         _shoot(browser, "6-wrong-key")
@@ -493,7 +512,9 @@ def test_in_a_browser_each_error_is_told_where_it_happened(tiny_models, tmp_path
         assert error.text == "enorme.txt is 265 KB; this service takes files up to 195 KB."  # no bytes
         assert browser.switch_to.active_element.get_attribute("id") == "file"
         _shoot(browser, "8-too-large")
-        assert browser.execute_script("return document.querySelector('link[rel=icon]').href").endswith("/favicon.ico")
+        assert browser.execute_script("return document.querySelector('link[rel=icon]').href").endswith(
+            "/favicon.ico"
+        )
         assert keyed.get("/favicon.ico")[0] == 200
     finally:
         browser.quit()

@@ -19,7 +19,8 @@ def test_a_suffix_chooses_its_format(suffix, name):
 
 
 def test_unknown_suffixes_choose_nothing():
-    assert format_for_suffix(".docx") is None and format_for_suffix("") is None
+    assert format_for_suffix(".docx") is None
+    assert format_for_suffix("") is None
 
 
 def test_every_format_renders_one_document_as_the_bytes_of_its_file():
@@ -29,4 +30,5 @@ def test_every_format_renders_one_document_as_the_bytes_of_its_file():
     assert b"## To check" in OUTPUT_FORMATS["md"].bytes_of(result)
     assert OUTPUT_FORMATS["html"].bytes_of(result).startswith(b"<!doctype html>")
     assert OUTPUT_FORMATS["text"].bytes_of(result).decode().endswith("It costs 5 euros.\n")
-    assert OUTPUT_FORMATS["document"].binary and OUTPUT_FORMATS["html"].one_per_file
+    assert OUTPUT_FORMATS["document"].binary
+    assert OUTPUT_FORMATS["html"].one_per_file

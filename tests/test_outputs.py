@@ -25,7 +25,8 @@ def test_safe_name(doc_id, expected):
 
 def test_long_ids_are_cut_but_stay_distinct():
     a, b = safe_name("x" * 300 + "a"), safe_name("x" * 300 + "b")
-    assert a != b and len(a) < 140
+    assert a != b
+    assert len(a) < 140
 
 
 def test_atomic_output_leaves_no_partial_file(tmp_path):

@@ -142,7 +142,8 @@ def test_process_many_keeps_input_order_and_isolates_bad_documents(tiny_models):
         ("b", "Il sindaco ha promesso nuovi libri."),
     ]
     out = list(pipe.process_many(docs, summarize=False))
-    assert isinstance(out[1], Failure) and out[1].reason == "document is empty"
+    assert isinstance(out[1], Failure)
+    assert out[1].reason == "document is empty"
     assert [o.id for o in out] == ["a", "vuoto", out[2].id, "b"]
     assert [o.translation for o in out if isinstance(o, Result)] == [
         "Il piccolo paziente sta bene.",
@@ -168,7 +169,8 @@ def test_an_engine_error_costs_only_the_document_that_caused_it(tiny_models):
     pipe = Pipeline(pipe.config, engines={"translator": Exploding()})
     out = list(pipe.process_many([("ok", "Il lunedì è chiuso."), ("bad", "BOOM qui.")], summarize=False))
     assert out[0].translation == "Il lunedì è chiuso."
-    assert isinstance(out[1], Failure) and "kernel exploded" in out[1].reason
+    assert isinstance(out[1], Failure)
+    assert "kernel exploded" in out[1].reason
 
 
 def test_from_config_reads_a_preset(tiny_models, tmp_path):
@@ -178,7 +180,8 @@ def test_from_config_reads_a_preset(tiny_models, tmp_path):
         f'[runtime]\ndevice = "cpu"\n[decoding]\nnum_beams = 2\n'
     )
     pipe = Pipeline.from_config(preset, batch_size=4)
-    assert pipe.config.num_beams == 2 and pipe.config.batch_size == 4
+    assert pipe.config.num_beams == 2
+    assert pipe.config.batch_size == 4
     assert pipe.translate(["Il lunedì è chiuso."]) == ["Il lunedì è chiuso."]
 
 
@@ -194,7 +197,9 @@ def test_progress_is_reported_per_stage_only_when_asked(tiny_models):
     pipe = Pipeline(make_pipeline(tiny_models).config, progress=lambda *args: seen.append(args))
     pipe.process((DATA / "breve.txt").read_text(encoding="utf-8"))
     stages = [stage for stage, _, _ in seen]
-    assert stages[0] == "translate" and "summarize" in stages and stages[-1] == "back-translate"
+    assert stages[0] == "translate"
+    assert "summarize" in stages
+    assert stages[-1] == "back-translate"
     assert all(0 < done <= total for _, done, total in seen)
 
 
@@ -219,7 +224,8 @@ def test_a_document_whose_translation_is_blank_gives_no_empty_summary_point(pipe
     from pipeline.render import render_markdown
 
     result = pipe.process("🙂🙂🙂")
-    assert result.segments and all(p.en.strip() for p in result.summary.points)
+    assert result.segments
+    assert all(p.en.strip() for p in result.summary.points)
     assert "1. \n" not in render_markdown(result) + "\n"
 
 
@@ -277,7 +283,8 @@ def test_the_library_logs_under_it2en_and_the_cli_leaves_its_logger_as_found(cap
     before = (logger.handlers[:], logger.level, logger.propagate)
     missing = str(tmp_path / "missing.txt")
     result = CliRunner().invoke(app, ["translate", missing, "--device", "cpu", "--offline"])
-    assert result.exit_code != 0 and "missing.txt" in result.stderr
+    assert result.exit_code != 0
+    assert "missing.txt" in result.stderr
     assert (logger.handlers, logger.level, logger.propagate) == before
 
 
@@ -316,7 +323,9 @@ def test_calls_own_their_state_two_runs_interleaved_and_a_stopped_run_then_anoth
 
     pipeline = Pipeline(PipelineConfig(docs_per_chunk=1, checks=()), engines={"translator": fake_engine})
     stop = threading.Event()
-    first = pipeline.process_many([("a1", "uno due."), ("a2", "tre."), ("a3", "quattro.")], summarize=False, stop=stop)
+    first = pipeline.process_many(
+        [("a1", "uno due."), ("a2", "tre."), ("a3", "quattro.")], summarize=False, stop=stop
+    )
     second = pipeline.process_many([("b1", "cinque."), ("b2", "sei."), ("b3", "sette.")], summarize=False)
     assert next(first).translation == "UNO DUE."
     assert next(second).translation == "CINQUE."
@@ -348,8 +357,11 @@ def test_an_internal_error_is_loud_and_still_one_documents_failure(fake_engine, 
         outcomes = list(pipeline.process_many([("a", "uno."), ("b", "due."), ("c", "tre.")], summarize=False))
     assert [type(o).__name__ for o in outcomes] == ["Result", "Failure", "Result"]
     failure = outcomes[1]
-    assert isinstance(failure, Failure) and failure.internal and "ZeroDivisionError" in failure.trace
+    assert isinstance(failure, Failure)
+    assert failure.internal
+    assert "ZeroDivisionError" in failure.trace
     assert failure.to_dict()["internal"] is True
     loud = [r for r in caplog.records if r.levelno == logging.ERROR and "internal error" in r.getMessage()]
-    assert len(loud) == 1 and loud[0].exc_info is not None
+    assert len(loud) == 1
+    assert loud[0].exc_info is not None
     assert not Failure("d", "d.txt", "document is empty").internal

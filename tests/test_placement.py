@@ -64,7 +64,7 @@ def _never_strands(nodes: list[Node], workers: int, share: float) -> bool:
 def test_a_cluster_too_small_is_refused_naming_what_is_missing():
     with pytest.raises(MissingResource, match=r"node\(s\) have 0.2 CPUs; 2 workers and the reading"):
         actor_cpus([Node(0.2)], 2, 1.0)
-    with pytest.raises(MissingResource, match="need 2 GPUs placed whole on nodes; .* hold 1 such worker"):
+    with pytest.raises(MissingResource, match=r"need 2 GPUs placed whole on nodes; .* hold 1 such worker"):
         check_gpus([Node(4, 1), Node(4, 0)], 2, 1.0)
     check_gpus([Node(4, 1)], 2, 0.5)  # two halves of one GPU
     assert actor_cpus([], 3, 1.0) == 1.0  # no nodes known: as asked

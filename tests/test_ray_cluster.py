@@ -95,10 +95,12 @@ def test_a_driver_killed_mid_job_resumes_to_the_uninterrupted_output(tiny_models
     os.killpg(driver.pid, signal.SIGKILL)
     driver.wait(timeout=60)
     progress = json.loads((cut / PROGRESS).read_text())
-    assert not progress["done"] and progress["part"] >= 1
+    assert not progress["done"]
+    assert progress["part"] >= 1
     again = subprocess.run(_ray_command(model_flags, corpus, cut), capture_output=True, text=True, env=env)
     assert again.returncode == 1, again.stderr
-    assert "resuming" in again.stderr and "rows written by an earlier run" in again.stderr
+    assert "resuming" in again.stderr
+    assert "rows written by an earlier run" in again.stderr
     assert folder_files(cut) == folder_files(whole)  # byte for byte, the same shard names
     assert shards(folder_files(whole), "part-")[:24] == expected_records(tiny_models)
     # Nothing changed: a third run works no row at all.

@@ -18,5 +18,7 @@ def test_markdown_lists_what_to_check_first_with_each_places_and_source():
 
 def test_text_is_the_summary_then_the_translation_with_a_header_for_several():
     alone, several = render_text(_result(), header=False), render_text(_result(), header=True)
-    assert alone.endswith("The museum is open. It costs 5 euros.\n") and "The museum costs 6 euros." in alone
-    assert several.startswith("==> d <==") and several.endswith(alone)
+    assert alone.endswith("The museum is open. It costs 5 euros.\n")
+    assert "The museum costs 6 euros." in alone
+    assert several.startswith("==> d <==")
+    assert several.endswith(alone)

@@ -63,7 +63,8 @@ def test_every_segment_and_point_is_on_the_page_and_points_link_to_segments():
     ids = {p["id"] for p in pairs}
     for point, expected in zip(points, result.summary.points, strict=True):
         sources = (point["data-sources"] or "").split()
-        assert sources == [f"s{j + 1}" for j in expected.source_segments] and set(sources) <= ids
+        assert sources == [f"s{j + 1}" for j in expected.source_segments]
+        assert set(sources) <= ids
     assert [tag for tag, _ in page.tags].count("script") == 1  # ours only
     assert "img" not in [tag for tag, _ in page.tags]
     assert any(HOSTILE in text for text in page.text)  # shown as text, never markup
@@ -95,13 +96,15 @@ def test_the_command_line_writes_one_page_per_document(model_flags, tmp_path):
     written = CliRunner().invoke(app, ["summarize", str(doc), *model_flags, "-o", str(page)])
     assert written.exit_code == 0, written.output
     parsed = Page(page.read_text(encoding="utf-8"))
-    assert [p["id"] for p in parsed.having("pair")] == ["s1", "s2"] and parsed.having("point")
+    assert [p["id"] for p in parsed.having("pair")] == ["s1", "s2"]
+    assert parsed.having("point")
     other = tmp_path / "e.txt"
     other.write_text("Piove.", encoding="utf-8")
     runner = CliRunner()
     args = ["--device", "cpu", "--translator", "x", "--offline"]
     several = runner.invoke(app, ["translate", str(doc), str(other), "-f", "html", *args])
-    assert several.exit_code == 2 and "one page per document" in several.stderr
+    assert several.exit_code == 2
+    assert "one page per document" in several.stderr
 
 
 def test_batch_writes_pages_and_an_index_of_every_run(tmp_path):
@@ -119,11 +122,13 @@ def test_batch_writes_pages_and_an_index_of_every_run(tmp_path):
     run()
     (inbox / "b.txt").write_text(HOSTILE, encoding="utf-8")
     run()  # a later run: a is skipped, b is new; the index lists both
-    assert (out / "a.html").is_file() and (out / "b.html").is_file()
+    assert (out / "a.html").is_file()
+    assert (out / "b.html").is_file()
     index = Page((out / "index.html").read_text(encoding="utf-8"))
     links = [attrs["href"] for tag, attrs in index.tags if tag == "a"]
     assert links == ["a.html", "b.html"]
-    assert "Musei aperti" in index.text and "img" not in [tag for tag, _ in index.tags]
+    assert "Musei aperti" in index.text
+    assert "img" not in [tag for tag, _ in index.tags]
     record = json.loads((out / "b.json").read_text())
     assert record["id"] == "b"
 
@@ -134,7 +139,8 @@ def test_the_index_escapes_and_sorts_by_flags():
         {"title": "due", "id": "2", "page": "2.html", "summary_kind": "abstractive", "flags": 3},
     ]
     page = Page(render_index(entries))
-    assert "b" not in [tag for tag, _ in page.tags] and "<b>uno</b>" in page.text
+    assert "b" not in [tag for tag, _ in page.tags]
+    assert "<b>uno</b>" in page.text
     assert [attrs.get("data-flags") for tag, attrs in page.tags if tag == "tr"][1:] == ["0", "3"]
 
 
@@ -177,5 +183,9 @@ def test_in_a_real_browser_a_point_lights_up_its_sources(tmp_path):
 
 def test_pages_are_self_contained():
     html = render_html(synthetic(4))
-    assert "http://" not in html and "https://" not in html and "@import" not in html
-    assert "<style>" in html and "@media print" in html and "prefers-color-scheme: dark" in html
+    assert "http://" not in html
+    assert "https://" not in html
+    assert "@import" not in html
+    assert "<style>" in html
+    assert "@media print" in html
+    assert "prefers-color-scheme: dark" in html

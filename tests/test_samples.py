@@ -26,5 +26,7 @@ def test_sample_keeps_every_word_and_line(tiny_models, path):
     assert " ".join(s.text for s in result.segments).split() == text.split()
     assert result.translation.count("\n") == text.count("\n")
     record = result.to_dict()
-    assert record["summary"] and record["summary_it"] and record["points"]
+    assert record["summary"]
+    assert record["summary_it"]
+    assert record["points"]
     assert all(0 <= i < len(record["segments"]) for p in record["points"] for i in p["source_segments"])

@@ -109,7 +109,9 @@ def test_markdown_markers_and_code_are_kept_out_of_segments():
     assert out.startswith(
         "# TITOLO DEL GIORNO\n\nTESTO NORMALE.\n\n- PRIMO PUNTO\n- SECONDO PUNTO\n1. NUMERATO"
     )
-    assert "> CITAZIONE QUI" in out and "```\ncodice = 1\n```" in out and "\n---\n" in out
+    assert "> CITAZIONE QUI" in out
+    assert "```\ncodice = 1\n```" in out
+    assert "\n---\n" in out
 
 
 def test_segments_point_into_the_source():
@@ -163,4 +165,5 @@ def test_long_lines_are_split_in_windows_with_the_same_sentences():
     assert list(_boundaries(text, "it", window=2_000)) == whole
     unpunctuated = " ".join(["parola"] * 5_000)  # one 35,000-character "sentence"
     spans = list(_boundaries(unpunctuated, "it", window=2_000))
-    assert len(spans) > 10 and "".join(unpunctuated[s:e] for s, e in spans) == unpunctuated
+    assert len(spans) > 10
+    assert "".join(unpunctuated[s:e] for s, e in spans) == unpunctuated

@@ -42,20 +42,23 @@ def test_libretranslates_own_client_works_unchanged(server):
 
 def test_lists_html_auto_and_errors_as_libretranslate_returns_them(server):
     status, answer = server.post_json("/translate", {"q": SENTENCES[:2], "source": "auto", "target": "en"})
-    assert status == 200 and answer["translatedText"] == SENTENCES[:2]
+    assert status == 200
+    assert answer["translatedText"] == SENTENCES[:2]
     assert [d["language"] for d in answer["detectedLanguage"]] == ["it", "it"]
     page = f'<p class="x">{SENTENCES[0]} <a href="/y">{SENTENCES[1]}</a></p>'
     status, answer = server.post_json(
         "/translate", {"q": page, "source": "it", "target": "en", "format": "html"}
     )
-    assert status == 200 and answer["translatedText"] == page  # every tag kept
+    assert status == 200
+    assert answer["translatedText"] == page  # every tag kept
     assert server.post_json("/translate", {"q": "Ciao", "source": "it", "target": "fr"})[0] == 400
     assert server.post_json("/translate", {"source": "it", "target": "en"}) == (
         400,
         {"error": "Invalid request: missing q parameter"},
     )
     status, answer = server.post_json("/translate", {"q": "a" * 6000, "source": "it", "target": "en"})
-    assert status == 400 and answer["error"] == "Invalid request: request (6000) exceeds text limit (5000)"
+    assert status == 400
+    assert answer["error"] == "Invalid request: request (6000) exceeds text limit (5000)"
     # A body over the limit is refused from its Content-Length, before it is read (the
     # head alone is sent: a client still writing 3 MB may see the closed connection first).
     with socket.create_connection(("127.0.0.1", server.port)) as sock:
@@ -64,18 +67,23 @@ def test_lists_html_auto_and_errors_as_libretranslate_returns_them(server):
             + f"\r\nContent-Length: {3 * 1024 * 1024}\r\n\r\n".encode()
         )
         assert sock.recv(4096).startswith(b"HTTP/1.1 413 ")
-    assert server.get("/frontend/settings")[0] == 200 and server.get("/healthz")[0] == 200
+    assert server.get("/frontend/settings")[0] == 200
+    assert server.get("/healthz")[0] == 200
     assert "paths" in json.loads(server.get("/openapi.json")[1])
 
 
 def test_alternatives_are_other_translations_from_the_beam(server):
     body = {"q": SENTENCES[5], "source": "it", "target": "en", "alternatives": 2}
     status, answer = server.post_json("/translate", body)  # greedy service, beams for alternatives
-    assert status == 200 and answer["translatedText"] == SENTENCES[5]
+    assert status == 200
+    assert answer["translatedText"] == SENTENCES[5]
     others = answer["alternatives"]
-    assert isinstance(others, list) and 1 <= len(others) <= 2 and SENTENCES[5] not in others
+    assert isinstance(others, list)
+    assert 1 <= len(others) <= 2
+    assert SENTENCES[5] not in others
     status, answer = server.post_json("/translate", {**body, "q": SENTENCES[:2]})
-    assert status == 200 and len(answer["alternatives"]) == 2
+    assert status == 200
+    assert len(answer["alternatives"]) == 2
     assert all(1 <= len(options) <= 2 for options in answer["alternatives"])
     assert server.post_json("/translate", {**body, "alternatives": 11})[0] == 400
     assert server.post_json("/translate", {**body, "alternatives": "molte"})[0] == 400
@@ -88,11 +96,14 @@ def test_a_document_gives_the_record_of_the_command_line(server, tiny_models):
     # The same record, but that the service names its models without its own paths.
     assert record["models"] == {"translator": "translator", "summarizer": "summarizer",
                                 "back_translator": "back-translator"}  # fmt: skip
-    assert status == 200 and record == {**json.loads(json.dumps(expected)), "models": record["models"]}
+    assert status == 200
+    assert record == {**json.loads(json.dumps(expected)), "models": record["models"]}
     status, report = server.request(
         "/v1/summarize?format=html", json.dumps({"text": text}).encode(), {"content-type": "application/json"}
     )
-    assert status == 200 and b"<html" in report and str(tiny_models).encode() not in report
+    assert status == 200
+    assert b"<html" in report
+    assert str(tiny_models).encode() not in report
 
 
 def test_64_concurrent_requests_are_answered_as_alone_and_share_batches(server, tiny_models):
@@ -135,7 +146,9 @@ def test_keys_and_rates(flags, tmp_path):
         status, made = keyed.post_json("/v1/jobs", {"text": SENTENCES[0], "api_key": "altra"})
         assert status == 202
         for _ in range(8):
-            assert keyed.request(f"/v1/jobs/{made['id']}", headers={"authorization": "Bearer altra"})[0] == 200
+            assert (
+                keyed.request(f"/v1/jobs/{made['id']}", headers={"authorization": "Bearer altra"})[0] == 200
+            )
         assert keyed.post_json("/translate", {**body, "api_key": "altra"})[0] == 200
         assert keyed.post_json("/translate", {**body, "api_key": "altra"})[0] == 200
         assert keyed.post_json("/translate", {**body, "api_key": "altra"})[0] == 429
@@ -158,7 +171,8 @@ def test_sigterm_under_load_answers_every_accepted_request(flags):
             f.result(timeout=120) for f in futures if not isinstance(f.exception(timeout=120), OSError)
         ]
     assert code == STOPPED
-    assert answers and all(status == 200 for status, _ in answers)
+    assert answers
+    assert all(status == 200 for status, _ in answers)
 
 
 def test_a_client_that_goes_away_mid_request_leaves_the_worker_healthy(server):
@@ -184,6 +198,7 @@ def test_limits_come_from_the_configs_server_section_and_flags_win(flags, tmp_pa
         settings = json.loads(configured.get("/frontend/settings")[1])
         assert (settings["charLimit"], settings["frontendTimeout"]) == (30, 90000)
         status, answer = configured.post_json("/translate", {"q": "a" * 31, "source": "it", "target": "en"})
-        assert status == 400 and "exceeds text limit (30)" in answer["error"]
+        assert status == 400
+        assert "exceeds text limit (30)" in answer["error"]
     finally:
         assert configured.stop() == STOPPED

@@ -55,7 +55,9 @@ def test_no_input_makes_the_service_fail(served):
         try:
             fuzz()
         except Unsatisfiable:  # nothing to make invalid: an operation that takes no input
-            assert mode is GenerationMode.NEGATIVE and not operation.body and not operation.query
+            assert mode is GenerationMode.NEGATIVE
+            assert not operation.body
+            assert not operation.query
     metrics = served.get("/metrics")[1].decode()
     answered = sum(
         float(line.rsplit(" ", 1)[-1])

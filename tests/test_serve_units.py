@@ -19,10 +19,10 @@ from pipeline.errors import ConfigError
 from pipeline.settings import ServeSettings
 
 pytest.importorskip("fastapi", reason="the serve extra is not installed")
-from pipeline.serve.access import RateLimiter, check_unicode  # noqa: E402
-from pipeline.serve.api.libretranslate import _alternatives  # noqa: E402
-from pipeline.serve.batcher import Batcher, Job  # noqa: E402
-from pipeline.serve.refusals import Refused  # noqa: E402
+from pipeline.serve.access import RateLimiter, check_unicode
+from pipeline.serve.api.libretranslate import _alternatives
+from pipeline.serve.batcher import Batcher, Job
+from pipeline.serve.refusals import Refused
 
 
 def test_a_pooled_call_that_fails_fails_only_the_request_that_caused_it():
@@ -59,7 +59,8 @@ def test_the_rate_limiter_counts_per_caller_and_forgets_idle_ones(monkeypatch):
     limiter.admit("a")
     with pytest.raises(Refused) as refused:
         limiter.admit("a")
-    assert refused.value.status == 429 and refused.value.headers["Retry-After"] == "60"
+    assert refused.value.status == 429
+    assert refused.value.headers["Retry-After"] == "60"
     limiter.admit("b")
     for n in range(500):
         limiter.admit(f"scanner-{n}")
@@ -147,7 +148,8 @@ def test_settings_derive_the_config_keys_flags_and_defaults(tmp_path: Path):
     path = tmp_path / "serve.toml"
     path.write_text('[server]\nchar_limit = 100\ncors_origins = ["https://a.example"]\napi_keys = "./keys"\n')
     settings = server_settings(path, request_timeout=30, char_limit=None)
-    assert settings.char_limit == 100 and settings.request_timeout == 30.0  # a flag wins, None is not given
+    assert settings.char_limit == 100
+    assert settings.request_timeout == 30.0  # a flag wins, None is not given
     assert settings.cors_origins == ("https://a.example",)
     assert settings.api_keys == str(tmp_path / "keys")  # from the file's own folder
     assert server_settings(None) == ServeSettings()
@@ -177,4 +179,5 @@ def test_every_setting_is_a_flag_of_serve_with_its_default_in_the_help():
     )
     for item in fields(ServeSettings):
         assert f"--{item.name.replace('_', '-')}" in shown, item.name
-    assert "[default: 50 MiB]" in shown and "[default: 120]" in shown
+    assert "[default: 50 MiB]" in shown
+    assert "[default: 120]" in shown

@@ -35,10 +35,13 @@ def test_short_documents_take_one_round_and_long_ones_several_in_shared_batches(
     short = ["Uno due tre quattro."]
     long = [f"Frase numero {i} con parole." for i in range(30)]
     out = summarize_many([short, long], engine, max_tokens=1000, max_size=100)
-    assert out[0].text == "Uno due tre." and not out[0].hierarchical
-    assert out[1].text == "Frase numero 0." and out[1].hierarchical
+    assert out[0].text == "Uno due tre."
+    assert not out[0].hierarchical
+    assert out[1].text == "Frase numero 0."
+    assert out[1].hierarchical
     # Round 1 batches both documents' windows together; later rounds only the long one.
-    assert "Uno due tre quattro." in engine.batches[0] and len(engine.batches[0]) > 1
+    assert "Uno due tre quattro." in engine.batches[0]
+    assert len(engine.batches[0]) > 1
     assert all("Uno due tre quattro." not in batch for batch in engine.batches[1:])
 
 

@@ -48,7 +48,8 @@ def texts() -> list[str]:
 def test_tokenizer_copies_give_the_tokens_ids_and_texts_of_transformers(tiny_models, tmp_path, role):
     tokenizer = AutoTokenizer.from_pretrained(tiny_models / role)
     spec = save_tokenizer(tokenizer, tmp_path)
-    assert spec is not None and spec["kind"] == ("tokenizers" if role == "summarizer" else "marian")
+    assert spec is not None
+    assert spec["kind"] == ("tokenizers" if role == "summarizer" else "marian")
     copy, reference = load_tokenizer(tmp_path, spec), HFCodec(tokenizer)
     sample = texts()
     tokens = reference.tokens(sample)

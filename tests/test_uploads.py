@@ -13,7 +13,8 @@ def test_an_upload_is_read_as_the_command_line_reads_a_file_of_its_name():
     doc = read_upload("notizia.txt", "Il museo è aperto.\n".encode())
     assert (doc.id, doc.text, doc.layout) == ("notizia", "Il museo è aperto.\n", None)
     page = read_upload("pagina.html", b"<html><body><p>Il museo \xc3\xa8 aperto.</p></body></html>")
-    assert page.layout is not None and page.text == "Il museo è aperto."
+    assert page.layout is not None
+    assert page.text == "Il museo è aperto."
     assert read_upload("appunti.csv", b"a;b\n").text == "a;b\n"  # any other name is text
     assert {".txt", ".md", ".html", ".docx", ".pdf"} <= set(UPLOAD_SUFFIXES)
 
@@ -30,7 +31,8 @@ def test_an_upload_is_read_as_the_command_line_reads_a_file_of_its_name():
 def test_what_cannot_be_one_document_is_refused_in_one_line_naming_the_file(name, data, reason):
     with pytest.raises(InputError) as refused:
         read_upload(name, data)
-    assert str(refused.value).startswith(reason) and "\n" not in str(refused.value)
+    assert str(refused.value).startswith(reason)
+    assert "\n" not in str(refused.value)
 
 
 def test_an_uploaded_name_loses_its_folders_and_what_cannot_be_printed():
