@@ -773,3 +773,87 @@ def test_a_word_file_of_many_styles_and_paragraphs_is_read_in_linear_time():
     started = time.perf_counter()
     assert len(read_format("docx", word_file("<w:p/>" * 500_000 + many)).blocks) == 15_000
     assert time.perf_counter() - started < 60  # about 5 s here
+
+
+def _rewritten(data: bytes, change) -> bytes:
+    """A copy of a Word file whose parts ``change(name, bytes)`` rewrites (None: dropped;
+    a (name, bytes) pair: renamed)."""
+    archive, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as copy:
+        for item in archive.infolist():
+            changed = change(item.filename, archive.read(item))
+            if changed is not None:
+                copy.writestr(changed[0], changed[1])
+    return out.getvalue()
+
+
+def test_word_text_in_tracked_changes_smart_tags_and_controlled_rows_is_translated():
+    """Text Word shows is read wherever the XML keeps it: tracked insertions and moves
+    (not deletions), nested smart tags, table rows wrapped in a content control; written
+    back in place."""
+    made = docx.Document()
+    made.add_paragraph("Primo paragrafo.")
+    made.add_table(rows=1, cols=1).cell(0, 0).text = "Cella uno."
+    base = io.BytesIO()
+    made.save(base)
+    tracked = (
+        b'<w:p><w:r><w:t xml:space="preserve">Visto </w:t></w:r><w:ins w:id="1" w:author="a"><w:r><w:t>'
+        b'inserito</w:t></w:r></w:ins><w:del w:id="2" w:author="a"><w:r><w:delText>tolto</w:delText></w:r>'
+        b'</w:del><w:moveTo w:id="3" w:author="a"><w:r><w:t xml:space="preserve"> spostato</w:t></w:r>'
+        b'</w:moveTo><w:smartTag w:uri="u" w:element="a"><w:smartTag w:uri="u" w:element="b"><w:r><w:t '
+        b'xml:space="preserve"> a Roma</w:t></w:r></w:smartTag></w:smartTag></w:p>'
+    )
+    row = (
+        b"<w:sdt><w:sdtContent><w:tr><w:tc><w:p><w:r><w:t>Riga controllata.</w:t></w:r></w:p></w:tc>"
+        b"</w:tr></w:sdtContent></w:sdt>"
+    )
+
+    def change(name: str, part: bytes):
+        if name == "word/document.xml":
+            part = part.replace(b"<w:body>", b"<w:body>" + tracked, 1).replace(
+                b"</w:tbl>", row + b"</w:tbl>", 1
+            )
+        return name, part
+
+    data = _rewritten(base.getvalue(), change)
+    layout = read_format("docx", data)
+    texts = [layout.text[b.start : b.end] for b in layout.blocks]
+    assert texts == ["Visto inserito spostato a Roma", "Primo paragrafo.", "Cella uno.", "Riga controllata."]
+    assert layout.blocks[3].where == "table 1 row 2 cell 1 paragraph 1"
+    again = read_format("docx", write_translated(layout, [t.upper() for t in texts]))
+    assert [again.text[b.start : b.end] for b in again.blocks] == [t.upper() for t in texts]
+
+
+def test_a_word_package_is_read_by_its_relationships_and_written_without_new_parts():
+    made = docx.Document()
+    made.add_paragraph("Il museo è aperto.")
+    base = io.BytesIO()
+    made.save(base)
+
+    def renamed(name: str, part: bytes):
+        if name == "word/document.xml":
+            return "word/principale.xml", part
+        if name in ("_rels/.rels", "[Content_Types].xml"):
+            return name, part.replace(b"/word/document.xml", b"/word/principale.xml").replace(
+                b'Target="word/document.xml"', b'Target="word/principale.xml"'
+            )
+        if name == "word/_rels/document.xml.rels":
+            return "word/_rels/principale.xml.rels", part
+        return name, part
+
+    moved = _rewritten(base.getvalue(), renamed)
+    assert "word/document.xml" not in zipfile.ZipFile(io.BytesIO(moved)).namelist()
+    assert read_format("docx", moved).text == "Il museo è aperto."
+
+    def no_styles(name: str, part: bytes):
+        if name == "word/styles.xml":
+            return None
+        if name in ("word/_rels/document.xml.rels", "[Content_Types].xml"):
+            part = re.sub(rb"<(Relationship|Override)[^>]*styles[^>]*/>", b"", part)
+        return name, part
+
+    bare = _rewritten(base.getvalue(), no_styles)
+    layout = read_format("docx", bare)
+    written = write_translated(layout, ["The museum is open."])
+    assert "word/styles.xml" not in zipfile.ZipFile(io.BytesIO(written)).namelist()
+    assert read_format("docx", written).text == "The museum is open."

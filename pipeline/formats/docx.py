@@ -21,7 +21,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ..errors import InputError
@@ -47,6 +47,10 @@ _TEXT_TAGS = frozenset(
 )
 """What a run holds that python-docx's ``Run.text`` reads and writes."""
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+_NOT_TEXT = frozenset(
+    {*(f"{_W}{name}" for name in ("pPr", "del", "moveFrom", "txbxContent", "fldSimple")), _MC_FALLBACK}
+)
+"""What in a paragraph holds no text of its own to translate (see :func:`_runs`)."""
 
 
 def read(data: bytes) -> Layout:
@@ -92,8 +96,9 @@ def _open(data: bytes) -> Any:
             m.file_size > _BIG_PART and m.file_size > _MAX_RATIO * max(m.compress_size, 1) for m in members
         ):
             raise InputError(f"archive would unpack to {unpacked:,} bytes: refused as a possible zip bomb")
-        if "word/document.xml" not in archive.namelist():
-            raise InputError("not a .docx file (no word/document.xml in the archive)")
+        main = _main_part(archive)
+        if main is None or main not in archive.namelist():
+            raise InputError("not a .docx file (no main document part in the archive)")
         bad = archive.testzip()
         if bad is not None:
             raise InputError(f"damaged .docx file (part {bad} is corrupt)")
@@ -101,11 +106,8 @@ def _open(data: bytes) -> Any:
 
 
 def _text(paragraph: Any) -> str:
-    """A paragraph's text as python-docx reads it, stripped; a paragraph without a run
-    or a hyperlink (a blank line, most often) is known to be empty without asking."""
-    if next(paragraph._p.iterchildren(f"{_W}r", f"{_W}hyperlink"), None) is None:
-        return ""
-    return str(paragraph.text).strip()
+    """A paragraph's text, stripped: its runs' (:func:`_runs`) as python-docx reads a run."""
+    return "".join(run.text for run in _runs(paragraph)).strip()
 
 
 class _Styles:
@@ -142,6 +144,21 @@ class _Styles:
         if style.startswith("List") or (properties is not None and properties.numPr is not None):
             return "list_item"
         return "quote" if "Quote" in style else "text"
+
+
+def _main_part(archive: zipfile.ZipFile) -> str | None:
+    """The name of the package's main document part, as its relationships name it
+    (``word/document.xml`` by convention, not by rule)."""
+    from lxml import etree
+
+    try:
+        rels = etree.fromstring(archive.read("_rels/.rels"))
+    except (KeyError, etree.XMLSyntaxError):
+        return None
+    for rel in rels:
+        if rel.get("Type", "").endswith("/officeDocument") and rel.get("TargetMode") != "External":
+            return str(rel.get("Target", "")).lstrip("/")
+    return None
 
 
 def _paragraphs(doc: Any, styles: _Styles | None) -> Iterator[tuple[Any, str, SegmentKind]]:
@@ -186,12 +203,28 @@ def _flow(
         elif child.tag == f"{_W}tbl":
             tables += 1
             table = Table(child, parent)
-            for r, row in enumerate(table.rows, start=1):
+            for r, row in enumerate(_rows(table), start=1):
                 for c, cell in enumerate(row.cells, start=1):
                     if cell._tc.getparent() is not row._tr:  # a merged cell, read where it starts
                         continue
                     yield from _flow(cell, cell._tc, f"{prefix}table {tables} row {r} cell {c} ", styles)
         elif child.tag == f"{_W}sdt":  # a content control: its content in place
+            pending.extendleft(
+                reversed([c for content in child.iterchildren(f"{_W}sdtContent") for c in content])
+            )
+
+
+def _rows(table: Any) -> Iterator[Any]:
+    """A table's rows in order, those wrapped in content controls (``w:sdt`` around
+    ``w:tr``, as forms and templates make them) included."""
+    from docx.table import _Row
+
+    pending = deque(table._tbl.iterchildren())
+    while pending:
+        child = pending.popleft()
+        if child.tag == f"{_W}tr":
+            yield _Row(child, table)
+        elif child.tag == f"{_W}sdt":
             pending.extendleft(
                 reversed([c for content in child.iterchildren(f"{_W}sdtContent") for c in content])
             )
@@ -214,9 +247,9 @@ def _put(paragraph: Any, translation: BlockTranslation) -> None:
     """``translation`` in place of the paragraph's text, shared out among its runs
     (:func:`.inline.share_out`), those inside hyperlinks included, so that every run keeps
     its formatting and every link its text; untouched when unchanged."""
-    if translation.text == paragraph.text.strip():
+    if translation.text == _text(paragraph):
         return
-    runs = list(_runs(paragraph.iter_inner_content()))
+    runs = _runs(paragraph)
     if not runs:
         paragraph.add_run(translation.text)
         return
@@ -255,10 +288,20 @@ def _text_element(text: str) -> Any:
     return element
 
 
-def _runs(items: Iterable[Any]) -> Iterator[Any]:
-    """The runs of a paragraph's content, those inside hyperlinks included."""
-    for item in items:
-        if hasattr(item, "runs"):  # a hyperlink
-            yield from item.runs
-        else:
-            yield item
+def _runs(paragraph: Any) -> list[Any]:
+    """The runs of a paragraph whose text it shows, in document order: its own, those in
+    hyperlinks, in tracked insertions and moves (``w:ins``, ``w:moveTo``), smart tags,
+    custom XML and inline content controls at any depth; not deleted or moved-away text,
+    text boxes (blocks of their own), a simple field's result or a drawing's fallback
+    copy (:data:`_NOT_TEXT`)."""
+    from docx.text.run import Run
+
+    found = []
+    pending = list(reversed(list(paragraph._p)))
+    while pending:
+        element = pending.pop()
+        if element.tag == f"{_W}r":
+            found.append(Run(element, paragraph))
+        elif element.tag not in _NOT_TEXT:
+            pending.extend(reversed(list(element)))
+    return found
