@@ -14,7 +14,6 @@ import sys
 import zipfile
 from collections import Counter
 from pathlib import Path
-from urllib.parse import unquote
 
 import docx
 import pypdfium2 as pdfium
@@ -67,9 +66,10 @@ def elements(page: bytes) -> list[tuple[str, dict[str, str]]]:
 
 
 def _value(name: str, value: str) -> str:
-    """An attribute's value as a browser takes it: a boolean attribute (``selected``,
-    which libxml2 writes bare) is its name, a URL is decoded."""
-    return name if value in ("", name) else unquote(value)
+    """An attribute's value exactly, but that a boolean attribute (``selected``, which
+    libxml2 writes bare) is its name: a value it2en did not translate must come out as it
+    was, a URL not re-escaped (``{{ url }}`` is not ``{{%20url%20}}``)."""
+    return name if value in ("", name) else value
 
 
 def verbatim(page: bytes) -> list[str]:

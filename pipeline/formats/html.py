@@ -18,8 +18,10 @@ neither is markup.
 
 from __future__ import annotations
 
+import html as html_text
 import logging
 import re
+import secrets
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -62,6 +64,8 @@ _INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 _UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _BULLET = re.compile(r"^[-*•]\s+")
 _XML_DECLARATION = re.compile(r"\A\ufeff?\s*<\?xml[^>]*\?>\s*")
+_ESCAPED_IN_URLS = re.compile(r"[^A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]")
+"""A character libxml2 may percent-escape in a URL attribute's value (outside RFC 3986)."""
 
 
 @dataclass
@@ -170,7 +174,6 @@ def write(layout: Layout, translations: Sequence[BlockTranslation]) -> bytes:
     in the page's own encoding: every element, attribute, comment and declaration kept.
 
     Every place is found before any is changed, so no edit can move another block."""
-    from lxml import etree
 
     text, encoding = _decode(layout.data)
     declaration, markup = _xml_declaration(text)
@@ -186,12 +189,34 @@ def write(layout: Layout, translations: Sequence[BlockTranslation]) -> bytes:
             el.set(name, _storable(translation.text))
         else:
             raise ValueError(f"{block.where} is not a place of this page")
-    out = etree.tostring(tree, encoding="unicode", method="html")
+    out = _serialized(tree)
     invented = tree.docinfo.doctype
     if invented and not re.search(r"<!doctype", markup[:4096], re.IGNORECASE) and out.startswith(invented):
         out = out[len(invented) :].lstrip("\n")  # lxml invents a doctype for pages that have none
     out = declaration + out + text[len(text.rstrip()) :]  # the line end after </html>
     return out.encode(encoding, errors="xmlcharrefreplace")
+
+
+def _serialized(tree: Any) -> str:
+    """The page as HTML with every attribute value as it is: libxml2 percent-escapes the
+    values of URL attributes (``href``, ``src``, ``action``) that hold a space, a brace or
+    a letter outside ASCII (``{{ url }}`` became ``{{%20url%20}}``, ``città`` became
+    ``citt%C3%A0``), so such values go out as placeholders and come back as they were."""
+    from lxml import etree
+
+    token = f"it2en{secrets.token_hex(6)}x"
+    kept: dict[str, str] = {}
+    for element in tree.iter():
+        if not isinstance(element.tag, str):
+            continue
+        for name, value in element.attrib.items():
+            if _ESCAPED_IN_URLS.search(value):
+                kept[f"{token}{len(kept)}"] = value
+                element.set(name, f"{token}{len(kept) - 1}")
+    out = str(etree.tostring(tree, encoding="unicode", method="html"))
+    if not kept:
+        return out
+    return re.sub(f'"({token}\\d+)"', lambda m: f'"{html_text.escape(kept[m.group(1)], quote=True)}"', out)
 
 
 def _storable(text: str) -> str:
