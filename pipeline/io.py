@@ -38,7 +38,8 @@ from typing import BinaryIO, Literal
 
 from .errors import InputError
 from .files import open_regular, too_large
-from .formats import DOCUMENT_SUFFIXES, Layout, format_of, read_format
+from .formats import DOCUMENT_SUFFIXES, FormatName, Layout, format_of, read_format
+from .readers import Readers
 from .types import Document, Failure
 
 __all__ = [
@@ -200,6 +201,7 @@ def read_documents(
     stdin: BinaryIO | None = None,
     max_bytes: int = MAX_INPUT_BYTES,
     main_article: bool = False,
+    readers: Readers | None = None,
 ) -> Iterator[Document | Failure]:
     """Documents from files (text, Markdown, JSONL, HTML, DOCX, PDF) or ``-`` (standard
     input), in order.
@@ -208,8 +210,10 @@ def read_documents(
     folders); ``input_format`` ``auto`` goes by suffix (:func:`input_kind`). A file or a
     JSONL line over ``max_bytes`` is a failure, found before reading. ``main_article``:
     of an HTML page, only the main article (:func:`pipeline.formats.html.read`).
+    ``readers``: formatted files are parsed in these reader processes, with their time
+    limit and stop event (:mod:`pipeline.readers`).
     """
-    options = _Reading(encoding, max_bytes, main_article)
+    options = _Reading(encoding, max_bytes, main_article, readers)
     for item in inputs:
         file = item if isinstance(item, InputFile) else named_input(str(item), input_format)
         yield from _read_file(file, options, stdin)
@@ -217,18 +221,24 @@ def read_documents(
 
 @dataclass(frozen=True)
 class _Reading:
-    """How inputs are read: the text encoding, the size limit, the HTML article option."""
+    """How inputs are read: the text encoding, the size limit, the HTML article option,
+    and the reader processes formatted files are parsed in (None: in this process)."""
 
     encoding: str = "utf-8"
     max_bytes: int = MAX_INPUT_BYTES
     main_article: bool = False
+    readers: Readers | None = None
 
     def parse(self, kind: InputKind, data: bytes, name: str) -> tuple[str, Layout | None]:
         """The text of a whole file of ``kind`` (not JSONL) named ``name`` in messages, and
         its layout if it has one."""
         if kind == "text":
             return decode_text(data, self.encoding), None
-        layout = read_format(kind, data, main_article=self.main_article, name=name)  # type: ignore[arg-type]
+        fmt: FormatName = kind  # type: ignore[assignment]
+        if self.readers is not None:
+            layout = self.readers.parse(fmt, data, main_article=self.main_article, name=name)
+        else:
+            layout = read_format(fmt, data, main_article=self.main_article, name=name)
         return layout.text, layout
 
 
@@ -265,13 +275,14 @@ def read_bytes(
     encoding: str = "utf-8",
     max_bytes: int = MAX_INPUT_BYTES,
     main_article: bool = False,
+    readers: Readers | None = None,
 ) -> Iterator[Document | Failure]:
     """The documents of input ``file`` whose bytes are already in memory (a file that Ray
     read from a cluster's storage), read exactly as :func:`read_documents` reads files."""
     if file.kind != "jsonl" and len(data) > max_bytes:  # as open_regular: refused before parsing
         yield Failure(None, printable(file.path), too_large("input", max_bytes, len(data)))
         return
-    options = _Reading(encoding, max_bytes, main_article)
+    options = _Reading(encoding, max_bytes, main_article, readers)
     yield from _read_stream(io.BytesIO(data), file, printable(file.path), options)
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from .errors import InputError
 from .formats import DOCUMENT_SUFFIXES
 from .io import MAX_INPUT_BYTES, InputFile, input_kind, printable, read_bytes
+from .readers import Readers
 from .types import Document, Failure
 
 __all__ = ["UPLOAD_SUFFIXES", "check_upload", "read_upload", "upload_name"]
@@ -41,17 +42,16 @@ def check_upload(name: str, data: bytes) -> None:
         raise InputError(f"{name}: the file is empty")
 
 
-def read_upload(name: str, data: bytes, max_bytes: int = MAX_INPUT_BYTES) -> Document:
+def read_upload(
+    name: str, data: bytes, max_bytes: int = MAX_INPUT_BYTES, readers: Readers | None = None
+) -> Document:
     """The one document of file ``name`` holding ``data``, read as the command line reads
-    it (its layout kept for HTML, Word and PDF); :class:`InputError` with the file's name
-    and the reason when it cannot be. Parsing may take seconds: call it off an event
-    loop."""
+    it (its layout kept for HTML, Word and PDF), formatted files parsed by ``readers``
+    where given (:mod:`pipeline.readers`); :class:`InputError` with the file's name and
+    the reason when it cannot be. Parsing may take seconds: call it off an event loop."""
     check_upload(name, data)
-    found = next(
-        read_bytes(
-            data, InputFile(name, input_kind(name), Path(name).stem or "document"), max_bytes=max_bytes
-        )
-    )
+    file = InputFile(name, input_kind(name), Path(name).stem or "document")
+    found = next(read_bytes(data, file, max_bytes=max_bytes, readers=readers))
     if isinstance(found, Failure):
         raise InputError(f"{name}: {found.reason}")
     return found

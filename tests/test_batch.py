@@ -426,7 +426,8 @@ def test_a_document_that_makes_any_stage_raise_is_its_failure_and_the_next_is_pr
         }[stage]
         monkeypatch.setattr(owner, name, _raising(getattr(owner, name)))
     out = tmp_path / "out"
-    options = BatchOptions(out_dir=out, formats=("json", "md", "html"))
+    # Files read in this process, where the stage is patched (a reader process would not see it).
+    options = BatchOptions(out_dir=out, formats=("json", "md", "html"), document_timeout=0)
     report = run_batch(Pipeline(config), [str(inbox)], options)
     assert not report.crashed
     if stage == "index":  # every document is fine; the index shows all it can, and says so
@@ -570,3 +571,61 @@ def test_an_internal_error_leaves_a_crash_file_and_is_counted_in_the_last_line(c
     [error] = [json.loads(line) for line in (out / "errors.jsonl").read_text().splitlines()]
     assert error["internal"] is True
     assert error["crash"] == crash.name
+
+
+def _slow_word_file(empty_paragraphs: int) -> bytes:
+    """A valid Word file whose body holds ``empty_paragraphs`` empty paragraphs before one
+    sentence: seconds of parsing for a few hundred kilobytes."""
+    import io
+    import zipfile
+
+    import docx
+
+    made = docx.Document()
+    made.add_paragraph(SENTENCES[0])
+    base, out = io.BytesIO(), io.BytesIO()
+    made.save(base)
+    archive = zipfile.ZipFile(base)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as copy:
+        for item in archive.infolist():
+            part = archive.read(item)
+            if item.filename == "word/document.xml":
+                part = part.replace(b"<w:body>", b"<w:body>" + b"<w:p/>" * empty_paragraphs, 1)
+            copy.writestr(item, part)
+    return out.getvalue()
+
+
+def test_a_file_too_slow_to_read_is_its_failure_and_the_run_goes_on(config, tmp_path):
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    (inbox / "a.txt").write_text(SENTENCES[0], encoding="utf-8")
+    (inbox / "lento.docx").write_bytes(_slow_word_file(2_500_000))  # under the zip-bomb guard, 20 s to read
+    (inbox / "z.txt").write_text(SENTENCES[1], encoding="utf-8")
+    started = time.monotonic()
+    report = run_batch(
+        Pipeline(config), [str(inbox)], BatchOptions(out_dir=tmp_path / "out", document_timeout=1)
+    )
+    assert time.monotonic() - started < 30  # reading the file alone takes longer
+    assert (report.processed, report.failed) == (2, 1)
+    [error] = [json.loads(line) for line in (tmp_path / "out" / "errors.jsonl").read_text().splitlines()]
+    assert error["input"].endswith("lento.docx")
+    assert error["reason"] == "not read within 1 s: given up (its reader was stopped)"
+
+
+@pytest.mark.slow  # a subprocess of its own
+def test_sigterm_is_acted_on_within_seconds_while_a_file_is_read(model_flags, tmp_path):
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    (inbox / "lento.docx").write_bytes(_slow_word_file(2_500_000))  # about 20 s to read
+    run = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "batch", str(inbox), "--out", str(tmp_path / "out"), *model_flags],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(6)  # started, and reading the file
+    assert run.poll() is None
+    signalled = time.monotonic()
+    run.send_signal(signal.SIGTERM)
+    code = run.wait(timeout=60)
+    assert time.monotonic() - signalled < 5, "the signal waited for the file to be read"
+    assert code == 143, run.stderr.read() if run.stderr else ""

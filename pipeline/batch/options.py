@@ -35,8 +35,14 @@ class BatchOptions:
     encoding: str = "utf-8"
     main_article: bool = False
     """Of HTML pages, only the main article (:func:`pipeline.formats.html.read`)."""
+    document_timeout: float = 300.0
+    """Seconds a formatted file (HTML, Word, PDF) may take to be read, in a reader process
+    of its own, before it is given up as that document's failure and the run goes on; 0:
+    no limit, read in this process (:mod:`pipeline.readers`)."""
 
     def __post_init__(self) -> None:
         unknown = [f for f in self.formats if f not in BATCH_FORMATS]
         if unknown or "json" not in self.formats:
             raise ConfigError(f"formats must include json and be among {', '.join(BATCH_FORMATS)}")
+        if not self.document_timeout >= 0:
+            raise ConfigError(f"document-timeout must be 0 or more seconds, got {self.document_timeout!r}")

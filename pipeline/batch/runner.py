@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -21,6 +22,7 @@ from ..io import STDIN, discover_inputs, printable, read_documents
 from ..output_formats import document_files
 from ..outputs import TEMP_SUFFIX, atomic_output, naming, safe_name
 from ..pipeline import Pipeline
+from ..readers import Readers
 from ..report import document_title, render_index
 from ..types import Document, Failure, Result, RunCounts
 from .journal import Lock, Manifest
@@ -181,7 +183,7 @@ def _process(
         pending: deque[PlannedDocument] = deque()
 
         def to_process() -> Iterator[Document]:
-            for item in _documents(inputs, options, report, errors):
+            for item in _documents(inputs, options, report, errors, stop):
                 if stop is not None and stop.is_set():
                     report.interrupted = True
                     return
@@ -246,18 +248,29 @@ def _record(
 
 
 def _documents(
-    inputs: Sequence[str], options: BatchOptions, report: BatchReport, errors: IO[str] | None
+    inputs: Sequence[str],
+    options: BatchOptions,
+    report: BatchReport,
+    errors: IO[str] | None,
+    stop: threading.Event | None = None,
 ) -> Iterator[tuple[Document, str]]:
-    """``(document, key)`` pairs, streamed; unreadable inputs go to the error log."""
+    """``(document, key)`` pairs, streamed; unreadable inputs go to the error log. A
+    formatted file is read in a reader process within ``options.document_timeout``, and a
+    ``stop`` is seen within a second even while one is read (:mod:`pipeline.readers`)."""
     files = discover_inputs(inputs, options.globs, input_format=options.input_format, exclude=options.out_dir)
-    for file in files:
-        # realpath, unlike Path.resolve, never raises (a symlink loop fails when read).
-        source = "<stdin>" if file.path == STDIN else printable(os.path.realpath(file.path))
-        for item in read_documents([file], encoding=options.encoding, main_article=options.main_article):
-            if isinstance(item, Failure):
-                _record_failure(errors, item, report)
-                continue
-            yield item, f"{source}#{item.id}" if file.kind == "jsonl" or file.path == STDIN else source
+    timeout = options.document_timeout
+    with Readers(1, timeout, stop) if timeout else contextlib.nullcontext() as readers:
+        for file in files:
+            # realpath, unlike Path.resolve, never raises (a symlink loop fails when read).
+            source = "<stdin>" if file.path == STDIN else printable(os.path.realpath(file.path))
+            read = read_documents(
+                [file], encoding=options.encoding, main_article=options.main_article, readers=readers
+            )
+            for item in read:
+                if isinstance(item, Failure):
+                    _record_failure(errors, item, report)
+                    continue
+                yield item, f"{source}#{item.id}" if file.kind == "jsonl" or file.path == STDIN else source
 
 
 def _about(result: Result) -> dict[str, Any]:

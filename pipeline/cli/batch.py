@@ -25,6 +25,7 @@ from .logs import progress_bars
 from .options import (
     RUNTIME,
     SUMMARY,
+    DocumentTimeoutOpt,
     InputFormat,
     Inputs,
     LogFlags,
@@ -83,6 +84,7 @@ def batch(
     input_format: InputFormatOpt = InputFormat.auto,
     encoding: EncodingOpt = "utf-8",
     main_article: MainArticleOpt = False,
+    document_timeout: DocumentTimeoutOpt = 300.0,
 ) -> None:
     """Process folders, files and JSONL into OUT_DIR, only what is new or changed, for
     cron and schedulers: resumable after a crash, locked against concurrent runs.
@@ -104,6 +106,7 @@ def batch(
             input_format=input_format.value,
             encoding=encoding,
             main_article=main_article,
+            document_timeout=document_timeout,
         )
         result = BatchReport()
         try:

@@ -7,22 +7,24 @@ import json
 import logging
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 from enum import Enum
 from functools import partial
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from ..errors import ConfigError
+from ..errors import ConfigError, Stopped
 from ..failures import made_or_failure
 from ..formats import DOCUMENT_SUFFIXES, WRITABLE_FORMATS
 from ..io import InputFile, discover_inputs, read_documents
 from ..output_formats import OUTPUT_FORMATS, format_for_suffix
 from ..outputs import atomic_output
 from ..pipeline import Pipeline
+from ..readers import Readers
 from ..render import render_text
 from ..types import Failure, Result, RunCounts
 from .errors import EXIT_FAILED_DOCUMENTS, errors_mapped
@@ -30,6 +32,7 @@ from .logs import progress_bars
 from .options import (
     RUNTIME,
     SUMMARY,
+    DocumentTimeoutOpt,
     InputFormat,
     Inputs,
     LogFlags,
@@ -37,7 +40,7 @@ from .options import (
     ModelFlags,
     shared_options,
 )
-from .signals import stop_on_signals
+from .signals import Stop, stop_on_signals
 
 __all__ = ["check_encoding", "check_file_name", "summarize", "translate"]
 
@@ -81,6 +84,7 @@ class _Request:
     encoding: str
     summarize: bool
     main_article: bool = False
+    document_timeout: float = 300.0
 
 
 def _document_command(summarize: bool, help_text: str) -> Callable[..., None]:
@@ -96,9 +100,19 @@ def _document_command(summarize: bool, help_text: str) -> Callable[..., None]:
         input_format: InputFormatOpt = InputFormat.auto,
         encoding: EncodingOpt = "utf-8",
         main_article: MainArticleOpt = False,
+        document_timeout: DocumentTimeoutOpt = 300.0,
     ) -> None:
         with errors_mapped(logs):
-            request = _Request(inputs, output_format, output, input_format, encoding, summarize, main_article)
+            request = _Request(
+                inputs,
+                output_format,
+                output,
+                input_format,
+                encoding,
+                summarize,
+                main_article,
+                document_timeout,
+            )
             _run(request, flags, logs)
 
     command.__doc__ = help_text
@@ -127,11 +141,40 @@ def _run(request: _Request, flags: ModelFlags, logs: LogFlags) -> None:
     """Read, process and write every document; exit 1 if any failed."""
     cfg = flags.load()
     files = list(discover_inputs(request.inputs, input_format=request.input_format.value))
-    documents = read_documents(files, encoding=request.encoding, main_article=request.main_article)
+    fmt, several = _checked_format(request, files)
+    failures: list[Failure] = []
+    with (
+        stop_on_signals([signal.SIGTERM], "stopping after the document in progress") as stop,
+        progress_bars(not logs.quiet and sys.stderr.isatty()) as progress,
+        Readers(1, request.document_timeout, stop.event)
+        if request.document_timeout
+        else nullcontext() as readers,
+    ):
+        documents = read_documents(
+            files, encoding=request.encoding, main_article=request.main_article, readers=readers
+        )
+        outcomes = Pipeline(cfg, progress=progress).process_many(documents, summarize=request.summarize)
+        try:
+            with atomic_output(request.output, binary=fmt == "document") as stream:
+                written = _write_all(outcomes, stream, fmt, several, failures, stop)
+                if request.output is not None and written == 0:
+                    raise _NothingWritten
+        except _NothingWritten:
+            log.warning("no document succeeded; %s left as it was", request.output)
+        except Stopped:  # while a file was read: as after a document
+            raise SystemExit(stop.exit_code) from None
+    if failures:
+        counts = RunCounts(failed=len(failures), internal=sum(f.internal for f in failures))
+        log.warning("%d document(s) failed%s", counts.failed, counts.internal_note())
+        raise typer.Exit(EXIT_FAILED_DOCUMENTS)
+
+
+def _checked_format(request: _Request, files: list[InputFile]) -> tuple[str, bool]:
+    """The output format and whether there are several documents; a usage error for a
+    format that cannot hold them, found before any work."""
     fmt = _choose_format(request.output_format, request.output, request.summarize, files)
     several = len(files) > 1 or any(f.kind == "jsonl" for f in files)  # headers, a JSON array
-    output = request.output
-    check_file_name("-o", output)
+    check_file_name("-o", request.output)
     if fmt == "html" and several:
         raise ConfigError(
             "--format html is one page per document: give one input, or use batch --formats json,html"
@@ -142,45 +185,43 @@ def _run(request: _Request, flags: ModelFlags, logs: LogFlags) -> None:
             "or use batch, which writes one per document"
         )
     check_encoding(request.encoding)
-    failures: list[Failure] = []
-    with (
-        stop_on_signals([signal.SIGTERM], "stopping after the document in progress") as stop,
-        progress_bars(not logs.quiet and sys.stderr.isatty()) as progress,
-    ):
-        pipeline = Pipeline(cfg, progress=progress)
-        try:
-            with atomic_output(output, binary=fmt == "document") as stream:
-                records: list[dict[str, object]] = []
-                written = 0
-                for outcome in pipeline.process_many(documents, summarize=request.summarize):
-                    if stop.event.is_set():  # through every finally: the temporary copy goes
-                        raise SystemExit(stop.exit_code)
-                    first = written == 0
-                    made = (
-                        outcome
-                        if isinstance(outcome, Failure)
-                        else made_or_failure(outcome, partial(_made, outcome, fmt, several, first))
-                    )
-                    if isinstance(made, Failure):
-                        failures.append(made)
-                        log.error("%s", made.message())
-                        continue
-                    written += 1
-                    if isinstance(made, dict):
-                        records.append(made)
-                    else:
-                        stream.write(made)
-                        stream.flush()
-                if fmt == "json":  # always an array: its shape never depends on the count
-                    stream.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
-                if output is not None and written == 0:
-                    raise _NothingWritten
-        except _NothingWritten:
-            log.warning("no document succeeded; %s left as it was", output)
-    if failures:
-        counts = RunCounts(failed=len(failures), internal=sum(f.internal for f in failures))
-        log.warning("%d document(s) failed%s", counts.failed, counts.internal_note())
-        raise typer.Exit(EXIT_FAILED_DOCUMENTS)
+    return fmt, several
+
+
+def _write_all(
+    outcomes: Iterator[Result | Failure],
+    stream: Any,
+    fmt: str,
+    several: bool,
+    failures: list[Failure],
+    stop: Stop,
+) -> int:
+    """Each outcome written as it comes (JSON gathered into one array at the end), each
+    failure kept in ``failures``; how many were written."""
+    records: list[dict[str, object]] = []
+    written = 0
+    for outcome in outcomes:
+        if stop.event.is_set():  # through every finally: the temporary copy goes
+            raise SystemExit(stop.exit_code)
+        first = written == 0
+        made = (
+            outcome
+            if isinstance(outcome, Failure)
+            else made_or_failure(outcome, partial(_made, outcome, fmt, several, first))
+        )
+        if isinstance(made, Failure):
+            failures.append(made)
+            log.error("%s", made.message())
+            continue
+        written += 1
+        if isinstance(made, dict):
+            records.append(made)
+        else:
+            stream.write(made)
+            stream.flush()
+    if fmt == "json":  # always an array: its shape never depends on the count
+        stream.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
+    return written
 
 
 def check_file_name(flag: str, path: Path | None) -> None:

@@ -24,6 +24,7 @@ from ..errors import ConfigError
 
 __all__ = [
     "Command",
+    "DocumentTimeoutOpt",
     "InputFormat",
     "Inputs",
     "LogFlags",
@@ -54,6 +55,15 @@ MainArticleOpt = Annotated[
 """The one option of every front end that reads HTML pages."""
 
 
+DocumentTimeoutOpt = Annotated[
+    float,
+    typer.Option(
+        metavar="S",
+        help="Seconds an HTML, Word or PDF file may take to read before it is given up as that "
+        "document's failure (0: no limit, read in this process).",
+    ),
+]
+"""Of the commands that read documents: the reader's time limit (:mod:`pipeline.readers`)."""
 TranslateOnlyOpt = Annotated[bool, typer.Option("--translate-only", help="Translation alone.")]
 """Of the commands that run the whole job: translation alone."""
 

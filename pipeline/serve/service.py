@@ -1,6 +1,6 @@
 """The service's state, one object per app: the pipeline, the worker that pools every
 model call (:mod:`.batcher`), the jobs, the keys, the rate limiter, the metrics, the
-reader processes that parse uploads (:mod:`.readers`), and the bounded pool of threads
+reader processes that parse uploads (:mod:`pipeline.readers`), and the bounded pool of threads
 where documents are processed and rendered, so that no document work ever runs on the
 event loop.
 """
@@ -8,6 +8,7 @@ event loop.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import threading
@@ -21,13 +22,14 @@ from ..config import user_cache_dir
 from ..engines import Seq2SeqEngine
 from ..engines.hub import model_label
 from ..pipeline import Pipeline
+from ..readers import Readers
 from ..settings import ServeSettings
 from ..types import Result
+from ..uploads import read_upload
 from .access import Keys, RateLimiter, load_keys
 from .batcher import Batcher, Job, WorkerEngine
 from .jobs import JobRunner, JobStore
 from .metrics import Metrics
-from .readers import Readers
 from .refusals import Refused, refusal
 
 __all__ = ["PAIRS", "Service", "public"]
@@ -74,10 +76,12 @@ class Service:
             on_batch=self._pooled,
         )
         self.readers = Readers(min(settings.max_documents, os.cpu_count() or 1), settings.request_timeout)
+        """Uploads are parsed in processes of their own: a parser holds the interpreter
+        while its C code runs, which would freeze the event loop as long."""
         self.runner = JobRunner(
             self.store,
             lambda progress: pipeline.sibling(self._on_worker, progress=progress),
-            read=self.readers.read,
+            read=functools.partial(read_upload, readers=self.readers),
             publish=public,
             workers=settings.job_workers,
         )

@@ -14,7 +14,7 @@ from ...errors import InputError
 from ...pipeline import Pipeline
 from ...report import render_html
 from ...types import Document, Failure
-from ...uploads import upload_name
+from ...uploads import read_upload, upload_name
 from .. import schema
 from ..access import Authorised, Parameters
 from ..refusals import Refused
@@ -65,7 +65,9 @@ async def _document(service: Service, values: dict[str, Any], summarize: bool) -
     most = service.settings.char_limit * DOCUMENT_LIMIT_FACTOR
 
     def whole(sibling: Pipeline) -> Response:
-        document = service.readers.read(name, raw) if raw is not None else Document(name, str(given))
+        document = (
+            read_upload(name, raw, readers=service.readers) if raw is not None else Document(name, str(given))
+        )
         if service.settings.char_limit > 0 and len(document.text) > most:
             raise InputError(f"Invalid request: document ({len(document.text)}) exceeds {most} characters")
         [outcome] = sibling.process_many([document], summarize=summarize)
