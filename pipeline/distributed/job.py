@@ -151,9 +151,9 @@ def run_distributed(
         log.info("ray: %s already holds this job's complete output", output)
         done = progress.processed + progress.failed
         return DistributedReport(progress.processed, progress.failed, done, shards=progress.part)
-    with _ray(ray, options.address):
+    with _ray(ray, options.address) as threads:
         results = _results(ray, listed, progress.through, config, options)
-        watch = _Watch(ray, options, listed)
+        watch = _Watch(ray, options, listed, threads)
         counts = write_shards(watch.batches(results), store, options.records_per_shard, progress)
     restarts = len(watch.restarted)
     return DistributedReport(
@@ -167,9 +167,12 @@ def run_distributed(
 
 
 @contextlib.contextmanager
-def _ray(ray: Any, address: str | None) -> Iterator[None]:
+def _ray(ray: Any, address: str | None) -> Iterator[list[threading.Thread]]:
     """Ray for the job: connected (and shut down after, when the job started it), Ray
-    Data's shared settings as the job needs them and as they were after."""
+    Data's shared settings as the job needs them and as they were after. The threads the
+    job adds to the list yielded are waited for (a few seconds at most) before its
+    settings are restored: a dataset cut short by a failure winds down there, and its
+    last words are Ray Data's traces, not the job's."""
     started = not ray.is_initialized()
     if started:
         ray.init(address=address, logging_level=logging.WARNING, log_to_driver=False)
@@ -182,13 +185,16 @@ def _ray(ray: Any, address: str | None) -> Iterator[None]:
     # tells its progress, and a failure in one line (or, for a bug, with its trace).
     context.execution_options.preserve_order, context.enable_progress_bars = True, False
     data_log.setLevel(logging.CRITICAL)
+    threads: list[threading.Thread] = []
     try:
-        yield
+        yield threads
     finally:
-        context.execution_options.preserve_order, context.enable_progress_bars = saved
-        data_log.setLevel(level)
         if started:
             ray.shutdown()
+        for thread in threads:
+            thread.join(10)
+        context.execution_options.preserve_order, context.enable_progress_bars = saved
+        data_log.setLevel(level)
 
 
 def _results(
@@ -255,22 +261,43 @@ class _Watch:
 
     LINE_SECONDS = 60.0
 
-    def __init__(self, ray: Any, options: DistributedOptions, listed: Sequence[Listed]):
-        self.ray, self.options, self.listed = ray, options, listed
+    def __init__(
+        self, ray: Any, options: DistributedOptions, listed: Sequence[Listed], threads: list[threading.Thread]
+    ):
+        """The thread that takes the results is added to ``threads`` (to be waited for)."""
+        self.ray, self.options, self.listed, self.threads = ray, options, listed, threads
         self.restarted: set[str] = set()
 
     def batches(self, source: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         pending: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=4)
+        abandoned = threading.Event()  # the driver stopped taking: the taker ends too
+
+        def offer(item: tuple[str, Any]) -> None:
+            while not abandoned.is_set():
+                with contextlib.suppress(queue.Full):
+                    pending.put(item, timeout=0.5)
+                    return
 
         def pump() -> None:
             try:
                 for batch in source:
-                    pending.put(("batch", batch))
-                pending.put(("end", None))
+                    offer(("batch", batch))
+                    if abandoned.is_set():
+                        return
+                offer(("end", None))
             except BaseException as exc:  # handed to the driver's thread, which raises it
-                pending.put(("error", exc))
+                offer(("error", exc))
 
-        threading.Thread(target=pump, name="it2en-ray-results", daemon=True).start()
+        taker = threading.Thread(target=pump, name="it2en-ray-results", daemon=True)
+        self.threads.append(taker)
+        taker.start()
+        try:
+            yield from self._taken(pending)
+        finally:
+            abandoned.set()
+
+    def _taken(self, pending: queue.Queue[tuple[str, Any]]) -> Iterator[dict[str, Any]]:
+        """The batches the taker hands over, telling progress and watching for a stall."""
         started = last_row = last_line = time.monotonic()
         rows, stall = 0, 60 * self.options.stall_minutes
         while True:
