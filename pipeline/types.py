@@ -316,8 +316,8 @@ class RunCounts:
 
 # -- formatted documents (pipeline.formats reads and writes them) ---------------------
 
-FormatName = Literal["html", "docx", "pdf"]
-WRITABLE_FORMATS: tuple[FormatName, ...] = ("html", "docx")
+FormatName = Literal["html", "docx", "pdf", "srt", "vtt"]
+WRITABLE_FORMATS: tuple[FormatName, ...] = ("html", "docx", "srt", "vtt")
 """Formats of which a translated copy of the original file is written."""
 BLOCK_SEPARATOR = "\n\n"
 

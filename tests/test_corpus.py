@@ -107,6 +107,40 @@ def docx_shape(data: bytes) -> tuple[Counter[str], list[str]]:
     return counts, parts
 
 
+def cue_shape(data: bytes) -> list[str]:
+    """What of a subtitle file is never translated: every line but the cues' text lines,
+    and the tags of those, in order."""
+    from pipeline.formats.subtitles import _TAG, _TIMING
+
+    lines = data.decode("utf-8-sig", errors="replace").splitlines()
+    kept, in_cue = [], False
+    for line in lines:
+        if _TIMING.match(line):
+            in_cue = True
+            kept.append(line)
+        elif not line.strip():
+            in_cue = False
+            kept.append(line)
+        elif in_cue:
+            kept.append("".join(_TAG.findall(line)))
+        else:
+            kept.append(line)
+    return kept
+
+
+@pytest.mark.parametrize("path", corpus("subtitles"), ids=lambda p: p.name)
+def test_real_subtitles_keep_every_timing_tag_and_note_and_every_translation(path):
+    data = load(path)
+    layout = read_format(path.suffix[1:], data)  # type: ignore[arg-type]
+    assert write_translated(layout, texts(layout)) == data  # a copy is the file, byte for byte
+    translations = [changed(t) for t in texts(layout)]
+    out = write_translated(layout, translations)
+    assert cue_shape(out) == cue_shape(data)
+    again = read_format(path.suffix[1:], out)  # type: ignore[arg-type]
+    back = Counter(re.findall(r"\w+", " ".join(texts(again))))
+    assert back == Counter(re.findall(r"\w+", " ".join(translations)))  # every word, once
+
+
 @pytest.mark.parametrize("path", corpus("docx"), ids=lambda p: p.name)
 def test_a_real_word_file_keeps_its_paragraphs_tables_and_parts(path):
     data = load(path)
@@ -165,7 +199,7 @@ def _inbox(tmp_path: Path) -> Path:
     """Every corpus file under its own name, and an ordinary text file."""
     inbox = tmp_path / "in"
     inbox.mkdir()
-    for path in [*corpus("html"), *corpus("pdf"), *corpus("docx")]:
+    for path in [*corpus("html"), *corpus("pdf"), *corpus("docx"), *corpus("subtitles")]:
         (inbox / path.name.removesuffix(".gz")).write_bytes(load(path))
     (inbox / "zz-notizia.txt").write_text("Il museo resterà aperto tutti i giorni.\n", encoding="utf-8")
     return inbox
@@ -176,7 +210,9 @@ def test_every_corpus_file_through_translate_and_one_batch_twice(translate_flags
     inbox = _inbox(tmp_path)
     unreadable = set()
     for path in inbox.iterdir():
-        kind = {".html": "html", ".pdf": "pdf", ".docx": "docx"}.get(path.suffix)
+        kind = {".html": "html", ".pdf": "pdf", ".docx": "docx", ".srt": "srt", ".vtt": "vtt"}.get(
+            path.suffix
+        )
         if kind is not None:
             try:
                 read_format(kind, path.read_bytes())
@@ -214,6 +250,9 @@ def test_every_corpus_file_through_translate_and_one_batch_twice(translate_flags
     for word_file in set(inbox.glob("*.docx")) - {inbox / name for name in unreadable}:
         translated = (out / f"{word_file.stem}.en.docx").read_bytes()
         assert docx_shape(translated) == docx_shape(word_file.read_bytes()), word_file.name
+    for subtitles in set(inbox.glob("*.srt")) | set(inbox.glob("*.vtt")):
+        translated = (out / f"{subtitles.stem}.en{subtitles.suffix}").read_bytes()
+        assert cue_shape(translated) == cue_shape(subtitles.read_bytes()), subtitles.name
     second = it2en(*command, "--verbose")
     assert second.returncode == (1 if unreadable else 0), second.stderr
     assert f"0 processed, {len(list(inbox.iterdir())) - len(unreadable)} skipped" in second.stderr

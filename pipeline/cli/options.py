@@ -44,6 +44,8 @@ class InputFormat(str, Enum):
     html = "html"
     docx = "docx"
     pdf = "pdf"
+    srt = "srt"
+    vtt = "vtt"
 
 
 MainArticleOpt = Annotated[
@@ -73,7 +75,7 @@ Inputs = Annotated[
     typer.Argument(
         metavar="INPUT",
         show_default=False,
-        help="Italian .txt/.md files, .jsonl files of {id, text}, .html/.docx/.pdf files, "
+        help="Italian .txt/.md files, .jsonl files of {id, text}, .html/.docx/.pdf/.srt/.vtt files, "
         "folders of them, or - for stdin.",
     ),
 ]

@@ -20,7 +20,7 @@ from typing import Any
 from ..config import PipelineConfig
 from ..engines import Seq2SeqEngine
 from ..errors import ConfigError, MissingResource, reason
-from ..io import EMPTY_NAME
+from ..io import DEFAULT_GLOBS, EMPTY_NAME
 from ..pipeline import Pipeline
 from ..types import Failure, RunCounts
 from .journal import job_identity, resumed, write_shards
@@ -141,7 +141,8 @@ def run_distributed(
     output = str(output_dir)
     listed = list_inputs(inputs, output)
     if not listed:
-        raise ConfigError("no input files found (expected .jsonl, .txt, .md, .html, .docx or .pdf)")
+        expected = ", ".join(glob.removeprefix("*") for glob in DEFAULT_GLOBS)
+        raise ConfigError(f"no input files found (expected {expected})")
     store = Output(output)
     identity = job_identity(
         config, options.summarize, options.main_article, options.records_per_shard, listed

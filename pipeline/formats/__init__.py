@@ -53,7 +53,14 @@ __all__ = [
 
 log = logging.getLogger("it2en.formats")
 
-DOCUMENT_SUFFIXES: dict[str, FormatName] = {".html": "html", ".htm": "html", ".docx": "docx", ".pdf": "pdf"}
+DOCUMENT_SUFFIXES: dict[str, FormatName] = {
+    ".html": "html",
+    ".htm": "html",
+    ".docx": "docx",
+    ".pdf": "pdf",
+    ".srt": "srt",
+    ".vtt": "vtt",
+}
 """File suffixes (any case) read by a format reader rather than as plain text."""
 
 
