@@ -66,8 +66,8 @@ __all__ = [
     "too_large",
 ]
 
-InputKind = Literal["text", "jsonl", "html", "docx", "pdf", "srt", "vtt"]
-INPUT_KINDS: tuple[InputKind, ...] = ("text", "jsonl", "html", "docx", "pdf", "srt", "vtt")
+InputKind = Literal["text", "jsonl", "html", "docx", "pdf", "srt", "vtt", "xliff"]
+INPUT_KINDS: tuple[InputKind, ...] = ("text", "jsonl", "html", "docx", "pdf", "srt", "vtt", "xliff")
 DEFAULT_GLOBS = ("*.txt", "*.md", "*.jsonl", *(f"*{suffix}" for suffix in DOCUMENT_SUFFIXES))
 """The files taken from folders unless other globs are given."""
 STDIN = "-"

@@ -316,8 +316,8 @@ class RunCounts:
 
 # -- formatted documents (pipeline.formats reads and writes them) ---------------------
 
-FormatName = Literal["html", "docx", "pdf", "srt", "vtt"]
-WRITABLE_FORMATS: tuple[FormatName, ...] = ("html", "docx", "srt", "vtt")
+FormatName = Literal["html", "docx", "pdf", "srt", "vtt", "xliff"]
+WRITABLE_FORMATS: tuple[FormatName, ...] = ("html", "docx", "srt", "vtt", "xliff")
 """Formats of which a translated copy of the original file is written."""
 BLOCK_SEPARATOR = "\n\n"
 
@@ -374,3 +374,6 @@ class BlockTranslation:
 
     text: str
     anchors: tuple[tuple[int, int], ...] = ()
+    review: bool = False
+    """The trust checks flagged a sentence of it (a format that can say so does: XLIFF's
+    target state)."""

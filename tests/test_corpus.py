@@ -141,6 +141,39 @@ def test_real_subtitles_keep_every_timing_tag_and_note_and_every_translation(pat
     assert back == Counter(re.findall(r"\w+", " ".join(translations)))  # every word, once
 
 
+def xliff_shape(data: bytes) -> bytes:
+    """An XLIFF file without its targets and their states, whitespace between elements
+    aside (a target written gets a line of its own): what translating must keep."""
+    root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
+    for target in list(root.iter("{*}target")):
+        target.getparent().remove(target)
+    for element in root.iter():
+        if element.tail is not None and not element.tail.strip():
+            element.tail = None
+        if len(element) and element.text is not None and not element.text.strip():
+            element.text = None
+    for segment in root.iter("{*}segment", "{*}trans-unit"):
+        if segment.tag.endswith("segment"):
+            segment.attrib.pop("state", None)
+    return etree.tostring(root)
+
+
+@pytest.mark.parametrize("path", corpus("xliff"), ids=lambda p: p.name)
+def test_real_xliff_files_get_a_target_for_every_segment_and_keep_the_rest(path):
+    data = load(path)
+    try:
+        layout = read_format("xliff", data)
+    except InputError as exc:
+        assert "\n" not in str(exc)  # broken files fail in one line
+        return
+    translations = [changed(t) for t in texts(layout)]
+    out = write_translated(layout, translations)
+    assert xliff_shape(out) == xliff_shape(data)
+    from pipeline.formats.xliff import pairs
+
+    assert [target for _, _, target in pairs(out)] == translations
+
+
 @pytest.mark.parametrize("path", corpus("docx"), ids=lambda p: p.name)
 def test_a_real_word_file_keeps_its_paragraphs_tables_and_parts(path):
     data = load(path)
@@ -199,7 +232,7 @@ def _inbox(tmp_path: Path) -> Path:
     """Every corpus file under its own name, and an ordinary text file."""
     inbox = tmp_path / "in"
     inbox.mkdir()
-    for path in [*corpus("html"), *corpus("pdf"), *corpus("docx"), *corpus("subtitles")]:
+    for path in [*corpus("html"), *corpus("pdf"), *corpus("docx"), *corpus("subtitles"), *corpus("xliff")]:
         (inbox / path.name.removesuffix(".gz")).write_bytes(load(path))
     (inbox / "zz-notizia.txt").write_text("Il museo resterà aperto tutti i giorni.\n", encoding="utf-8")
     return inbox

@@ -42,6 +42,9 @@ JsonlOpt = Annotated[
     typer.Option(metavar="FILE", help='JSONL of {"id", "text", "reference", "reference_summary"}.'),
 ]
 TmxOpt = Annotated[Path | None, typer.Option(metavar="FILE", help="A TMX translation memory (it → en).")]
+XliffOpt = Annotated[
+    Path | None, typer.Option(metavar="FILE", help="An XLIFF file whose units have targets (it → en).")
+]
 ConfigsArg = Annotated[
     list[Path] | None,
     typer.Argument(metavar="CONFIG", help="With --compare: the configs (TOML files or presets) to compare."),
@@ -69,6 +72,7 @@ def evaluate_command(
     ref: RefOpt = None,
     jsonl: JsonlOpt = None,
     tmx: TmxOpt = None,
+    xliff: XliffOpt = None,
     configs: ConfigsArg = None,
     compare: CompareOpt = False,
     output_format: FormatOpt = EvalFormat.md,
@@ -84,7 +88,7 @@ def evaluate_command(
     Example: it2en eval --src it.txt --ref en.txt --compare cpu.toml beam2.toml
     """
     with errors_mapped(logs):
-        items = read_reference_set(src=src, refs=ref or (), jsonl=jsonl, tmx=tmx)
+        items = read_reference_set(src=src, refs=ref or (), jsonl=jsonl, tmx=tmx, xliff=xliff)
         pipelines = _pipelines(flags, configs or [], compare)
 
         def progress(stage: str) -> None:

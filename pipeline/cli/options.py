@@ -46,6 +46,7 @@ class InputFormat(str, Enum):
     pdf = "pdf"
     srt = "srt"
     vtt = "vtt"
+    xliff = "xliff"
 
 
 MainArticleOpt = Annotated[
@@ -75,7 +76,7 @@ Inputs = Annotated[
     typer.Argument(
         metavar="INPUT",
         show_default=False,
-        help="Italian .txt/.md files, .jsonl files of {id, text}, .html/.docx/.pdf/.srt/.vtt files, "
+        help="Italian .txt/.md files, .jsonl files of {id, text}, .html/.docx/.pdf/.srt/.vtt/.xlf files, "
         "folders of them, or - for stdin.",
     ),
 ]

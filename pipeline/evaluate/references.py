@@ -1,6 +1,7 @@
 """Reading reference sets in the formats they come in: parallel plain-text files (one
 segment a line, as WMT and FLORES ship), JSONL of ``{"id", "text", "reference",
-"reference_summary"}``, and TMX translation memories."""
+"reference_summary"}``, TMX translation memories, and XLIFF files whose units have
+targets (a translation tool's reviewed work)."""
 
 from __future__ import annotations
 
@@ -21,16 +22,20 @@ def read_reference_set(
     refs: Sequence[str | Path] = (),
     jsonl: str | Path | None = None,
     tmx: str | Path | None = None,
+    xliff: str | Path | None = None,
 ) -> list[ReferenceItem]:
     """The segments of a reference set given as parallel files (``src`` and one or more
-    ``refs``, one segment a line), a JSONL file or a TMX file. A line-count mismatch, a
-    bad JSONL line or a TMX without Italian and English is an :class:`InputError`."""
+    ``refs``, one segment a line), a JSONL file, a TMX file or an XLIFF file (each
+    segment with a target). A line-count mismatch, a bad JSONL line, a TMX without
+    Italian and English or an XLIFF without targets is an :class:`InputError`."""
     if jsonl is not None:
         return _read_jsonl(Path(jsonl))
+    if xliff is not None:
+        return _read_xliff(Path(xliff))
     if tmx is not None:
         return _read_tmx(Path(tmx))
     if src is None or not refs:
-        raise InputError("a reference set needs --src and --ref, --jsonl or --tmx")
+        raise InputError("a reference set needs --src and --ref, --jsonl, --tmx or --xliff")
     sources = _lines(Path(src))
     streams = [_lines(Path(ref)) for ref in refs]
     for ref, stream in zip(refs, streams, strict=True):
@@ -40,6 +45,20 @@ def read_reference_set(
         ReferenceItem(str(i + 1), source, tuple(stream[i] for stream in streams))
         for i, source in enumerate(sources)
     ]
+
+
+def _read_xliff(path: Path) -> list[ReferenceItem]:
+    from ..formats.xliff import pairs
+
+    try:
+        found = pairs(path.read_bytes())
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc})") from None
+    except InputError as exc:
+        raise InputError(f"{path}: {exc}") from None
+    if not found:
+        raise InputError(f"{path}: no segment with a target to compare with")
+    return [ReferenceItem(where, source, (target,)) for where, source, target in found]
 
 
 def _lines(path: Path) -> list[str]:

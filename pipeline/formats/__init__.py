@@ -60,6 +60,8 @@ DOCUMENT_SUFFIXES: dict[str, FormatName] = {
     ".pdf": "pdf",
     ".srt": "srt",
     ".vtt": "vtt",
+    ".xlf": "xliff",
+    ".xliff": "xliff",
 }
 """File suffixes (any case) read by a format reader rather than as plain text."""
 
@@ -105,7 +107,22 @@ def translated_file(result: Result) -> bytes:
     if result.layout is None or not writable(result.layout):
         raise ValueError(f"{result.id}: no translated file can be written for this input")
     layout = result.layout
-    return write_translated(layout, block_translations(layout, result.segments, result.translations))
+    translations = block_translations(layout, result.segments, result.translations)
+    flagged = _flagged_blocks(layout, result)
+    return write_translated(
+        layout,
+        [replace(t, review=b.start in flagged) for b, t in zip(layout.blocks, translations, strict=True)],
+    )
+
+
+def _flagged_blocks(layout: Layout, result: Result) -> set[int]:
+    """Where the blocks start that hold a sentence the trust checks flagged."""
+    starts = [block.start for block in layout.blocks]
+    return {
+        layout.blocks[max(0, bisect.bisect_right(starts, segment.start) - 1)].start
+        for index, segment in enumerate(result.segments)
+        if result.segment_flags(index)
+    }
 
 
 def locate(segments: Sequence[Segment], layout: Layout | None) -> list[Segment]:
