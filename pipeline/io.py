@@ -66,8 +66,12 @@ __all__ = [
     "too_large",
 ]
 
-InputKind = Literal["text", "jsonl", "html", "docx", "pdf", "srt", "vtt", "xliff"]
-INPUT_KINDS: tuple[InputKind, ...] = ("text", "jsonl", "html", "docx", "pdf", "srt", "vtt", "xliff")
+InputKind = Literal[
+    "text", "jsonl", "html", "docx", "pdf", "srt", "vtt", "xliff", "odt", "ods", "odp", "pptx", "xlsx"
+]
+INPUT_KINDS: tuple[InputKind, ...] = (
+    "text", "jsonl", "html", "docx", "pdf", "srt", "vtt", "xliff", "odt", "ods", "odp", "pptx", "xlsx"
+)  # fmt: skip
 DEFAULT_GLOBS = ("*.txt", "*.md", "*.jsonl", *(f"*{suffix}" for suffix in DOCUMENT_SUFFIXES))
 """The files taken from folders unless other globs are given."""
 STDIN = "-"

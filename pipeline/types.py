@@ -316,8 +316,19 @@ class RunCounts:
 
 # -- formatted documents (pipeline.formats reads and writes them) ---------------------
 
-FormatName = Literal["html", "docx", "pdf", "srt", "vtt", "xliff"]
-WRITABLE_FORMATS: tuple[FormatName, ...] = ("html", "docx", "srt", "vtt", "xliff")
+FormatName = Literal["html", "docx", "pdf", "srt", "vtt", "xliff", "odt", "ods", "odp", "pptx", "xlsx"]
+WRITABLE_FORMATS: tuple[FormatName, ...] = (
+    "html",
+    "docx",
+    "srt",
+    "vtt",
+    "xliff",
+    "odt",
+    "ods",
+    "odp",
+    "pptx",
+    "xlsx",
+)
 """Formats of which a translated copy of the original file is written."""
 BLOCK_SEPARATOR = "\n\n"
 

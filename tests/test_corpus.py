@@ -21,7 +21,7 @@ import pytest
 from lxml import etree
 
 from pipeline.errors import InputError
-from pipeline.formats import Layout, read_format, write_translated
+from pipeline.formats import Layout, format_of, read_format, write_translated
 from pipeline.formats.html import _ATTRIBUTES, _VERBATIM, _decode, _parse, _xml_declaration
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -174,6 +174,48 @@ def test_real_xliff_files_get_a_target_for_every_segment_and_keep_the_rest(path)
     assert [target for _, _, target in pairs(out)] == translations
 
 
+def package_shape(data: bytes) -> list[tuple[str, object]]:
+    """What an office package is made of but its paragraphs' text: each member's name,
+    and for an XML part every element with its attributes (xml:space aside, which a run
+    given edge spaces needs), for any other its bytes."""
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    shape: list[tuple[str, object]] = []
+    for member in archive.infolist():
+        content = archive.read(member)
+        if member.filename.endswith((".xml", ".rels")) and content.strip():
+            root = etree.fromstring(content, etree.XMLParser(resolve_entities=False, huge_tree=True))
+            space = "{http://www.w3.org/XML/1998/namespace}space"
+            shape.append(
+                (
+                    member.filename,
+                    [
+                        (el.tag, sorted((k, v) for k, v in el.attrib.items() if k != space))
+                        for el in root.iter()
+                        if isinstance(el.tag, str)
+                    ],
+                )
+            )
+        else:
+            shape.append((member.filename, content))
+    return shape
+
+
+@pytest.mark.parametrize("path", [*corpus("odf"), *corpus("office")], ids=lambda p: p.name)
+def test_real_office_files_keep_every_element_and_get_every_translation(path):
+    data = load(path)
+    fmt = format_of(path.name)
+    try:
+        layout = read_format(fmt, data)  # type: ignore[arg-type]
+    except InputError as exc:
+        assert "\n" not in str(exc)
+        return
+    translations = [changed(t) for t in texts(layout)]
+    out = write_translated(layout, translations)
+    assert package_shape(out) == package_shape(data)
+    again = read_format(fmt, out)  # type: ignore[arg-type]
+    assert [" ".join(t.split()) for t in texts(again)] == [" ".join(t.split()) for t in translations]
+
+
 @pytest.mark.parametrize("path", corpus("docx"), ids=lambda p: p.name)
 def test_a_real_word_file_keeps_its_paragraphs_tables_and_parts(path):
     data = load(path)
@@ -232,7 +274,8 @@ def _inbox(tmp_path: Path) -> Path:
     """Every corpus file under its own name, and an ordinary text file."""
     inbox = tmp_path / "in"
     inbox.mkdir()
-    for path in [*corpus("html"), *corpus("pdf"), *corpus("docx"), *corpus("subtitles"), *corpus("xliff")]:
+    kinds = ("html", "pdf", "docx", "subtitles", "xliff", "odf", "office")
+    for path in [path for kind in kinds for path in corpus(kind)]:
         (inbox / path.name.removesuffix(".gz")).write_bytes(load(path))
     (inbox / "zz-notizia.txt").write_text("Il museo resterà aperto tutti i giorni.\n", encoding="utf-8")
     return inbox
@@ -283,6 +326,10 @@ def test_every_corpus_file_through_translate_and_one_batch_twice(translate_flags
     for word_file in set(inbox.glob("*.docx")) - {inbox / name for name in unreadable}:
         translated = (out / f"{word_file.stem}.en.docx").read_bytes()
         assert docx_shape(translated) == docx_shape(word_file.read_bytes()), word_file.name
+    for package in (p for p in inbox.iterdir() if p.suffix in (".odt", ".ods", ".odp", ".pptx", ".xlsx")):
+        if package.name not in unreadable:
+            translated = (out / f"{package.stem}.en{package.suffix}").read_bytes()
+            assert package_shape(translated) == package_shape(package.read_bytes()), package.name
     for subtitles in set(inbox.glob("*.srt")) | set(inbox.glob("*.vtt")):
         translated = (out / f"{subtitles.stem}.en{subtitles.suffix}").read_bytes()
         assert cue_shape(translated) == cue_shape(subtitles.read_bytes()), subtitles.name

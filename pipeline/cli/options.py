@@ -47,6 +47,11 @@ class InputFormat(str, Enum):
     srt = "srt"
     vtt = "vtt"
     xliff = "xliff"
+    odt = "odt"
+    ods = "ods"
+    odp = "odp"
+    pptx = "pptx"
+    xlsx = "xlsx"
 
 
 MainArticleOpt = Annotated[
@@ -76,8 +81,8 @@ Inputs = Annotated[
     typer.Argument(
         metavar="INPUT",
         show_default=False,
-        help="Italian .txt/.md files, .jsonl files of {id, text}, .html/.docx/.pdf/.srt/.vtt/.xlf files, "
-        "folders of them, or - for stdin.",
+        help="Italian .txt/.md files, .jsonl files of {id, text}, documents (.html, .docx, .pdf, .odt, "
+        ".ods, .odp, .pptx, .xlsx, .srt, .vtt, .xlf), folders of them, or - for stdin.",
     ),
 ]
 

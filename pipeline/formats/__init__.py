@@ -62,6 +62,11 @@ DOCUMENT_SUFFIXES: dict[str, FormatName] = {
     ".vtt": "vtt",
     ".xlf": "xliff",
     ".xliff": "xliff",
+    ".odt": "odt",
+    ".ods": "ods",
+    ".odp": "odp",
+    ".pptx": "pptx",
+    ".xlsx": "xlsx",
 }
 """File suffixes (any case) read by a format reader rather than as plain text."""
 

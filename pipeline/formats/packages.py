@@ -1,0 +1,237 @@
+"""Office packages (ODF's ``.odt``, ``.ods``, ``.odp``; OOXML's ``.pptx``, ``.xlsx``): zip
+archives of XML parts, read into blocks paragraph by paragraph and written back with only
+the text of those paragraphs changed, every other byte of the archive as it was.
+
+One engine for them all, each format a :class:`Dialect`: which parts hold text, which
+elements are paragraphs, and how a paragraph holds its text.
+
+* **Mixed content** (ODF): a paragraph's text is its own and its inline elements' text
+  and tails (``text:span``, ``text:a``...); whitespace is collapsed as ODF says; a space
+  run (``text:s``), a tab or a line break reads as whitespace and stays an element; every
+  other element inside a paragraph (a field, a note, a frame, a bookmark, a tracked change
+  mark) is a code: kept where it is, its own content not part of the paragraph (a note's
+  or a frame's paragraphs are blocks of their own).
+* **Text elements** (OOXML): a paragraph's text is the text of its text elements
+  (DrawingML's ``a:t``, SpreadsheetML's ``t``) in order, whitespace as it is; a line break
+  (``a:br``) reads as one and stays; a field (``a:fld``) or a phonetic run is a code.
+
+A paragraph's translation is shared out among its text runs (:func:`.inline.share_out`),
+so every span, link and run keeps its formatting and its place. What no paragraph holds
+(numbers, dates and formulas of a spreadsheet, styles, pictures, settings) is never
+touched; a part without a changed paragraph is copied byte for byte, and so is the
+archive's order, each member's compression, and ODF's first, uncompressed ``mimetype``.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import InputError
+from ..types import BlockTranslation, FormatName, Layout, SegmentKind
+from .inline import share_out
+
+__all__ = ["Dialect", "read", "write"]
+
+MAX_UNPACKED_BYTES = 512 * 1024 * 1024
+"""Most bytes the parts of a package may unpack to (a zip bomb is refused)."""
+_XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+_AROUND_BREAKS = re.compile(r"[ \t]*\n[ \t]*")
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """How one kind of package holds its text (see the module docstring)."""
+
+    format: FormatName
+    required: str
+    """The part every package of this kind has (``content.xml``, ``ppt/presentation.xml``)."""
+    parts: Callable[[Sequence[str]], list[str]]
+    """The parts to read, in reading order, from the archive's member names."""
+    paragraphs: frozenset[str]
+    """Clark names (``{namespace}local``) of the paragraph elements."""
+    mixed: bool
+    """Mixed content (ODF) rather than text elements (OOXML)."""
+    inline: frozenset[str] = frozenset()
+    """Mixed content: the inline elements whose text is the paragraph's."""
+    text_elements: frozenset[str] = frozenset()
+    """Text elements: the elements whose text is the paragraph's."""
+    spaces: dict[str, Callable[[Any], str]] = field(default_factory=dict)
+    """Elements that read as whitespace (a space run, a tab, a line break) and stay."""
+    skipped: frozenset[str] = frozenset()
+    """Elements whose content is never read: deleted text, fields, phonetic runs."""
+    wanted: Callable[[Any], bool] = lambda paragraph: True
+    """Whether a paragraph is text to translate (a spreadsheet's string cells are, its
+    numbers and formulas are not)."""
+    kind: Callable[[Any], SegmentKind] = lambda paragraph: "text"
+    names: Callable[[str], str] = lambda part: part
+    """A part's name as a block's place says it (``slide 3``)."""
+
+
+def read(dialect: Dialect, data: bytes) -> Layout:
+    """The layout of a package of ``dialect``: a block per paragraph with text."""
+    archive = _open(data, dialect)
+    pieces: list[tuple[str, str, SegmentKind]] = []
+    for part in dialect.parts(archive.namelist()):
+        root = _parse(archive.read(part), part)
+        for number, paragraph in enumerate(_paragraphs(root, dialect), start=1):
+            text = _text(paragraph, dialect)
+            pieces.append((text, f"{dialect.names(part)} paragraph {number}", dialect.kind(paragraph)))
+    return Layout.of(dialect.format, pieces, data)
+
+
+def write(dialect: Dialect, layout: Layout, translations: Sequence[BlockTranslation]) -> bytes:
+    """The package of ``layout`` with each paragraph holding its translation; a part
+    without a changed paragraph is copied as it was."""
+    from lxml import etree
+
+    archive = _open(layout.data, dialect)
+    wanted = {
+        block.where: translation
+        for block, translation in zip(layout.blocks, translations, strict=True)
+        if translation.text != layout.text[block.start : block.end]
+    }
+    changed: dict[str, bytes] = {}
+    for part in dialect.parts(archive.namelist()):
+        root = _parse(archive.read(part), part)
+        touched = False
+        for number, paragraph in enumerate(_paragraphs(root, dialect), start=1):
+            translation = wanted.get(f"{dialect.names(part)} paragraph {number}")
+            if translation is not None:
+                _put(paragraph, translation, dialect)
+                touched = True
+        if touched:
+            tree = root.getroottree()
+            standalone = tree.docinfo.standalone
+            changed[part] = etree.tostring(
+                tree, xml_declaration=True, encoding="UTF-8", standalone=standalone
+            )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as copy:
+        for member in archive.infolist():
+            copy.writestr(member, changed.get(member.filename, archive.read(member)), member.compress_type)
+    return out.getvalue()
+
+
+def _open(data: bytes, dialect: Dialect) -> zipfile.ZipFile:
+    """The archive, checked: a zip, not encrypted, not a zip bomb, with the parts of its
+    kind (:class:`InputError` in one line otherwise)."""
+    name = dialect.format.upper()
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise InputError(f"a password-protected (encrypted) or old binary file, expected {name}")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise InputError(f"not a .{dialect.format} file (not a zip archive)") from None
+    unpacked = sum(member.file_size for member in archive.infolist())
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise InputError(f"archive would unpack to {unpacked:,} bytes: refused as a possible zip bomb")
+    if dialect.required not in archive.namelist():
+        raise InputError(f"not a .{dialect.format} file (no {dialect.required} in the archive)")
+    bad = archive.testzip()
+    if bad is not None:
+        raise InputError(f"damaged .{dialect.format} file (part {bad} is corrupt)")
+    return archive
+
+
+def _parse(data: bytes, part: str) -> Any:
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+    try:
+        return etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        raise InputError(f"part {part} is not well-formed XML ({exc})") from None
+
+
+def _paragraphs(root: Any, dialect: Dialect) -> Iterator[Any]:
+    """The paragraphs of a part in document order, those inside skipped elements left out."""
+    for element in root.iter(*dialect.paragraphs):
+        if dialect.wanted(element) and not any(a.tag in dialect.skipped for a in element.iterancestors()):
+            yield element
+
+
+@dataclass(frozen=True)
+class _Slot:
+    """Where a run of a paragraph's text is: ``node``'s ``text`` or ``tail``; or, fixed,
+    an element that reads as ``value`` (whitespace) and stays."""
+
+    node: Any
+    side: str
+    value: str
+    fixed: bool = False
+
+
+def _slots(paragraph: Any, dialect: Dialect) -> list[_Slot]:
+    if dialect.mixed:
+        return _mixed(paragraph, dialect)
+    found: list[_Slot] = []
+    for element in paragraph.iter():
+        if element.tag in dialect.text_elements and not _inside_skipped(element, paragraph, dialect):
+            found.append(_Slot(element, "text", element.text or ""))
+        elif element.tag in dialect.spaces:
+            found.append(_Slot(element, "", dialect.spaces[element.tag](element), fixed=True))
+    return found
+
+
+def _inside_skipped(element: Any, paragraph: Any, dialect: Dialect) -> bool:
+    for ancestor in element.iterancestors():
+        if ancestor is paragraph:
+            return False
+        if ancestor.tag in dialect.skipped:
+            return True
+    return False
+
+
+def _mixed(element: Any, dialect: Dialect) -> list[_Slot]:
+    found = [_Slot(element, "text", element.text or "")]
+    for child in element:
+        if child.tag in dialect.inline:
+            found += _mixed(child, dialect)
+        elif child.tag in dialect.spaces:
+            found.append(_Slot(child, "", dialect.spaces[child.tag](child), fixed=True))
+        found.append(_Slot(child, "tail", child.tail or ""))
+    return found
+
+
+def _text(paragraph: Any, dialect: Dialect) -> str:
+    text = "".join(slot.value for slot in _slots(paragraph, dialect))
+    if dialect.mixed:
+        return " ".join(text.split())
+    return _AROUND_BREAKS.sub("\n", text).strip()
+
+
+def _put(paragraph: Any, translation: BlockTranslation, dialect: Dialect) -> None:
+    """``translation`` in place of the paragraph's text, shared out among its runs."""
+    slots = _slots(paragraph, dialect)
+    if not slots:
+        return
+    texts = share_out(
+        [slot.value for slot in slots],
+        translation.text,
+        collapse=dialect.mixed,
+        anchors=translation.anchors,
+        fixed=[slot.fixed for slot in slots],
+    )
+    for slot, text in zip(slots, texts, strict=True):
+        if slot.fixed or text == slot.value:
+            continue
+        setattr(slot.node, slot.side, text or None)
+        if not dialect.mixed and text != text.strip():
+            slot.node.set(_XML_SPACE, "preserve")  # OOXML drops edge spaces it is not told to keep
+
+
+def numbered(pattern: str) -> Callable[[Sequence[str]], list[str]]:
+    """The members whose names match ``pattern`` (a group of digits in it), in the order
+    of that number (``slide2`` before ``slide10``)."""
+    compiled = re.compile(pattern)
+
+    def parts(names: Sequence[str]) -> list[str]:
+        found = [(int(m.group(1)), name) for name in names if (m := compiled.fullmatch(name))]
+        return [name for _, name in sorted(found)]
+
+    return parts

@@ -1,0 +1,22 @@
+"""Excel files (``.xlsx``): read and written by :mod:`.packages` in the
+dialect :mod:`.ooxml` gives them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..types import BlockTranslation, Layout
+from . import packages
+from .ooxml import XLSX
+
+__all__ = ["read", "write"]
+
+
+def read(data: bytes) -> Layout:
+    """The layout of a Excel file: a block per paragraph with text."""
+    return packages.read(XLSX, data)
+
+
+def write(layout: Layout, translations: Sequence[BlockTranslation]) -> bytes:
+    """The Excel file of ``layout`` with its paragraphs translated."""
+    return packages.write(XLSX, layout, translations)
