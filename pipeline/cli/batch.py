@@ -26,7 +26,9 @@ from .options import (
     RUNTIME,
     SUMMARY,
     DocumentTimeoutOpt,
+    EncodingOpt,
     InputFormat,
+    InputFormatOpt,
     Inputs,
     LogFlags,
     MainArticleOpt,
@@ -64,8 +66,6 @@ ReportOpt = Annotated[
 ]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="List what would be processed.")]
 LogFormatOpt = Annotated[LogFormat, typer.Option(help="stderr log lines as text or JSON.")]
-InputFormatOpt = Annotated[InputFormat, typer.Option("--input-format", help="How to read INPUT.")]
-EncodingOpt = Annotated[str, typer.Option(metavar="ENCODING", help="Encoding of text inputs.")]
 
 
 @shared_options("config", "translator", *SUMMARY, *RUNTIME, "docs_per_chunk")

@@ -33,7 +33,9 @@ from .options import (
     RUNTIME,
     SUMMARY,
     DocumentTimeoutOpt,
+    EncodingOpt,
     InputFormat,
+    InputFormatOpt,
     Inputs,
     LogFlags,
     MainArticleOpt,
@@ -69,8 +71,6 @@ FormatOpt = Annotated[
 OutputOpt = Annotated[
     Path | None, typer.Option("--output", "-o", metavar="FILE", help="Output file (default stdout).")
 ]
-InputFormatOpt = Annotated[InputFormat, typer.Option("--input-format", help="How to read INPUT.")]
-EncodingOpt = Annotated[str, typer.Option(metavar="ENCODING", help="Encoding of text inputs.")]
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,9 @@ from ..errors import ConfigError
 __all__ = [
     "Command",
     "DocumentTimeoutOpt",
+    "EncodingOpt",
     "InputFormat",
+    "InputFormatOpt",
     "Inputs",
     "LogFlags",
     "MainArticleOpt",
@@ -72,6 +74,8 @@ DocumentTimeoutOpt = Annotated[
     ),
 ]
 """Of the commands that read documents: the reader's time limit (:mod:`pipeline.readers`)."""
+InputFormatOpt = Annotated[InputFormat, typer.Option("--input-format", help="How to read INPUT.")]
+EncodingOpt = Annotated[str, typer.Option(metavar="ENCODING", help="Encoding of text inputs.")]
 TranslateOnlyOpt = Annotated[bool, typer.Option("--translate-only", help="Translation alone.")]
 """Of the commands that run the whole job: translation alone."""
 

@@ -164,7 +164,38 @@ def block_translations(
     return translated
 
 
+_FAMILIES: dict[str, tuple[str, str, str | None]] = {
+    "srt": ("subtitles", "subtitles", None),
+    "vtt": ("subtitles", "subtitles", None),
+    "odt": ("packages", "odf", "ODT"),
+    "ods": ("packages", "odf", "ODS"),
+    "odp": ("packages", "odf", "ODP"),
+    "pptx": ("packages", "ooxml", "PPTX"),
+    "xlsx": ("packages", "ooxml", "XLSX"),
+}
+"""Formats read and written by a module they share: that module, and the module and
+name of what tells it the format (none: the format's name itself)."""
+
+
+class _Family:
+    """A format of a shared module (:data:`_FAMILIES`): the module's ``read`` and
+    ``write`` with the format's own first argument."""
+
+    def __init__(self, module: Any, first: Any):
+        self.module, self.first = module, first
+
+    def read(self, data: bytes, **options: Any) -> Layout:
+        return self.module.read(self.first, data)  # type: ignore[no-any-return]
+
+    def write(self, layout: Layout, translations: Sequence[BlockTranslation]) -> bytes:
+        return self.module.write(self.first, layout, translations)  # type: ignore[no-any-return]
+
+
 def _module(fmt: FormatName) -> Any:
-    """The module of format ``fmt`` (imported on first use: its parser stays unloaded
-    for plain text)."""
-    return importlib.import_module(f".{fmt}", __name__)
+    """What reads and writes format ``fmt``: its module, or its family's (imported on
+    first use: a parser stays unloaded for plain text)."""
+    if fmt not in _FAMILIES:
+        return importlib.import_module(f".{fmt}", __name__)
+    shared, holder, name = _FAMILIES[fmt]
+    first = fmt if name is None else getattr(importlib.import_module(f".{holder}", __name__), name)
+    return _Family(importlib.import_module(f".{shared}", __name__), first)

@@ -1,5 +1,5 @@
 """OpenDocument (ODF 1.2/1.3): the dialects of :mod:`.packages` for text documents,
-spreadsheets and presentations; ``odt.py``, ``ods.py`` and ``odp.py`` name them.
+spreadsheets and presentations (the registry of :mod:`pipeline.formats` names them).
 
 Read: paragraphs and headings (``text:p``, ``text:h``) wherever they are (the body,
 tables, lists, frames and text boxes, notes, comments, a text document's headers and

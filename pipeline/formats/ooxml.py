@@ -1,5 +1,5 @@
 """Office Open XML beyond Word: the dialects of :mod:`.packages` for PowerPoint
-presentations and Excel workbooks; ``pptx.py`` and ``xlsx.py`` name them.
+presentations and Excel workbooks (the registry of :mod:`pipeline.formats` names them).
 
 PowerPoint: every paragraph (``a:p``) of the slides (text frames, tables, grouped
 shapes), the notes pages and SmartArt's data parts, its runs' text (``a:t``) in order,

@@ -15,7 +15,8 @@ its timing. WebVTT's character references (``&lt;``, ``&amp;``, ``&nbsp;``) are 
 characters they stand for and written back as references.
 
 The two formats differ only in their header, their timestamps' decimal sign and their
-escaping: one module reads both (``srt.py`` and ``vtt.py`` name them).
+escaping: one module reads both, told which by its first argument (the registry of
+:mod:`pipeline.formats` passes it).
 """
 
 from __future__ import annotations
