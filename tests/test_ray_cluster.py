@@ -227,6 +227,11 @@ def test_a_cluster_of_three_nodes_and_a_node_lost_mid_job(tiny_models, tmp_path)
         remover.start()
         lost = run_distributed([str(corpus)], out, config, options)
         remover.join(60)
+        assert not remover.is_alive()  # the node was removed while the job ran
+        # Ray marks a killed node dead once its health checks fail, seconds after the kill.
+        deadline = time.monotonic() + 60
+        while len([n for n in ray.nodes() if n["Alive"]]) != 2 and time.monotonic() < deadline:
+            time.sleep(0.5)
         assert len([n for n in ray.nodes() if n["Alive"]]) == 2
         assert (lost.processed, lost.failed) == (25, 1)
         assert lost.restarts <= 1  # 1 when the lost node's actor came back for a batch
