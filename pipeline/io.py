@@ -67,10 +67,12 @@ __all__ = [
 ]
 
 InputKind = Literal[
-    "text", "jsonl", "html", "docx", "pdf", "srt", "vtt", "xliff", "odt", "ods", "odp", "pptx", "xlsx"
+    "text", "jsonl", "html", "docx", "pdf", "srt", "vtt", "xliff", "odt", "ods", "odp", "pptx", "xlsx",
+    "epub",
 ]
 INPUT_KINDS: tuple[InputKind, ...] = (
-    "text", "jsonl", "html", "docx", "pdf", "srt", "vtt", "xliff", "odt", "ods", "odp", "pptx", "xlsx"
+    "text", "jsonl", "html", "docx", "pdf", "srt", "vtt", "xliff", "odt", "ods", "odp", "pptx", "xlsx",
+    "epub",
 )  # fmt: skip
 DEFAULT_GLOBS = ("*.txt", "*.md", "*.jsonl", *(f"*{suffix}" for suffix in DOCUMENT_SUFFIXES))
 """The files taken from folders unless other globs are given."""

@@ -316,7 +316,9 @@ class RunCounts:
 
 # -- formatted documents (pipeline.formats reads and writes them) ---------------------
 
-FormatName = Literal["html", "docx", "pdf", "srt", "vtt", "xliff", "odt", "ods", "odp", "pptx", "xlsx"]
+FormatName = Literal[
+    "html", "docx", "pdf", "srt", "vtt", "xliff", "odt", "ods", "odp", "pptx", "xlsx", "epub"
+]
 WRITABLE_FORMATS: tuple[FormatName, ...] = (
     "html",
     "docx",
@@ -328,6 +330,7 @@ WRITABLE_FORMATS: tuple[FormatName, ...] = (
     "odp",
     "pptx",
     "xlsx",
+    "epub",
 )
 """Formats of which a translated copy of the original file is written."""
 BLOCK_SEPARATOR = "\n\n"

@@ -174,8 +174,10 @@ def test_libretranslates_translate_file_and_download_file(server, tmp_path):
 def test_bad_uploads_get_their_one_line_reason_and_the_service_stays_up(server):
     assert submit(server, "records.jsonl", b'{"text": "Ciao"}\n', "translate") == (
         400,
-        {"error": "records.jsonl: one document is taken (.txt, .md, .html, .htm, .docx, .pdf, .srt, .vtt,"
-            " .xlf, .xliff, .odt, .ods, .odp, .pptx, .xlsx), not JSONL"},
+        {
+            "error": "records.jsonl: one document is taken (.txt, .md, .html, .htm, .docx, .pdf, .srt, .vtt,"
+            " .xlf, .xliff, .odt, .ods, .odp, .pptx, .xlsx, .epub), not JSONL"
+        },
     )
     assert submit(server, "a.txt", b"Ciao.", "riassumi")[0] == 400
     status, made = submit(server, "rotto.pdf", b"%PDF-1.7\nnot really a pdf", "translate")
@@ -380,11 +382,15 @@ def test_in_a_browser_a_word_file_becomes_a_report_and_an_english_copy(server, t
         _until(
             browser,
             lambda b: any("%" in s for s in b.execute_script("return window.seen")) or _view(b) == "result",
-            why=lambda: f"the page showed {browser.execute_script('return window.seen')}; {server.log()[-2000:]}",
+            why=lambda: (
+                f"the page showed {browser.execute_script('return window.seen')}; {server.log()[-2000:]}"
+            ),
         )
         if _view(browser) != "result":
             _shoot(browser, "2-running")
-        _until(browser, lambda b: _view(b) == "result", why=lambda: f"the service logged {server.log()[-2000:]}")
+        _until(
+            browser, lambda b: _view(b) == "result", why=lambda: f"the service logged {server.log()[-2000:]}"
+        )
         seen = browser.execute_script("return window.seen")
         assert seen[0].startswith(("Waiting", "Reading")), seen
         assert any("%" in s for s in seen), seen

@@ -54,6 +54,7 @@ class InputFormat(str, Enum):
     odp = "odp"
     pptx = "pptx"
     xlsx = "xlsx"
+    epub = "epub"
 
 
 MainArticleOpt = Annotated[
@@ -86,7 +87,7 @@ Inputs = Annotated[
         metavar="INPUT",
         show_default=False,
         help="Italian .txt/.md files, .jsonl files of {id, text}, documents (.html, .docx, .pdf, .odt, "
-        ".ods, .odp, .pptx, .xlsx, .srt, .vtt, .xlf), folders of them, or - for stdin.",
+        ".ods, .odp, .pptx, .xlsx, .epub, .srt, .vtt, .xlf), folders of them, or - for stdin.",
     ),
 ]
 

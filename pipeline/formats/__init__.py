@@ -67,6 +67,7 @@ DOCUMENT_SUFFIXES: dict[str, FormatName] = {
     ".odp": "odp",
     ".pptx": "pptx",
     ".xlsx": "xlsx",
+    ".epub": "epub",
 }
 """File suffixes (any case) read by a format reader rather than as plain text."""
 

@@ -22,7 +22,7 @@ import html as html_text
 import logging
 import re
 import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +31,7 @@ from ..types import SegmentKind
 from . import BlockTranslation, Layout
 from .inline import share_out, visible_text
 
-__all__ = ["read", "write"]
+__all__ = ["pieces", "put", "read", "write"]
 
 log = logging.getLogger("it2en.formats")
 
@@ -122,18 +122,43 @@ def read(data: bytes, *, main_article: bool = False, name: str = "the page") -> 
     text, _ = _decode(data)
     _, markup = _xml_declaration(text)
     root = _parse(markup)
-    tree = root.getroottree()
-    runs = [(run.text(), where, kind) for run, where, kind in _runs(root, tree)]
     if main_article:
+        runs = [(run.text(), where, kind) for run, where, kind in _runs(root, root.getroottree())]
         article = _article_runs(markup, runs)
         if article:
             return Layout.of("html", article, data)
         log.warning("%s: no main article found: reading the whole page", name)
+    return Layout.of("html", pieces(root), data)
+
+
+def pieces(root: Any) -> list[tuple[str, str, SegmentKind]]:
+    """The text of the document under ``root`` (parsed as HTML, or as XHTML by an XML
+    parser): ``(text, place, kind)`` for each run in reading order, then for each
+    attribute worth translating."""
+    tree = root.getroottree()
+    runs = [(run.text(), where, kind) for run, where, kind in _runs(root, tree)]
     attributes: list[tuple[str, str, SegmentKind]] = [
         (visible_text([el.get(attr)], collapse=True), f"{tree.getpath(el)}/@{attr}", "text")
         for el, attr in _attrs(root)
     ]
-    return Layout.of("html", runs + attributes, data)
+    return runs + attributes
+
+
+def put(root: Any, placed: Iterable[tuple[str, BlockTranslation]]) -> None:
+    """Each translation in ``placed`` written at its place (as :func:`pieces` names it) in
+    the document under ``root``. Every place is found before any is changed, so no edit
+    can move another."""
+    tree = root.getroottree()
+    runs: dict[str, _Run] = {where: run for run, where, _ in _runs(root, tree)}
+    attributes = {f"{tree.getpath(el)}/@{name}": (el, name) for el, name in _attrs(root)}
+    for where, translation in placed:
+        if where in runs:
+            runs[where].put(translation)
+        elif where in attributes:
+            el, name = attributes[where]
+            el.set(name, _storable(translation.text))
+        else:
+            raise ValueError(f"{where} is not a place of this document")
 
 
 def _article_runs(text: str, runs: list[tuple[str, str, SegmentKind]]) -> list[tuple[str, str, SegmentKind]]:
@@ -171,24 +196,16 @@ def _comparable(text: str) -> str:
 
 def write(layout: Layout, translations: Sequence[BlockTranslation]) -> bytes:
     """The page of ``layout`` with its blocks replaced by ``translations`` (in block order),
-    in the page's own encoding: every element, attribute, comment and declaration kept.
-
-    Every place is found before any is changed, so no edit can move another block."""
+    in the page's own encoding: every element, attribute, comment and declaration kept."""
 
     text, encoding = _decode(layout.data)
     declaration, markup = _xml_declaration(text)
     root = _parse(markup)
     tree = root.getroottree()
-    runs: dict[str, _Run] = {where: run for run, where, _ in _runs(root, tree)}
-    attributes = {f"{tree.getpath(el)}/@{name}": (el, name) for el, name in _attrs(root)}
-    for block, translation in zip(layout.blocks, translations, strict=True):
-        if block.where in runs:
-            runs[block.where].put(translation)
-        elif block.where in attributes:
-            el, name = attributes[block.where]
-            el.set(name, _storable(translation.text))
-        else:
-            raise ValueError(f"{block.where} is not a place of this page")
+    put(
+        root,
+        ((block.where, translation) for block, translation in zip(layout.blocks, translations, strict=True)),
+    )
     out = _serialized(tree)
     invented = tree.docinfo.doctype
     if invented and not re.search(r"<!doctype", markup[:4096], re.IGNORECASE) and out.startswith(invented):
@@ -261,6 +278,12 @@ def _decode(data: bytes) -> tuple[str, str]:
     return data.decode("latin-1"), "latin-1"
 
 
+def _name(el: Any) -> str:
+    """An element's name without its namespace (XHTML's ``{http://www.w3.org/1999/xhtml}p``
+    is a ``p``); empty for a comment, a processing instruction or an entity."""
+    return el.tag.rpartition("}")[2] if isinstance(el.tag, str) else ""
+
+
 def _walk(root: Any) -> Iterator[Any]:
     """The elements of the page in document order, without the content of untouched
     ones (``script``, ``style``, ``pre``...): a stack, not recursion, as pages nest
@@ -271,7 +294,7 @@ def _walk(root: Any) -> Iterator[Any]:
         if not isinstance(el.tag, str):
             continue
         yield el
-        if el.tag not in _SKIP:
+        if _name(el) not in _SKIP:
             stack.extend(reversed(el))
 
 
@@ -281,27 +304,28 @@ def _runs(root: Any, tree: Any) -> Iterator[tuple[_Run, str, SegmentKind]]:
     is read twice."""
     holders: set[Any] = set()
     for el in _walk(root):
-        if el.tag in _BLOCKS:
+        if _name(el) in _BLOCKS:
             for ancestor in el.iterancestors():
                 if ancestor in holders:
                     break  # and so are all above it
                 holders.add(ancestor)
 
     def is_block(el: Any) -> bool:
-        return isinstance(el.tag, str) and el.tag not in _SKIP and (el.tag in _BLOCKS or el in holders)
+        name = _name(el)
+        return bool(name) and name not in _SKIP and (name in _BLOCKS or el in holders)
 
     def items(block: Any) -> Iterator[tuple[_Run, str, SegmentKind] | Any]:
         """The block's runs, with its child blocks (to walk) between them."""
         runs, inner, current = [], [], _Run([(block, "text", False)])
         for child in block:
-            if is_block(child) or child.tag in _SKIPPED_BLOCKS:
+            if is_block(child) or _name(child) in _SKIPPED_BLOCKS:
                 runs.append(current)
                 inner.append(child if is_block(child) else None)
                 current = _Run([(child, "tail", False)])
             else:
                 current.pieces_of += _inline_pieces(child)
         runs.append(current)
-        kind = _KINDS.get(block.tag, "text")
+        kind = _KINDS.get(_name(block), "text")
         path = tree.getpath(block)
         filled = [bool(run.text()) for run in runs]
         several, number = sum(filled) > 1, 0
@@ -335,8 +359,9 @@ def _inline_pieces(el: Any) -> list[tuple[Any, str, bool]]:
             pieces.append((node, "tail", inside))
             continue
         stack.append((node, True, inside))
-        if isinstance(node.tag, str) and node.tag not in _SKIP:
-            verbatim = inside or node.tag in _VERBATIM
+        name = _name(node)
+        if name and name not in _SKIP:
+            verbatim = inside or name in _VERBATIM
             pieces.append((node, "text", verbatim))
             stack.extend((child, False, verbatim) for child in reversed(node))
     return pieces

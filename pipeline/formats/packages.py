@@ -35,12 +35,13 @@ from ..errors import InputError
 from ..types import BlockTranslation, FormatName, Layout, SegmentKind
 from .inline import share_out
 
-__all__ = ["Dialect", "read", "write"]
+__all__ = ["Dialect", "open_archive", "parse", "read", "repack", "serialized", "write"]
 
 MAX_UNPACKED_BYTES = 512 * 1024 * 1024
 """Most bytes the parts of a package may unpack to (a zip bomb is refused)."""
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 _AROUND_BREAKS = re.compile(r"[ \t]*\n[ \t]*")
+_DECLARATION = re.compile(rb"(\xef\xbb\xbf)?\s*<\?xml[^>]*\?>\s*")
 
 
 @dataclass(frozen=True)
@@ -74,10 +75,10 @@ class Dialect:
 
 def read(dialect: Dialect, data: bytes) -> Layout:
     """The layout of a package of ``dialect``: a block per paragraph with text."""
-    archive = _open(data, dialect)
+    archive = open_archive(data, dialect.format, dialect.required)
     pieces: list[tuple[str, str, SegmentKind]] = []
     for part in dialect.parts(archive.namelist()):
-        root = _parse(archive.read(part), part)
+        root = parse(archive.read(part), part)
         for number, paragraph in enumerate(_paragraphs(root, dialect), start=1):
             text = _text(paragraph, dialect)
             pieces.append((text, f"{dialect.names(part)} paragraph {number}", dialect.kind(paragraph)))
@@ -87,9 +88,7 @@ def read(dialect: Dialect, data: bytes) -> Layout:
 def write(dialect: Dialect, layout: Layout, translations: Sequence[BlockTranslation]) -> bytes:
     """The package of ``layout`` with each paragraph holding its translation; a part
     without a changed paragraph is copied as it was."""
-    from lxml import etree
-
-    archive = _open(layout.data, dialect)
+    archive = open_archive(layout.data, dialect.format, dialect.required)
     wanted = {
         block.where: translation
         for block, translation in zip(layout.blocks, translations, strict=True)
@@ -97,7 +96,7 @@ def write(dialect: Dialect, layout: Layout, translations: Sequence[BlockTranslat
     }
     changed: dict[str, bytes] = {}
     for part in dialect.parts(archive.namelist()):
-        root = _parse(archive.read(part), part)
+        root = parse(archive.read(part), part)
         touched = False
         for number, paragraph in enumerate(_paragraphs(root, dialect), start=1):
             translation = wanted.get(f"{dialect.names(part)} paragraph {number}")
@@ -105,11 +104,14 @@ def write(dialect: Dialect, layout: Layout, translations: Sequence[BlockTranslat
                 _put(paragraph, translation, dialect)
                 touched = True
         if touched:
-            tree = root.getroottree()
-            standalone = tree.docinfo.standalone
-            changed[part] = etree.tostring(
-                tree, xml_declaration=True, encoding="UTF-8", standalone=standalone
-            )
+            changed[part] = serialized(root, archive.read(part))
+    return repack(archive, changed)
+
+
+def repack(archive: zipfile.ZipFile, changed: dict[str, bytes]) -> bytes:
+    """``archive`` with the members named in ``changed`` holding their new bytes; every
+    other member copied as it was, in the same order and with the same compression (an
+    ODF or EPUB's first, uncompressed ``mimetype`` stays first and uncompressed)."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as copy:
         for member in archive.infolist():
@@ -117,28 +119,29 @@ def write(dialect: Dialect, layout: Layout, translations: Sequence[BlockTranslat
     return out.getvalue()
 
 
-def _open(data: bytes, dialect: Dialect) -> zipfile.ZipFile:
-    """The archive, checked: a zip, not encrypted, not a zip bomb, with the parts of its
-    kind (:class:`InputError` in one line otherwise)."""
-    name = dialect.format.upper()
+def open_archive(data: bytes, fmt: str, required: str) -> zipfile.ZipFile:
+    """The archive of a ``.fmt`` file, checked: a zip, not encrypted, not a zip bomb, with
+    its ``required`` member (:class:`InputError` in one line otherwise)."""
     if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise InputError(f"a password-protected (encrypted) or old binary file, expected {name}")
+        raise InputError(f"a password-protected (encrypted) or old binary file, expected {fmt.upper()}")
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
-        raise InputError(f"not a .{dialect.format} file (not a zip archive)") from None
+        raise InputError(f"not a .{fmt} file (not a zip archive)") from None
     unpacked = sum(member.file_size for member in archive.infolist())
     if unpacked > MAX_UNPACKED_BYTES:
         raise InputError(f"archive would unpack to {unpacked:,} bytes: refused as a possible zip bomb")
-    if dialect.required not in archive.namelist():
-        raise InputError(f"not a .{dialect.format} file (no {dialect.required} in the archive)")
+    if required not in archive.namelist():
+        raise InputError(f"not a .{fmt} file (no {required} in the archive)")
     bad = archive.testzip()
     if bad is not None:
-        raise InputError(f"damaged .{dialect.format} file (part {bad} is corrupt)")
+        raise InputError(f"damaged .{fmt} file (part {bad} is corrupt)")
     return archive
 
 
-def _parse(data: bytes, part: str) -> Any:
+def parse(data: bytes, part: str) -> Any:
+    """The root element of XML part ``part`` (:class:`InputError` if it is not
+    well-formed); entities are never resolved and nothing is fetched."""
     from lxml import etree
 
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
@@ -146,6 +149,36 @@ def _parse(data: bytes, part: str) -> Any:
         return etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
         raise InputError(f"part {part} is not well-formed XML ({exc})") from None
+
+
+def serialized(root: Any, original: bytes) -> bytes:
+    """A changed XML part in its own encoding, opening as ``original`` did: its byte-order
+    mark and XML declaration byte for byte (lxml would spell a declaration its own way,
+    and add ``standalone='no'`` where there was none), its doctype, and the line end
+    after its root if it had one."""
+    from lxml import etree
+
+    tree = root.getroottree()
+    opening = _DECLARATION.match(original)
+    head = opening.group() if opening else b""
+    encoding = tree.docinfo.encoding or "UTF-8"
+    info = tree.docinfo
+    public, system = info.public_id, info.system_url
+    if not (public or system) or encoding.lower().startswith("utf-16"):
+        body = bytes(etree.tostring(tree, xml_declaration=False, encoding=encoding))
+    else:
+        # Given an XHTML 1.0 doctype, libxml2 writes the document its HTML-compatible way
+        # and adds a <meta http-equiv> it did not have: written without the doctype's
+        # identifiers, which are then put back.
+        info.public_id = info.system_url = None
+        try:
+            body = bytes(etree.tostring(tree, xml_declaration=False, encoding=encoding))
+        finally:
+            info.public_id, info.system_url = public, system
+        ids = f' PUBLIC "{public}" "{system or ""}"' if public else f' SYSTEM "{system}"'
+        bare = f"<!DOCTYPE {info.root_name}".encode(encoding)
+        body = body.replace(bare, bare + ids.encode(encoding), 1)
+    return head + body + (b"\n" if original.endswith(b"\n") else b"")
 
 
 def _paragraphs(root: Any, dialect: Dialect) -> Iterator[Any]:
