@@ -44,7 +44,8 @@ CHAPTER_2 = """<?xml version="1.0" encoding="utf-8"?>
 <body><h1>La sera</h1><p>Il sole tramonta sul fiume &#8212; lentamente.</p><pre>  codice  </pre></body></html>
 """
 NCX = """<?xml version="1.0" encoding="UTF-8"?>
-<ncx xmlns="http://www.daisy.org/z3986/2005/ncx/" version="2005-1"><head><meta name="dtb:uid" content="urn:uuid:1"/></head>
+<ncx xmlns="http://www.daisy.org/z3986/2005/ncx/" version="2005-1">
+<head><meta name="dtb:uid" content="urn:uuid:1"/></head>
 <docTitle><text>Cronache del borgo</text></docTitle><docAuthor><text>Maria Bianchi</text></docAuthor>
 <navMap><navPoint id="n1" playOrder="1"><navLabel><text>Il mercato</text></navLabel>
 <content src="Text/capitolo1.xhtml"/></navPoint><navPoint id="n2" playOrder="2">
@@ -157,7 +158,8 @@ def test_an_epub3_navigation_document_outside_the_spine_is_read_after_the_chapte
     nav = (
         '<?xml version="1.0" encoding="UTF-8"?><html xmlns="http://www.w3.org/1999/xhtml" '
         'xmlns:epub="http://www.idpf.org/2007/ops"><head><title>Indice</title></head><body>'
-        '<nav epub:type="toc"><ol><li><a href="Text/capitolo1.xhtml">Il mercato</a></li></ol></nav></body></html>'
+        '<nav epub:type="toc"><ol><li><a href="Text/capitolo1.xhtml">Il mercato</a></li></ol></nav>'
+        "</body></html>"
     )
     package = PACKAGE.replace(
         "<manifest>",
@@ -188,11 +190,12 @@ def test_an_epub3_navigation_document_outside_the_spine_is_read_after_the_chapte
         ),
         (
             {
-                "META-INF__encryption_xml": '<encryption xmlns="urn:oasis:names:tc:opendocument:xmlns:container" '
-                'xmlns:enc="http://www.w3.org/2001/04/xmlenc#"><enc:EncryptedData><enc:CipherData>'
-                '<enc:CipherReference URI="OEBPS/Text/capitolo1.xhtml"/></enc:CipherData></enc:EncryptedData></encryption>'
+                "META-INF__encryption_xml": '<encryption xmlns="urn:oasis:names:tc:opendocument:'
+                'xmlns:container" xmlns:enc="http://www.w3.org/2001/04/xmlenc#"><enc:EncryptedData>'
+                '<enc:CipherData><enc:CipherReference URI="OEBPS/Text/capitolo1.xhtml"/></enc:CipherData>'
+                "</enc:EncryptedData></encryption>"
             },
-            "its text is encrypted (DRM; OEBPS/Text/capitolo1.xhtml and 0 more parts)",
+            "its text is encrypted (DRM: OEBPS/Text/capitolo1.xhtml): only a book without DRM can be",
         ),
     ],
     ids=["no container", "no package document", "a chapter cut short", "DRM"],

@@ -167,9 +167,9 @@ def _refuse_encrypted(archive: zipfile.ZipFile, book: _Book) -> None:
     encrypted = {unquote(ref.get("URI", "")) for ref in encryption.iter("{*}CipherReference")}
     ours = encrypted & {book.package, *book.documents, *([book.ncx] if book.ncx else [])}
     if ours:
+        more = f" and {len(ours) - 1} more parts" if len(ours) > 1 else ""
         raise InputError(
-            f"its text is encrypted (DRM; {sorted(ours)[0]} and {len(ours) - 1} more parts): "
-            "only a book without DRM can be translated"
+            f"its text is encrypted (DRM: {sorted(ours)[0]}{more}): only a book without DRM can be translated"
         )
 
 
