@@ -82,3 +82,39 @@ def test_xlsx_formulas_and_values_are_never_touched():
 def test_what_is_not_such_a_package_is_refused_in_one_line(fmt, data, reason):
     with pytest.raises(InputError, match=re.escape(reason)):
         read_format(fmt, data)
+
+
+def _with_member(name: str, member: str, change) -> bytes:
+    """Corpus file ``name`` with ``member`` changed by ``change`` (bytes to bytes), the
+    rest as it was."""
+    source = zipfile.ZipFile(io.BytesIO((CORPUS / name).read_bytes()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as copy:
+        for info in source.infolist():
+            data = source.read(info)
+            copy.writestr(info, change(data) if info.filename == member else data, info.compress_type)
+    return out.getvalue()
+
+
+def test_pptx_alt_text_is_translated_and_a_file_name_for_one_is_not():
+    deck = _with_member(
+        "office/python-pptx-ph-populated-placeholders.pptx",
+        "ppt/slides/slide2.xml",
+        lambda xml: xml.replace(b'descr="python-powered.png"', b'descr="Il logo di Python" title="Logo"'),
+    )
+    layout = read_format("pptx", deck)
+    texts = [(layout.text[b.start : b.end], b.where) for b in layout.blocks]
+    assert ("Il logo di Python", "slide 2 descr 1") in texts
+    assert ("Logo", "slide 2 title 2") in texts
+    assert not any(text.endswith(".png") for text, _ in texts)  # slide 1's descr is PowerPoint's default
+    out = write_translated(layout, [layout.text[b.start : b.end].upper() for b in layout.blocks])
+    slide = _part(out, "ppt/slides/slide2.xml").decode()
+    assert 'descr="IL LOGO DI PYTHON" title="LOGO"' in slide
+    assert _part(out, "ppt/slides/slide1.xml") == _part(deck, "ppt/slides/slide1.xml")  # its file name kept
+
+
+def test_odf_frames_titles_and_descriptions_are_read_as_text():
+    _, texts = _blocks("odf/odfdo-frame_image.odp")
+    assert texts[-2:] == ["Intitulé", "描述"]  # svg:title, svg:desc: a picture's alt text
+    _, out = _translated("odf/odfdo-frame_image.odp", str.upper)
+    assert "<svg:title>INTITULÉ</svg:title>" in _part(out, "content.xml").decode()

@@ -22,7 +22,9 @@ __all__ = ["ODP", "ODS", "ODT"]
 _TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
 _TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 _OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
-_PARAGRAPHS = frozenset({f"{_TEXT}p", f"{_TEXT}h"})
+_SVG = "{urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0}"
+_PARAGRAPHS = frozenset({f"{_TEXT}p", f"{_TEXT}h", f"{_SVG}title", f"{_SVG}desc"})
+"""Paragraphs and headings; a frame's or a shape's title and description (alt text)."""
 _INLINE = frozenset(f"{_TEXT}{name}" for name in ("span", "a", "meta", "ruby-base"))
 _SPACES = {
     f"{_TEXT}s": lambda element: " " * int(element.get(f"{_TEXT}c") or 1),

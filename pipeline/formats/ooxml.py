@@ -3,7 +3,8 @@ presentations and Excel workbooks (the registry of :mod:`pipeline.formats` names
 
 PowerPoint: every paragraph (``a:p``) of the slides (text frames, tables, grouped
 shapes), the notes pages and SmartArt's data parts, its runs' text (``a:t``) in order,
-line breaks kept; fields (a slide number, a date) left as they are.
+line breaks kept; fields (a slide number, a date) left as they are; a picture's or a
+shape's alt text (its description and title).
 
 Excel: the shared strings (a string cell's text, rich text runs included), the inline
 strings of the worksheets, hidden ones too (translated, still hidden), and the comments;
@@ -21,6 +22,7 @@ __all__ = ["PPTX", "XLSX"]
 
 _A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 _S = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_P = "{http://schemas.openxmlformats.org/presentationml/2006/main}"
 
 
 def _slides(names: Sequence[str]) -> list[str]:
@@ -67,6 +69,7 @@ PPTX = Dialect(
     text_elements=frozenset({f"{_A}t"}),
     spaces={f"{_A}br": lambda element: "\n"},
     skipped=frozenset({f"{_A}fld"}),
+    described={f"{_P}cNvPr": ("descr", "title")},
     names=_slide_place,
 )
 XLSX = Dialect(

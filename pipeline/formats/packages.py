@@ -41,6 +41,7 @@ MAX_UNPACKED_BYTES = 512 * 1024 * 1024
 """Most bytes the parts of a package may unpack to (a zip bomb is refused)."""
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 _AROUND_BREAKS = re.compile(r"[ \t]*\n[ \t]*")
+_FILE_NAME = re.compile(r"[^\s/\\]+\.[A-Za-z0-9]{2,4}")
 _DECLARATION = re.compile(rb"(\xef\xbb\xbf)?\s*<\?xml[^>]*\?>\s*")
 
 
@@ -71,6 +72,9 @@ class Dialect:
     kind: Callable[[Any], SegmentKind] = lambda paragraph: "text"
     names: Callable[[str], str] = lambda part: part
     """A part's name as a block's place says it (``slide 3``)."""
+    described: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Attributes that are text (alt text): the names of those of each element (Clark
+    name), read after the part's paragraphs."""
 
 
 def read(dialect: Dialect, data: bytes) -> Layout:
@@ -82,6 +86,8 @@ def read(dialect: Dialect, data: bytes) -> Layout:
         for number, paragraph in enumerate(_paragraphs(root, dialect), start=1):
             text = _text(paragraph, dialect)
             pieces.append((text, f"{dialect.names(part)} paragraph {number}", dialect.kind(paragraph)))
+        for where, (element, name) in _descriptions(root, part, dialect).items():
+            pieces.append((" ".join(element.get(name).split()), where, "text"))
     return Layout.of(dialect.format, pieces, data)
 
 
@@ -102,6 +108,10 @@ def write(dialect: Dialect, layout: Layout, translations: Sequence[BlockTranslat
             translation = wanted.get(f"{dialect.names(part)} paragraph {number}")
             if translation is not None:
                 _put(paragraph, translation, dialect)
+                touched = True
+        for where, (element, name) in _descriptions(root, part, dialect).items():
+            if where in wanted:
+                element.set(name, wanted[where].text)
                 touched = True
         if touched:
             changed[part] = serialized(root, archive.read(part))
@@ -179,6 +189,20 @@ def serialized(root: Any, original: bytes) -> bytes:
         bare = f"<!DOCTYPE {info.root_name}".encode(encoding)
         body = body.replace(bare, bare + ids.encode(encoding), 1)
     return head + body + (b"\n" if original.endswith(b"\n") else b"")
+
+
+def _descriptions(root: Any, part: str, dialect: Dialect) -> dict[str, tuple[Any, str]]:
+    """The attributes of a part that are text, by place: ``(element, attribute name)``.
+    A description that is a file's name (PowerPoint's default for a picture) is not."""
+    found: dict[str, tuple[Any, str]] = {}
+    if not dialect.described:
+        return found  # (iter() of no names is every element)
+    for element in root.iter(*dialect.described):
+        for name in dialect.described[element.tag]:
+            value = element.get(name, "")
+            if value.strip() and not _FILE_NAME.match(value.strip()):
+                found[f"{dialect.names(part)} {name} {len(found) + 1}"] = (element, name)
+    return found
 
 
 def _paragraphs(root: Any, dialect: Dialect) -> Iterator[Any]:
