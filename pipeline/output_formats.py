@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from .formats import translated_file, writable
+from .formats import format_of, translated_file, writable
 from .render import render_markdown, render_text
 from .report import render_html
 from .types import Result
@@ -75,5 +75,12 @@ def document_files(name: str, result: Result, formats: Iterable[str]) -> list[tu
         (f"{name}{OUTPUT_FORMATS[fmt].suffixes[0]}", OUTPUT_FORMATS[fmt].bytes_of(result)) for fmt in formats
     ]
     if result.layout is not None and writable(result.layout):
-        files.append((f"{name}.en.{result.layout.format}", OUTPUT_FORMATS["document"].bytes_of(result)))
+        files.append((f"{name}.en.{_copy_suffix(result.origin, result.layout.format)}", OUTPUT_FORMATS["document"].bytes_of(result)))
     return files
+
+
+def _copy_suffix(origin: str, fmt: str) -> str:
+    """The suffix of a translated copy: its input's own (``xlf``, ``htm``; lower case)
+    where the input's name ``origin`` has a suffix of the copy's format ``fmt``, else the
+    format's name."""
+    return origin.rsplit(".", 1)[-1].lower() if format_of(origin) == fmt else fmt

@@ -220,6 +220,7 @@ def _processes_titled(part: str) -> list[int]:
 
 
 def test_ray_reads_formatted_files_and_keeps_where_each_segment_came_from(local_ray, tiny_models, tmp_path):
+    from test_epub import book
     from test_formats import PAGE, make_pdf
 
     inbox = tmp_path / "inbox"
@@ -227,14 +228,23 @@ def test_ray_reads_formatted_files_and_keeps_where_each_segment_came_from(local_
     (inbox / "pagina.html").write_text(PAGE, encoding="utf-8")
     (inbox / "avviso.pdf").write_bytes(make_pdf(2))
     (inbox / "rotto.pdf").write_bytes(make_pdf(2)[:1500])
+    (inbox / "libro.epub").write_bytes(book())
+    (inbox / "tabella.ods").write_bytes(
+        (Path(__file__).parent / "corpus/odf/odfdo-simple_table.ods").read_bytes()
+    )
     out = tmp_path / "out"
     config = tiny_config(tiny_models, num_beams=1)
     report = run_distributed([str(inbox)], out, config, DistributedOptions(summarize=False))
-    assert report.processed == 2
+    assert report.processed == 4
     assert report.failed == 1
     records = {r["id"]: r for r in shards(out, "part")}
     assert records["pagina"]["format"] == "html"
     assert records["avviso"]["format"] == "pdf"
+    assert records["libro"]["format"] == "epub"
+    assert (
+        records["libro"]["segments"][0]["where"] == "OEBPS/content.opf /*/*[1]/dc:title"
+    )  # the book's title
+    assert records["tabella"]["format"] == "ods"
     assert {s["where"] for s in records["avviso"]["segments"]} == {"page 1", "page 2"}
     assert "/html/head/title" in {s["where"] for s in records["pagina"]["segments"]}
     assert "truncated PDF" in shards(out, "errors")[0]["reason"]

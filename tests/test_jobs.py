@@ -145,6 +145,47 @@ def test_a_word_file_as_a_job_gives_its_report_record_and_translated_copy(server
     assert server.request(f"/v1/jobs/{made['id']}/..%2Fjob.json")[0] == 404
 
 
+SUBTITLES = (
+    "1\n00:00:01,000 --> 00:00:03,500\nIl comune ha approvato\n\n"
+    "2\n00:00:03,600 --> 00:00:06,000\nil nuovo piano per le scuole.\n"
+)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "sottotitoli.srt",
+        "odf/odfdo-tracked_changes.odt",
+        "office/python-pptx-txt-text.pptx",
+        "office/openpyxl-formulae.xlsx",
+        "epub/pgaskin-kepubify-test1.epub",
+        "xliff/symfony-resources-clean.xlf",
+    ],
+)
+def test_every_new_format_comes_back_through_translate_file_in_its_own_format(server, name):
+    """A translated copy in the same format with the same places (and, for Italian
+    subtitles and the copy model, the same text)."""
+    from pipeline.formats import format_of, read_format
+
+    corpus = Path(__file__).parent / "corpus"
+    data = SUBTITLES.encode() if name.endswith(".srt") else (corpus / name).read_bytes()
+    base = Path(name).name
+    body, kind = multipart({"source": "it", "target": "en"}, {"file": (base, data)})
+    status, answer = server.request("/translate_file", body, {"content-type": kind})
+    assert status == 200, answer
+    url = json.loads(answer)["translatedFileUrl"]
+    stem, suffix = base.rsplit(".", 1)
+    assert url.endswith(f"/{stem}.en.{suffix}")
+    status, copy = server.get(url[len(server.url) :])
+    assert status == 200
+    fmt = format_of(base)
+    original, translated = read_format(fmt, data), read_format(fmt, copy)
+    assert translated.format == original.format
+    assert [b.where for b in translated.blocks] == [b.where for b in original.blocks]
+    if name.endswith(".srt"):
+        assert translated.text == original.text
+
+
 def test_libretranslates_translate_file_and_download_file(server, tmp_path):
     import docx
 

@@ -32,3 +32,23 @@ def test_every_format_renders_one_document_as_the_bytes_of_its_file():
     assert OUTPUT_FORMATS["text"].bytes_of(result).decode().endswith("It costs 5 euros.\n")
     assert OUTPUT_FORMATS["document"].binary
     assert OUTPUT_FORMATS["html"].one_per_file
+
+
+@pytest.mark.parametrize(
+    "origin, name",
+    [
+        ("in/pagina.htm", "pagina.en.htm"),
+        ("in/PAGINA.HTML", "pagina.en.html"),
+        ("lines.jsonl:3", "pagina.en.html"),
+        ("", "pagina.en.html"),
+    ],
+)
+def test_a_translated_copy_keeps_its_inputs_suffix_where_the_input_had_one_of_its_format(origin, name):
+    from pipeline.output_formats import document_files
+    from pipeline.types import Layout, Result
+
+    page = b"<html><body><p></p></body></html>"
+    result = Result("pagina", "", (), (), "", {}, origin=origin, layout=Layout.of("html", [], page))
+    ((written, data),) = document_files("pagina", result, ())
+    assert written == name
+    assert data == page
