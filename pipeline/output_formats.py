@@ -75,7 +75,12 @@ def document_files(name: str, result: Result, formats: Iterable[str]) -> list[tu
         (f"{name}{OUTPUT_FORMATS[fmt].suffixes[0]}", OUTPUT_FORMATS[fmt].bytes_of(result)) for fmt in formats
     ]
     if result.layout is not None and writable(result.layout):
-        files.append((f"{name}.en.{_copy_suffix(result.origin, result.layout.format)}", OUTPUT_FORMATS["document"].bytes_of(result)))
+        files.append(
+            (
+                f"{name}.en.{_copy_suffix(result.origin, result.layout.format)}",
+                OUTPUT_FORMATS["document"].bytes_of(result),
+            )
+        )
     return files
 
 
