@@ -18,7 +18,7 @@ from typing import Any
 from .errors import ConfigError, InputError
 from .files import open_regular
 from .settings import ServeSettings
-from .types import FLAGS, Role, as_role, role_key
+from .types import FLAGS, FOLLOW_METHODS, Role, as_role, role_key
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -71,6 +71,7 @@ _TOML_KEYS: dict[str, dict[str, str]] = {
         "length_ratio_min": "length_ratio_min",
         "length_ratio_max": "length_ratio_max",
     },
+    "glossary": {"files": "glossary_files", "keep": "glossary_keep", "method": "glossary_method"},
 }
 
 
@@ -135,6 +136,14 @@ class PipelineConfig:
     """``length`` below this ratio of translation to source characters."""
     length_ratio_max: float = 2.5
     """``length`` above this ratio."""
+    glossary_files: tuple[str, ...] = ()
+    """Glossary files (TSV, CSV, TBX: :mod:`pipeline.terms.files`) whose terms every
+    translation follows (docs/terminology.md)."""
+    glossary_keep: tuple[str, ...] = ()
+    """Terms never translated (do-not-translate terms), besides the files' own."""
+    glossary_method: str = "inline"
+    """How the translator is made to follow the glossary: ``inline`` (the target written
+    into the source), ``placeholder``, or ``none`` (terms checked, not followed)."""
 
     def __post_init__(self) -> None:
         for name in ("translator", "summarizer", "back_translator", "models_dir"):
@@ -161,6 +170,13 @@ class PipelineConfig:
         unknown = [name for name in self.checks if name not in FLAGS]
         if isinstance(self.checks, str) or unknown:
             raise ConfigError(f"checks must be a list of {', '.join(FLAGS)}; unknown: {', '.join(unknown)}")
+        if self.glossary_method not in FOLLOW_METHODS:
+            raise ConfigError(
+                f"glossary_method must be one of {', '.join(FOLLOW_METHODS)}, got {self.glossary_method!r}"
+            )
+        for name in ("glossary_files", "glossary_keep"):
+            if isinstance(getattr(self, name), str):
+                raise ConfigError(f"{name} must be a list, got {getattr(self, name)!r}")
         if not 0 < self.length_ratio_min < self.length_ratio_max:
             raise ConfigError("length_ratio_min must be positive and below length_ratio_max")
 
@@ -304,6 +320,8 @@ def _values(path: Path, data: Mapping[str, Any]) -> dict[str, Any]:
         value = values.get(name)
         if isinstance(value, str) and value.startswith(("./", "../")):
             values[name] = str((path.parent / value).resolve())
+    if "glossary_files" in values:  # a glossary beside its config, wherever it is run from
+        values["glossary_files"] = tuple(str(path.parent / f) for f in values["glossary_files"])
     return values
 
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from functools import cached_property
 from itertools import islice
 from pathlib import Path
+from typing import cast
 
 from .batching import run_batched
 from .checks import CheckSettings
@@ -25,7 +27,8 @@ from .identity import job_roles
 from .models import Models
 from .segmenting import reassemble
 from .stages import Call, ProgressCallback, Setup
-from .types import Document, Failure, Result, Role, as_role
+from .terms import Glossary, configured_glossary
+from .types import Document, Failure, FollowMethod, Result, Role, as_role
 
 __all__ = ["DocumentInput", "Pipeline", "ProgressCallback"]
 
@@ -49,14 +52,22 @@ class Pipeline:
         *,
         progress: ProgressCallback | None = None,
         engines: Mapping[Role | str, Seq2SeqEngine] | None = None,
+        glossary: Glossary | None = None,
     ):
         """``engines`` may supply ready engines by role (translator, summarizer,
         back-translator) instead of loading the configured models: any object with the
         :class:`~pipeline.engines.Seq2SeqEngine` methods. An unknown role is a
-        :class:`~pipeline.errors.ConfigError`."""
+        :class:`~pipeline.errors.ConfigError`.
+
+        ``glossary`` (:class:`~pipeline.terms.Glossary`) is followed by every
+        translation, with the config's glossary files and terms (``glossary`` wins where
+        both give a term); a glossary file that cannot be used is a
+        :class:`~pipeline.errors.ConfigError` naming its file and line."""
         self.config = config or PipelineConfig()
         self._progress = progress
         self._models = Models(self.config, engines)
+        self.glossary: Glossary = (glossary or Glossary()).merged(configured_glossary(self.config))
+        """The terms this pipeline's translations follow."""
 
     @classmethod
     def from_config(cls, path: str | Path, **overrides: object) -> Pipeline:
@@ -93,8 +104,22 @@ class Pipeline:
         thread (the service runs a document's model calls on its worker this way). Its
         outputs are this pipeline's, so both read and fill the same cache entries. A model
         is loaded (by this pipeline, once) when the other first needs it."""
-        other = Pipeline(self.config, progress=progress)
+        other = self._alike(self.glossary, progress)
         other._models = self._models.wrapped(wrap)
+        return other
+
+    def following(self, glossary: Glossary) -> Pipeline:
+        """A pipeline of this one's config, models and output cache whose translations
+        follow ``glossary`` as well as this one's (``glossary`` wins where both give a
+        term): a request's own glossary in the service."""
+        other = self._alike(glossary.merged(self.glossary), self._progress)
+        other._models = self._models
+        return other
+
+    def _alike(self, glossary: Glossary, progress: ProgressCallback | None) -> Pipeline:
+        """A pipeline of this one's config following ``glossary`` (its files not read again)."""
+        other = Pipeline(replace(self.config, glossary_files=(), glossary_keep=()), progress=progress)
+        other.config, other.glossary = self.config, glossary
         return other
 
     @cached_property
@@ -105,8 +130,10 @@ class Pipeline:
             self._models,
             self._batch_size,
             self.config.summary_batch_tokens_for(self._device_type),
-            CheckSettings.from_config(self.config),
+            CheckSettings.from_config(self.config, self.glossary),
             self._progress,
+            self.glossary,
+            cast("FollowMethod", self.config.glossary_method),
         )
 
     def _call(self, roles: Sequence[Role], stop: threading.Event | None = None) -> Call:
@@ -131,6 +158,11 @@ class Pipeline:
         call = self._call(["back-translator"])
         engine = call.served("back-translator")
         return [text for text, _ in call.translate_strings("back-translate", engine, texts, "en")]
+
+    def translate_as(self, pair: str, texts: Sequence[str]) -> list[str]:
+        """:meth:`translate` for the ``pair`` ``it-en``, :meth:`translate_to_italian` for
+        ``en-it`` (the service's two language pairs)."""
+        return self.translate(texts) if pair == "it-en" else self.translate_to_italian(texts)
 
     def translate_html(self, fragments: Sequence[str], *, italian: bool = False) -> list[str]:
         """HTML fragments (LibreTranslate's ``format=html``) with their text translated
@@ -166,15 +198,15 @@ class Pipeline:
         # for the hypotheses.
         stage, language = ("back-translate", "en") if italian else ("translate", "it")
         segmented, outputs, _ = call.translate_texts(stage, call.served(role), todo, language, scored=False)
-        hypotheses = iter(
-            run_batched(
-                [s.text for segs in segmented.values() for s in segs],
-                engine.count_tokens,
-                lambda batch: alternatives(batch, n + 1),
-                max_tokens=self.config.max_batch_tokens,
-                max_size=self._batch_size,
-            )
+        prepared = call.followed(engine, [s for segs in segmented.values() for s in segs], language)
+        made = run_batched(
+            [p.text for p in prepared],
+            engine.count_tokens,
+            lambda batch: alternatives(batch, n + 1),
+            max_tokens=self.config.max_batch_tokens,
+            max_size=self._batch_size,
         )
+        hypotheses = iter([p.finish(h) for h in row] for p, row in zip(prepared, made, strict=True))
         for i, segs in segmented.items():
             chosen = reassemble(todo[i], segs, outputs[i])
             rows = [next(hypotheses) for _ in segs]

@@ -96,6 +96,14 @@ def render_text(result: Result, header: bool) -> str:
     return "\n".join(out) + "\n"
 
 
+def _table(heads: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """A Markdown table after a blank line (nothing when there are no ``rows``)."""
+    if not rows:
+        return []
+    lines = ["| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
+    return ["", *lines, *("| " + " | ".join(row) + " |" for row in rows)]
+
+
 def render_evaluation_markdown(evaluation: Evaluation) -> str:
     """The evaluation as Markdown tables (what a terminal shows)."""
     out = ["| system | BLEU | chrF | chrF++ | segments/s |", "|---|---|---|---|---|"]
@@ -104,20 +112,36 @@ def render_evaluation_markdown(evaluation: Evaluation) -> str:
         out.append(f"| {s.name} | {' | '.join(cells)} | {s.segments_per_s:.2f} |")
     first = evaluation.systems[0]
     out += ["", *(f"- {m.name}: `{m.signature}`" for m in first.metrics)]
-    if first.rouge is not None:
-        out += ["", "| system | ROUGE-1 | ROUGE-2 | ROUGE-Lsum |", "|---|---|---|---|"]
-        out += [
-            f"| {s.name} | {s.rouge['rouge1']:.2f} | {s.rouge['rouge2']:.2f} | {s.rouge['rougeLsum']:.2f} |"
+    out += _table(
+        ("system", "term accuracy", "followed", "occurrences"),
+        [
+            (s.name, f"{s.terms.accuracy:.1f} %", str(s.terms.followed), str(s.terms.occurrences))
+            for s in evaluation.systems
+            if s.terms is not None
+        ],
+    )
+    out += _table(
+        ("system", "ROUGE-1", "ROUGE-2", "ROUGE-Lsum"),
+        [
+            (s.name, *(f"{s.rouge[key]:.2f}" for key in ("rouge1", "rouge2", "rougeLsum")))
             for s in evaluation.systems
             if s.rouge is not None
-        ]
-    if evaluation.comparisons:
-        out += ["", "| system | vs | metric | difference | p | significant |", "|---|---|---|---|---|---|"]
-        out += [
-            f"| {c.system} | {c.baseline} | {c.metric} | {c.delta:+.2f} | {c.p_value:.4f} | "
-            f"{'yes' if c.significant else 'no'} |"
+        ],
+    )
+    out += _table(
+        ("system", "vs", "metric", "difference", "p", "significant"),
+        [
+            (
+                c.system,
+                c.baseline,
+                c.metric,
+                f"{c.delta:+.2f}",
+                f"{c.p_value:.4f}",
+                "yes" if c.significant else "no",
+            )
             for c in evaluation.comparisons
-        ]
+        ],
+    )
     for s in evaluation.systems:
         if s.calibration is not None:
             cal = s.calibration

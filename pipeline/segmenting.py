@@ -37,6 +37,8 @@ __all__ = [
 ]
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
+Phrases = Callable[[str], Sequence[tuple[int, int]]]
+"""The spans of a text that a cut must not fall inside (a glossary's terms)."""
 """Tokens a model sees for each text, special tokens included."""
 
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
@@ -70,12 +72,17 @@ SPLIT_WINDOW = 20_000
 
 
 def segment_document(
-    text: str, count_tokens: TokenCounter, max_tokens: int, language: str = "it"
+    text: str,
+    count_tokens: TokenCounter,
+    max_tokens: int,
+    language: str = "it",
+    phrases: Phrases | None = None,
 ) -> list[Segment]:
     """All segments of ``text`` in document order.
 
     Each segment's text is ``text[start:end]`` and no segment has more than
-    ``max_tokens`` tokens by ``count_tokens``.
+    ``max_tokens`` tokens by ``count_tokens``; an over-long sentence is not cut inside a
+    span ``phrases`` gives (unless the span alone is over-long).
     """
     spans: list[tuple[int, int, _Line]] = []
     for line in _lines(text):
@@ -87,7 +94,10 @@ def segment_document(
         pieces = (
             [(start, end)]
             if count <= max_tokens
-            else [(start + s, start + e) for s, e in split_long(text[start:end], count_tokens, max_tokens)]
+            else [
+                (start + s, start + e)
+                for s, e in split_long(text[start:end], count_tokens, max_tokens, phrases)
+            ]
         )
         for s, e in pieces:
             segments.append(Segment(len(segments), line.paragraph, s, e, text[s:e], line.kind))
@@ -205,16 +215,19 @@ def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
     return start + lead, start + len(chunk.rstrip())
 
 
-def split_long(text: str, count_tokens: TokenCounter, max_tokens: int) -> list[tuple[int, int]]:
+def split_long(
+    text: str, count_tokens: TokenCounter, max_tokens: int, phrases: Phrases | None = None
+) -> list[tuple[int, int]]:
     """Cut an over-long sentence into spans of at most ``max_tokens`` tokens.
 
     Cuts fall between words, preferably at clause boundaries (after ``, ; : )`` or before
-    a dash); among the cuttings with the fewest bad cuts, windows of even length win, so a
-    sentence never ends in a stray one-word piece. A single word too long for a window is
-    cut into character windows. The spans cover every non-blank character, in order.
+    a dash), never inside a span of ``phrases`` (a term: its words are one unit); among
+    the cuttings with the fewest bad cuts, windows of even length win, so a sentence
+    never ends in a stray one-word piece. A single word (or term) too long for a window
+    is cut into character windows. The spans cover every non-blank character, in order.
     """
     overhead = count_tokens([""])[0]
-    words = [(m.start(), m.end()) for m in _WORD.finditer(text)]
+    words = _joined([(m.start(), m.end()) for m in _WORD.finditer(text)], phrases(text) if phrases else ())
     units: list[tuple[int, int]] = []
     costs: list[int] = []
     word_counts = count_tokens([text[s:e] for s, e in words]) if words else []
@@ -247,6 +260,22 @@ def split_long(text: str, count_tokens: TokenCounter, max_tokens: int) -> list[t
     for (s, e), count in zip(windows, count_tokens([text[s:e] for s, e in windows]), strict=True):
         out.extend([(s, e)] if count <= max_tokens else _fit(text, s, e, count_tokens, max_tokens))
     return out
+
+
+def _joined(words: list[tuple[int, int]], phrases: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``words`` with those that a phrase spans made one unit."""
+    joined: list[tuple[int, int]] = []
+    ends = iter(sorted(phrases))
+    phrase = next(ends, None)
+    for start, end in words:
+        while phrase is not None and phrase[1] <= start:
+            phrase = next(ends, None)
+        inside = phrase is not None and phrase[0] < start < phrase[1]  # not the phrase's first word
+        if inside and joined:
+            joined[-1] = (joined[-1][0], end)
+        else:
+            joined.append((start, end))
+    return joined
 
 
 def _cut_points(costs: Sequence[int], clause_end: Sequence[bool], capacity: int) -> list[int]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .batching import ProgressFn, run_batched
 from .checks import CheckSettings, check_result
@@ -25,7 +25,8 @@ from .identity import job_roles
 from .models import Models
 from .segmenting import reassemble, segment_document
 from .summarize import Translated, summarize_documents
-from .types import Document, Failure, Result, Role, Segment, Summary, role_key
+from .terms import Glossary, Prepared, prepare
+from .types import Document, Failure, FollowMethod, Result, Role, Segment, Summary, role_key
 
 __all__ = ["Call", "ProgressCallback", "Setup"]
 
@@ -37,8 +38,8 @@ ProgressCallback = Callable[[str, int, int], None]
 
 @dataclass(frozen=True)
 class Setup:
-    """What every call of one pipeline shares: its config, models, batch limits, checks
-    and progress callback (``progress(stage, done, total)``)."""
+    """What every call of one pipeline shares: its config, models, batch limits, checks,
+    glossary and progress callback (``progress(stage, done, total)``)."""
 
     config: PipelineConfig
     models: Models
@@ -46,6 +47,9 @@ class Setup:
     summary_tokens: int
     checks: CheckSettings
     progress: ProgressCallback | None = None
+    glossary: Glossary = field(default_factory=Glossary)
+    """The terms every Italian→English translation follows (English→Italian: reversed)."""
+    follow: FollowMethod = "inline"
 
 
 class Call:
@@ -170,13 +174,28 @@ class Call:
         """Segment every text, translate all segments in one pooled batched run, and
         return each text's segments, their translations and (``scored``, when the engine
         gives them) their scores."""
+        glossary, follow = self._glossary(language), self.setup.follow
+
+        def terms(text: str) -> list[tuple[int, int]]:  # no cut inside a term
+            return [(m.start, m.end) for m in glossary.find(text)]
+
+        def as_read(parts: Sequence[str]) -> list[int]:  # sentences measured as the model reads them
+            return engine.count_tokens([prepare(part, glossary, follow).text for part in parts])
+
         segmented = {
-            i: segment_document(text, engine.count_tokens, engine.max_input_tokens, language)
+            i: segment_document(
+                text,
+                as_read if glossary else engine.count_tokens,
+                engine.max_input_tokens,
+                language,
+                terms if glossary else None,
+            )
             for i, text in texts.items()
         }
+        prepared = self.followed(engine, [s for segs in segmented.values() for s in segs], language)
         outputs = iter(
             run_batched(
-                [s.text for segs in segmented.values() for s in segs],
+                [p.text for p in prepared],
                 engine.count_tokens,
                 scored_generate(engine, scored),
                 max_tokens=self.setup.config.max_batch_tokens,
@@ -184,9 +203,30 @@ class Call:
                 progress=self.stage_progress(stage),
             )
         )
-        pairs = {i: [next(outputs) for _ in segs] for i, segs in segmented.items()}
+        finished = ((p.finish(text), score) for p, (text, score) in zip(prepared, outputs, strict=True))
+        pairs = {i: [next(finished) for _ in segs] for i, segs in segmented.items()}
         translations = {i: [text for text, _ in row] for i, row in pairs.items()}
         return segmented, translations, {i: [score for _, score in row] for i, row in pairs.items()}
+
+    def followed(self, engine: Seq2SeqEngine, segments: Sequence[Segment], language: str) -> list[Prepared]:
+        """Each segment as ``engine`` reads it with the glossary followed (reversed for an
+        English source): a segment the change would take past the engine's input limit
+        is read as it is (the ``term`` check flags what it misses)."""
+        made = [prepare(segment.text, self._glossary(language), self.setup.follow) for segment in segments]
+        changed = [
+            i
+            for i, (ready, segment) in enumerate(zip(made, segments, strict=True))
+            if ready.text != segment.text
+        ]
+        lengths = engine.count_tokens([made[i].text for i in changed]) if changed else []
+        for i, length in zip(changed, lengths, strict=True):
+            if length > engine.max_input_tokens:
+                made[i] = Prepared(segments[i].text)
+        return made
+
+    def _glossary(self, language: str) -> Glossary:
+        """The glossary for a source in ``language``: reversed for English."""
+        return self.setup.glossary if language == "it" else self.setup.glossary.reversed
 
     def stage_progress(self, stage: str) -> ProgressFn:
         """Called after every model batch: reports progress, and raises

@@ -17,6 +17,7 @@ from .errors import ConfigError, InputError
 __all__ = [
     "BLOCK_SEPARATOR",
     "FLAGS",
+    "FOLLOW_METHODS",
     "ROLES",
     "WRITABLE_FORMATS",
     "Block",
@@ -25,6 +26,7 @@ __all__ = [
     "Failure",
     "Flag",
     "FlagName",
+    "FollowMethod",
     "FormatName",
     "Layout",
     "Point",
@@ -111,11 +113,25 @@ class Segment:
 
 
 FlagName = Literal[
-    "untranslated", "numbers", "names", "repetition", "length", "low_confidence", "unsupported", "ungrounded"
+    "untranslated",
+    "numbers",
+    "names",
+    "repetition",
+    "length",
+    "low_confidence",
+    "term",
+    "unsupported",
+    "ungrounded",
 ]
 """A check that found something a reader should look at (README, "Trust signals")."""
 
 FLAGS: tuple[FlagName, ...] = get_args(FlagName)
+
+FollowMethod = Literal["inline", "placeholder", "none"]
+"""How a translator is made to follow a glossary (:mod:`pipeline.terms.follow`); ``none``
+checks the terms without following them."""
+
+FOLLOW_METHODS: tuple[FollowMethod, ...] = get_args(FollowMethod)
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,17 @@ def test_workload_sentences_are_distinct_single_sentences(bench):
     assert bench.sentences(60, seed=1) == texts  # reproducible
 
 
+def test_the_glossary_workload_has_1000_distinct_terms_and_many_sentences_hold_one(bench):
+    from pipeline.terms import Glossary
+
+    pairs = bench.glossary_pairs(1000, seed=6)
+    assert len({source for source, _ in pairs}) == 1000
+    assert all(target.split() == source.split()[::-1] for source, target in pairs)
+    glossary = Glossary.of(pairs)
+    share = sum(bool(glossary.find(t)) for t in bench.sentences(100, seed=1)) / 100
+    assert 0.2 < share < 0.9
+
+
 def test_whole_pipeline_method_runs_every_stage_on_stand_ins(bench, tiny_models, tmp_path):
     paragraph = "Il museo resterà aperto. Il lunedì è chiuso. I lavori partiranno a settembre."
     docs = [f"{paragraph}\n\n{paragraph}", "Piove da ieri. Il sindaco ha parlato."]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -248,6 +249,23 @@ def test_ray_reads_formatted_files_and_keeps_where_each_segment_came_from(local_
     assert {s["where"] for s in records["avviso"]["segments"]} == {"page 1", "page 2"}
     assert "/html/head/title" in {s["where"] for s in records["pagina"]["segments"]}
     assert "truncated PDF" in shards(out, "errors")[0]["reason"]
+
+
+def test_the_glossary_is_shipped_to_the_workers_and_part_of_the_jobs_identity(
+    local_ray, tiny_models, tmp_path
+):
+    docs = tmp_path / "docs.jsonl"
+    docs.write_text(json.dumps({"id": "a", "text": "Il sindaco e il comune."}) + "\n", encoding="utf-8")
+    glossary = tmp_path / "g.tsv"
+    glossary.write_text("sindaco\tmayor\n", encoding="utf-8")
+    config = tiny_config(tiny_models, num_beams=1, glossary_files=(str(glossary),), glossary_keep=("comune",))
+    out = tmp_path / "out"
+    run_distributed([str(docs)], out, config, DistributedOptions(summarize=False))
+    assert [r["translation"] for r in shards(out, "part")] == ["Il mayor e il comune."]
+    glossary.write_text("sindaco\tmayor\ncomune\ttown\n", encoding="utf-8")
+    changed = replace(config, glossary_keep=())
+    run_distributed([str(docs)], out, changed, DistributedOptions(summarize=False))
+    assert [r["translation"] for r in shards(out, "part")] == ["Il mayor e il town."]
 
 
 def test_the_driver_tells_its_progress(local_ray, tiny_models, tmp_path, monkeypatch, caplog):

@@ -182,3 +182,41 @@ def test_the_command_prints_signatures_and_writes_json_and_html(tiny_models, tra
     assert compared.exit_code == 0, compared.output
     assert [s["name"] for s in json.loads(compared.stdout)["systems"]] == ["b1", "b2"]
     assert runner.invoke(app, [*base, *translate_flags, "--compare", configs[0]]).exit_code == 2
+
+
+def test_term_accuracy_counts_the_occurrences_each_system_follows():
+    from pipeline.terms import Glossary
+
+    glossary = Glossary.of(
+        [("sindaco", "mayor"), ("consiglio comunale", "city council"), ("museo", "gallery")]
+    )
+    config = PipelineConfig(glossary_method="none")
+    pipe = Pipeline(config, engines={"translator": Dictionary()}, glossary=glossary)
+    evaluation = evaluate(items(30), {"d": pipe}, n_bootstrap=10)
+    terms = evaluation.systems[0].terms
+    assert terms is not None
+    assert (terms.occurrences, terms.followed) == (15, 10)
+    assert round(terms.accuracy, 2) == 66.67
+    assert evaluation.to_dict()["systems"][0]["terms"] == {
+        "occurrences": 15,
+        "followed": 10,
+        "accuracy": terms.accuracy,
+    }
+    plain = evaluate(items(6), {"d": Pipeline(config, engines={"translator": Dictionary()})}, n_bootstrap=10)
+    assert plain.systems[0].terms is None
+
+
+def test_eval_with_a_glossary_compares_following_it_and_not(tiny_models, translate_flags, tmp_path):
+    (tmp_path / "it.txt").write_text("Il sindaco parla.\nIl comune chiude.\nPiove.\n", encoding="utf-8")
+    (tmp_path / "en.txt").write_text("Il mayor parla.\nIl municipality chiude.\nPiove.\n", encoding="utf-8")
+    (tmp_path / "g.tsv").write_text("sindaco\tmayor\ncomune\tmunicipality\n", encoding="utf-8")
+    (tmp_path / "none.toml").write_text('[glossary]\nmethod = "none"\n')
+    (tmp_path / "inline.toml").write_text('[glossary]\nmethod = "inline"\n')
+    args = ["eval", "--src", str(tmp_path / "it.txt"), "--ref", str(tmp_path / "en.txt"), "--bootstrap", "50"]
+    args += [*translate_flags, "--num-beams", "1", "--glossary", str(tmp_path / "g.tsv")]
+    done = CliRunner().invoke(
+        app, [*args, "--compare", str(tmp_path / "none.toml"), str(tmp_path / "inline.toml")]
+    )
+    assert done.exit_code == 0, done.output
+    assert "| none | 0.0 % | 0 | 2 |" in done.stdout
+    assert "| inline | 100.0 % | 2 | 2 |" in done.stdout

@@ -259,6 +259,27 @@ def test_pasted_text_and_a_deleted_job(server):
     assert state(server, "not-an-id")[0] == 404
 
 
+def test_a_job_follows_its_own_glossary_kept_in_its_folder(server, tmp_path):
+    status, made = server.post_json(
+        "/v1/jobs", {"text": "Il sindaco e il comune.", "glossary": {"comune": "town"}}
+    )
+    assert status == 202
+    done = wait(server, made["id"])
+    assert server.get(done["files"]["document"])[1].decode() == "Il sindaco e il town.\n"
+    tsv = b"sindaco\tmayor\n"
+    body, kind = multipart(
+        {"task": "translate"}, {"file": ("a.txt", b"Il sindaco."), "glossary": ("g.tsv", tsv)}
+    )
+    status, made = server.request("/v1/jobs", body, {"content-type": kind})
+    assert status == 202
+    done = wait(server, json.loads(made)["id"])
+    assert server.get(done["files"]["document"])[1].decode() == "Il mayor.\n"
+    bad, kind = multipart({}, {"file": ("a.txt", b"Il sindaco."), "glossary": ("g.tbx", b"<tbx>")})
+    status, answer = server.request("/v1/jobs", bad, {"content-type": kind})
+    assert status == 400
+    assert json.loads(answer)["error"].startswith("Invalid request: glossary g.tbx:1: not well-formed XML")
+
+
 def test_a_sentence_request_is_answered_while_a_long_document_runs(server):
     status, made = server.post_json("/v1/jobs", {"text": long_text(400), "task": "translate"})
     running = wait(server, made["id"], until=("running", "done"))
@@ -487,11 +508,11 @@ def test_in_a_browser_a_word_file_becomes_a_report_and_an_english_copy(server, t
         browser.get(server.url + "/")
         keys = ActionChains(browser)
         order = []
-        for _ in range(4):
+        for _ in range(5):
             keys.send_keys(Keys.TAB).perform()
             active = browser.switch_to.active_element
             order.append(active.get_attribute("id") or active.get_attribute("value"))
-        assert order == ["file", "text", "translate", "go"]
+        assert order == ["file", "text", "glossary", "translate", "go"]
         browser.find_element(By.ID, "file").send_keys(str(source))  # what the file chooser answers
         keys.send_keys(Keys.ENTER).perform()  # on Start, which has the focus
         _until(browser, lambda b: _view(b) == "result")
@@ -564,6 +585,20 @@ def test_in_a_browser_each_error_is_told_where_it_happened(tiny_models, tmp_path
         browser.find_element(By.ID, "forget").click()
         assert browser.execute_script(stored) is None
         assert not browser.find_element(By.ID, "key-status").is_displayed()
+
+        terms = tmp_path / "termini.tsv"
+        terms.write_text("sindaco\n", encoding="utf-8")
+        browser.find_element(By.ID, "glossary").send_keys(str(terms))
+        browser.find_element(By.ID, "text").send_keys(SENTENCES[1])
+        browser.find_element(By.ID, "key").send_keys("segreta")
+        browser.find_element(By.ID, "go").click()
+        error = _shown(browser, "glossary-error")
+        assert error.text == "Invalid request: glossary termini.tsv:1: 1 columns, expected source<TAB>target"
+        assert browser.switch_to.active_element.get_attribute("id") == "glossary"
+        _shoot(browser, "9-bad-glossary")
+        browser.find_element(By.ID, "glossary").clear()
+        browser.find_element(By.ID, "text").clear()
+        browser.find_element(By.ID, "key").clear()
 
         big = tmp_path / "enorme.txt"
         big.write_text(" ".join(SENTENCES) * 1000)

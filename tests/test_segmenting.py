@@ -167,3 +167,16 @@ def test_long_lines_are_split_in_windows_with_the_same_sentences():
     spans = list(_boundaries(unpunctuated, "it", window=2_000))
     assert len(spans) > 10
     assert "".join(unpunctuated[s:e] for s, e in spans) == unpunctuated
+
+
+def test_a_long_sentence_is_never_cut_inside_a_phrase():
+    from pipeline.segmenting import split_long
+
+    text = "uno due tre quattro cinque sei sette otto"
+    count = lambda texts: [len(t.split()) + 1 for t in texts]  # noqa: E731
+    free = [text[s:e] for s, e in split_long(text, count, 4)]
+    assert "tre quattro cinque" not in free
+    phrase = (text.index("tre"), text.index("cinque") + len("cinque"))
+    kept = [text[s:e] for s, e in split_long(text, count, 4, lambda _: [phrase])]
+    assert "tre quattro cinque" in kept
+    assert " ".join(kept) == text

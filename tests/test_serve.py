@@ -16,6 +16,8 @@ from tiny import SENTENCES, tiny_config
 
 from pipeline import Pipeline
 
+DATA = Path(__file__).resolve().parent / "data"
+
 pytestmark = pytest.mark.slow  # a server process of its own, models loaded
 
 
@@ -202,3 +204,40 @@ def test_limits_come_from_the_configs_server_section_and_flags_win(flags, tmp_pa
         assert "exceeds text limit (30)" in answer["error"]
     finally:
         assert configured.stop() == STOPPED
+
+
+def test_a_requests_own_glossary_is_followed_and_a_bad_one_is_that_requests_400(server):
+    from test_jobs import multipart
+
+    ask = {"source": "it", "target": "en", "q": "Il sindaco di Trastevere e il comune."}
+    glossary = {"sindaco": "mayor", "comune": "municipality", "Trastevere": "Trastevere"}
+    assert server.post_json("/translate", {**ask, "glossary": glossary}) == (
+        200,
+        {"translatedText": "Il mayor di Trastevere e il municipality."},
+    )
+    tsv = "sindaco\tmayor\ncomune\ttown\n"
+    status, answer = server.post_json("/translate", {**ask, "glossary": tsv, "alternatives": 1})
+    assert (status, answer["translatedText"]) == (200, "Il mayor di Trastevere e il town.")
+    assert all("mayor" in other for other in answer["alternatives"])
+    html = {**ask, "q": "<p>Il <b>sindaco</b> parla.</p>", "format": "html", "glossary": glossary}
+    assert server.post_json("/translate", html) == (200, {"translatedText": "<p>Il <b>mayor</b> parla.</p>"})
+    english = {"source": "en", "target": "it", "q": "The mayor speaks.", "glossary": {"mayor": "sindaco"}}
+    assert server.post_json("/translate", english) == (200, {"translatedText": "The sindaco speaks."})
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:  # a bad glossary among good requests
+        bad = pool.submit(server.post_json, "/translate", {**ask, "glossary": "sindaco\n"})
+        good = [pool.submit(server.post_json, "/translate", {**ask, "q": s}) for s in SENTENCES[:3]]
+        assert bad.result() == (
+            400,
+            {"error": "Invalid request: glossary glossary:1: 1 columns, expected source<TAB>target"},
+        )
+        assert [g.result() for g in good] == [(200, {"translatedText": s}) for s in SENTENCES[:3]]
+    assert server.post_json("/translate", {**ask, "glossary": {"sindaco": " "}})[0] == 400
+    assert server.post_json("/translate", {**ask, "glossary": ["sindaco"]})[0] == 400
+    tbx = (DATA / "glossario.tbx").read_bytes()
+    files = {"file": ("avviso.txt", b"Il sindaco parla."), "glossary": ("termini.tbx", tbx)}
+    body, kind = multipart({}, files)
+    status, record = server.request("/v1/translate", body, {"content-type": kind})
+    assert status == 200, record
+    assert json.loads(record)["translation"] == "Il mayor parla."
+    status, record = server.post_json("/v1/summarize", {"text": "Il comune.", "glossary": {"comune": "town"}})
+    assert (status, record["translation"]) == (200, "Il town.")

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..identity import record_identity
 from ..outputs import safe_name
+from ..terms import Glossary
 from ..types import Document
 from .journal import Manifest, Recorded
 
@@ -63,7 +64,19 @@ class Planner:
     """Turns the input stream into documents to process, skipping finished ones and giving
     each a stable, contained, collision-free output name."""
 
-    def __init__(self, manifest: Manifest, out_dir: Path, settings: dict[str, Any], force: bool):
+    def __init__(
+        self,
+        manifest: Manifest,
+        out_dir: Path,
+        settings: dict[str, Any],
+        force: bool,
+        glossary: Glossary | None = None,
+        follow: str = "inline",
+    ):
+        """``glossary``: the terms the run follows by the method ``follow``; a document's
+        own terms (those that occur in it) and the method are part of its identity, so
+        that a changed term redoes exactly the documents it occurs in."""
+        self.glossary, self.follow = glossary or Glossary(), follow
         self.manifest = manifest
         self.out_dir = out_dir
         self.settings = settings
@@ -83,6 +96,8 @@ class Planner:
         input_hash = (
             digest(doc.text) if layout is None or not layout.data else hashlib.sha256(layout.data).hexdigest()
         )
+        if used := self.glossary.used_in(doc.text):
+            input_hash += f"+terms:{self.follow}:{self.glossary.digest(used)}"
         done = self.manifest.done.get(key)
         if done is not None:
             unchanged = done.input_hash == input_hash and done.settings == self.settings_key

@@ -24,6 +24,7 @@ from ..outputs import TEMP_SUFFIX, atomic_output, naming, safe_name
 from ..pipeline import Pipeline
 from ..readers import Readers
 from ..report import document_title, render_index
+from ..terms import Glossary
 from ..types import Document, Failure, Result, RunCounts
 from .journal import Lock, Manifest
 from .options import BatchOptions
@@ -107,7 +108,7 @@ def run_batch(
     settings = settings_fingerprint(pipeline.config, options)
     try:
         if dry_run:
-            _plan_only(inputs, options, settings, report, on_planned)
+            _plan_only(pipeline, inputs, options, settings, report, on_planned)
         else:
             _run_locked(pipeline, inputs, options, settings, report, stop)
     finally:
@@ -116,6 +117,7 @@ def run_batch(
 
 
 def _plan_only(
+    pipeline: Pipeline,
     inputs: Sequence[str],
     options: BatchOptions,
     settings: dict[str, Any],
@@ -124,7 +126,8 @@ def _plan_only(
 ) -> None:
     """A dry run: count and pass on what would be processed; write nothing."""
     state_dir = Path(options.out_dir) / STATE_DIR
-    planner = Planner(Manifest(state_dir / "manifest.jsonl"), Path(options.out_dir), settings, options.force)
+    manifest = Manifest(state_dir / "manifest.jsonl")
+    planner = Planner(manifest, Path(options.out_dir), settings, options.force, *_terms(pipeline))
     for item in _documents(inputs, options, report, errors=None):
         planned = planner.plan(*item)
         if planned is None or planned.reason == "moved":
@@ -133,6 +136,11 @@ def _plan_only(
         report.processed += 1
         if on_planned is not None:
             on_planned(planned)
+
+
+def _terms(pipeline: Pipeline) -> tuple[Glossary, str]:
+    """The glossary a run follows and how (part of each document's identity)."""
+    return pipeline.glossary, pipeline.config.glossary_method
 
 
 def _run_locked(
@@ -156,7 +164,7 @@ def _run_locked(
         if not pipeline.config.output_cache:  # a feed repeats itself: reuse earlier outputs
             pipeline.use_output_cache(state_dir / "outputs.sqlite")
         try:
-            planner = Planner(manifest, out_dir, settings, options.force)
+            planner = Planner(manifest, out_dir, settings, options.force, *_terms(pipeline))
             _process(pipeline, inputs, options, planner, manifest, report, stop)
         finally:
             manifest.close()

@@ -2,9 +2,10 @@
 
 Each check is cheap enough to run on every segment and never changes a translation; what
 it finds is a :class:`~pipeline.types.Flag` with a one-line reason. Segment checks:
-``untranslated``, ``numbers``, ``names``, ``repetition``, ``length``, ``low_confidence``.
-Summary point checks: ``unsupported`` (a number or name the document's translation does
-not have), ``ungrounded`` (no source segment), and ``numbers`` on the Italian rendering.
+``untranslated``, ``numbers``, ``names``, ``repetition``, ``length``, ``low_confidence``,
+``term`` (a glossary term not followed). Summary point checks: ``unsupported`` (a number
+or name the document's translation does not have), ``ungrounded`` (no source segment),
+and ``numbers`` and ``term`` on the Italian rendering.
 The README's "Trust signals" documents each with an example.
 """
 
@@ -12,9 +13,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, cast
 
+from ..terms import Glossary
 from ..types import FLAGS, Flag, FlagName, Point, Result
 from .language import italian_probability
 from .names import missing_names, names
@@ -42,11 +44,14 @@ class CheckSettings:
     """``low_confidence`` of a point whose Italian rendering scores below this."""
     length_ratio: tuple[float, float] = (0.4, 2.5)
     """``length`` outside this band of translation to source characters."""
+    glossary: Glossary = field(default_factory=Glossary)
+    """The terms ``term`` checks (the pipeline's glossary)."""
 
     @classmethod
-    def from_config(cls, config: PipelineConfig) -> CheckSettings:
-        """The settings of ``config``'s ``[checks]``."""
+    def from_config(cls, config: PipelineConfig, glossary: Glossary | None = None) -> CheckSettings:
+        """The settings of ``config``'s ``[checks]``, checking ``glossary``'s terms."""
         return cls(
+            glossary=glossary or Glossary(),
             enabled=frozenset(cast("tuple[FlagName, ...]", config.checks)),
             min_score=config.min_score_translator,
             min_score_italian=config.min_score_back_translator,
@@ -81,7 +86,7 @@ def check_segment(
         flags.append(Flag("untranslated", reason))
     if "numbers" in on and (missing := missing_numbers(source, "it", translation)):
         flags.append(Flag("numbers", f"{', '.join(missing)} not in the translation"))
-    if "names" in on and (lost := missing_names(source, translation)):
+    if "names" in on and (lost := _not_terms(missing_names(source, translation), settings.glossary)):
         flags.append(Flag("names", f"{', '.join(lost)} not in the translation"))
     if "repetition" in on and (loop := _loop(translation)) and not _loop(source):
         flags.append(Flag("repetition", f"repeats {loop!r}"))
@@ -91,6 +96,8 @@ def check_segment(
             flags.append(Flag("length", f"{ratio:.2f} times the source's length"))
     if "low_confidence" in on and score is not None and score < settings.min_score:
         flags.append(Flag("low_confidence", f"score {score:.2f} below {settings.min_score:g}"))
+    if "term" in on and settings.glossary and (missed := settings.glossary.unfollowed(source, translation)):
+        flags.append(Flag("term", "; ".join(missed)))
     return tuple(flags)
 
 
@@ -112,6 +119,9 @@ def check_points(points: Sequence[Point], translation: str, settings: CheckSetti
             flags.append(Flag("ungrounded", "rests on no sentence of the document"))
         if "numbers" in on and point.it and (missing := missing_numbers(point.en, "en", point.it)):
             flags.append(Flag("numbers", f"{', '.join(missing)} not in the Italian rendering"))
+        reverse = settings.glossary.reversed
+        if "term" in on and point.it and reverse and (missed := reverse.unfollowed(point.en, point.it)):
+            flags.append(Flag("term", f"in the Italian rendering: {'; '.join(missed)}"))
         low = settings.min_score_italian
         if "low_confidence" in on and point.it_score is not None and point.it_score < low:
             flags.append(
@@ -119,6 +129,12 @@ def check_points(points: Sequence[Point], translation: str, settings: CheckSetti
             )
         checked.append(replace(point, flags=tuple(flags)))
     return tuple(checked)
+
+
+def _not_terms(names: list[str], glossary: Glossary) -> list[str]:
+    """The ``names`` that hold no glossary term: a term's rendering is the ``term``
+    check's to judge, not the ``names`` check's."""
+    return [name for name in names if not glossary.find(name)]
 
 
 def _untranslated(source: str, translation: str) -> str | None:

@@ -23,6 +23,7 @@ from .documents import check_encoding, check_file_name
 from .errors import EXIT_FAILED_DOCUMENTS, errors_mapped
 from .logs import progress_bars
 from .options import (
+    GLOSSARY,
     RUNTIME,
     SUMMARY,
     DocumentTimeoutOpt,
@@ -68,7 +69,7 @@ DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="List what would be p
 LogFormatOpt = Annotated[LogFormat, typer.Option(help="stderr log lines as text or JSON.")]
 
 
-@shared_options("config", "translator", *SUMMARY, *RUNTIME, "docs_per_chunk")
+@shared_options("config", "translator", *SUMMARY, *RUNTIME, "docs_per_chunk", *GLOSSARY)
 def batch(
     inputs: Inputs,
     out: OutOpt,

@@ -30,6 +30,7 @@ from ..types import Failure, Result, RunCounts
 from .errors import EXIT_FAILED_DOCUMENTS, errors_mapped
 from .logs import progress_bars
 from .options import (
+    GLOSSARY,
     RUNTIME,
     SUMMARY,
     DocumentTimeoutOpt,
@@ -117,7 +118,7 @@ def _document_command(summarize: bool, help_text: str) -> Callable[..., None]:
 
     command.__doc__ = help_text
     models = ("translator", *SUMMARY) if summarize else ("translator",)
-    return shared_options("config", *models, *RUNTIME, "docs_per_chunk")(command)
+    return shared_options("config", *models, *RUNTIME, "docs_per_chunk", *GLOSSARY)(command)
 
 
 translate = _document_command(

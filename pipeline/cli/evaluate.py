@@ -19,7 +19,7 @@ from ..pipeline import Pipeline
 from ..render import render_evaluation_markdown
 from ..report import render_evaluation_html
 from .errors import errors_mapped
-from .options import RUNTIME, SUMMARY, LogFlags, ModelFlags, shared_options
+from .options import GLOSSARY, RUNTIME, SUMMARY, LogFlags, ModelFlags, shared_options
 
 __all__ = ["evaluate_command"]
 
@@ -64,7 +64,7 @@ WriteConfigOpt = Annotated[
 BootstrapOpt = Annotated[int, typer.Option(metavar="N", help="Bootstrap resamples (CI, comparisons).")]
 
 
-@shared_options("config", "translator", *SUMMARY, *RUNTIME)
+@shared_options("config", "translator", *SUMMARY, *RUNTIME, *GLOSSARY)
 def evaluate_command(
     flags: ModelFlags,
     logs: LogFlags,

@@ -141,15 +141,28 @@ class ModelFlags:
     threads: int | None = None
     docs_per_chunk: int | None = None
     italian_summary: bool | None = None
+    glossary_files: list[Path] | None = None
+    glossary_keep: list[str] | None = None
+    glossary_method: str | None = None
 
     def load(self) -> PipelineConfig:
-        """Defaults, then the config file, then the flags given."""
+        """Defaults, then the config file, then the flags given (``--glossary`` and
+        ``--keep`` add to the config file's)."""
         overrides = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "config"}
+        added = {
+            name: tuple(map(str, overrides.pop(name) or ())) for name in ("glossary_files", "glossary_keep")
+        }
         try:
-            return PipelineConfig.from_file(self.config, **overrides)
+            config = PipelineConfig.from_file(self.config, **overrides)
+            return config.with_overrides(
+                glossary_files=config.glossary_files + added["glossary_files"],
+                glossary_keep=config.glossary_keep + added["glossary_keep"],
+            )
         except ConfigError as exc:  # a bad flag's value: name the flag, not the field
             flags = {
-                name: "--" + name.replace("_", "-") for name, value in overrides.items() if value is not None
+                name: _FLAG_NAMES.get(name, "--" + name.replace("_", "-"))
+                for name, value in overrides.items()
+                if value is not None
             }
             raise ConfigError(renamed(str(exc), flags)) from None
 
@@ -295,6 +308,35 @@ _OPTIONS: dict[str, tuple[Any, Any]] = {
         ],
         None,
     ),
+    "glossary_files": (
+        Annotated[
+            list[Path] | None,
+            typer.Option(
+                "--glossary",
+                metavar="FILE",
+                help="Glossary (TSV, CSV or TBX) every translation follows; repeatable.",
+            ),
+        ],
+        None,
+    ),
+    "glossary_keep": (
+        Annotated[
+            list[str] | None,
+            typer.Option("--keep", metavar="TERM", help="A term never translated; repeatable."),
+        ],
+        None,
+    ),
+    "glossary_method": (
+        Annotated[
+            str | None,
+            typer.Option(
+                "--glossary-method",
+                metavar="METHOD",
+                help="inline, placeholder, or none (terms checked only) [default: inline].",
+            ),
+        ],
+        None,
+    ),
     "quiet": (Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")], False),
     "verbose": (Annotated[bool, typer.Option("--verbose", "-v", help="More log detail on stderr.")], False),
     "debug": (Annotated[bool, typer.Option("--debug", help="Show tracebacks.")], False),
@@ -319,6 +361,10 @@ RUNTIME = (
 """Where and how models run: the options of every command that runs them."""
 SUMMARY = ("summarizer", "back_translator", "italian_summary")
 """The summary's models and settings."""
+_FLAG_NAMES = {"glossary_files": "--glossary", "glossary_keep": "--keep"}
+"""Fields whose flag is not the field's name in kebab case."""
+GLOSSARY = ("glossary_files", "glossary_keep", "glossary_method")
+"""The terms translations follow (docs/terminology.md)."""
 
 
 def shared_options(*names: str) -> Callable[[F], F]:

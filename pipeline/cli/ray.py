@@ -11,7 +11,16 @@ from typing import Annotated, Any
 import typer
 
 from .errors import EXIT_FAILED_DOCUMENTS, errors_mapped
-from .options import RUNTIME, SUMMARY, LogFlags, MainArticleOpt, ModelFlags, TranslateOnlyOpt, shared_options
+from .options import (
+    GLOSSARY,
+    RUNTIME,
+    SUMMARY,
+    LogFlags,
+    MainArticleOpt,
+    ModelFlags,
+    TranslateOnlyOpt,
+    shared_options,
+)
 
 __all__ = ["ray"]
 
@@ -49,7 +58,7 @@ WorkerEnvOpt = Annotated[
 ]
 
 
-@shared_options("config", "translator", *SUMMARY, *RUNTIME, "docs_per_chunk")
+@shared_options("config", "translator", *SUMMARY, *RUNTIME, "docs_per_chunk", *GLOSSARY)
 def ray(
     input: InputArg,
     output_dir: OutputArg,

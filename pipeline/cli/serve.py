@@ -18,7 +18,7 @@ from ..config import server_settings
 from ..errors import MissingResource
 from ..settings import ServeSettings, setting_help, setting_type
 from .errors import errors_mapped
-from .options import RUNTIME, SUMMARY, LogFlags, ModelFlags, shared_options
+from .options import GLOSSARY, RUNTIME, SUMMARY, LogFlags, ModelFlags, shared_options
 
 __all__ = ["serve"]
 
@@ -64,7 +64,7 @@ def _settings_options(command: F) -> F:
     return run  # type: ignore[return-value]
 
 
-@shared_options("config", "translator", *SUMMARY, *RUNTIME)
+@shared_options("config", "translator", *SUMMARY, *RUNTIME, *GLOSSARY)
 @_settings_options
 def serve(
     flags: ModelFlags,

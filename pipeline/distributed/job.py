@@ -22,6 +22,7 @@ from ..engines import Seq2SeqEngine
 from ..errors import ConfigError, MissingResource, reason
 from ..io import DEFAULT_GLOBS, EMPTY_NAME
 from ..pipeline import Pipeline
+from ..terms import Glossary, Term, configured_glossary
 from ..types import Failure, RunCounts
 from .journal import job_identity, resumed, write_shards
 from .listing import ROW, Listed, Reader, from_row, list_inputs
@@ -101,10 +102,12 @@ class _Worker:
         config: dict[str, Any],
         summarize: bool,
         engines: Callable[[], Mapping[str, Seq2SeqEngine]] | None,
+        terms: tuple[Term, ...] = (),
     ):
         import ray
 
-        self.pipeline = Pipeline(PipelineConfig(**config), engines=engines() if engines is not None else None)
+        made = engines() if engines is not None else None
+        self.pipeline = Pipeline(PipelineConfig(**config), engines=made, glossary=Glossary(terms))
         self.summarize = summarize
         context = ray.get_runtime_context()
         # An incarnation after a restart says so in its rows, for the end-of-run count.
@@ -144,8 +147,9 @@ def run_distributed(
         expected = ", ".join(glob.removeprefix("*") for glob in DEFAULT_GLOBS)
         raise ConfigError(f"no input files found (expected {expected})")
     store = Output(output)
+    glossary = configured_glossary(config)  # read here, shipped to the workers as terms
     identity = job_identity(
-        config, options.summarize, options.main_article, options.records_per_shard, listed
+        config, options.summarize, options.main_article, options.records_per_shard, listed, glossary
     )
     progress = resumed(store, identity)
     if progress.done:
@@ -153,7 +157,7 @@ def run_distributed(
         done = progress.processed + progress.failed
         return DistributedReport(progress.processed, progress.failed, done, shards=progress.part)
     with _ray(ray, options.address) as threads:
-        results = _results(ray, listed, progress.through, config, options)
+        results = _results(ray, listed, progress.through, config, options, glossary)
         watch = _Watch(ray, options, listed, threads)
         counts = write_shards(watch.batches(results), store, options.records_per_shard, progress)
     restarts = len(watch.restarted)
@@ -200,7 +204,7 @@ def _ray(ray: Any, address: str | None) -> Iterator[list[threading.Thread]]:
 
 def _results(
     ray: Any, listed: Sequence[Listed], through: tuple[int, int] | None, config: PipelineConfig,
-    options: DistributedOptions,
+    options: DistributedOptions, glossary: Glossary,
 ) -> Iterable[dict[str, Any]]:  # fmt: skip
     """The workers' outputs for the rows after ``through``, in input order: files read
     and parsed by light tasks, documents through a pool of :class:`_Worker` actors sized
@@ -220,13 +224,19 @@ def _results(
     reader = Reader(listed, through, options.main_article)
     documents = _in_chunks(files.flat_map(reader, **light), config.docs_per_chunk)
     # As many threads as the CPUs asked for each actor, not the whole node's.
-    worker_config = replace(config, threads=config.threads or max(1, int(options.cpus_per_worker)))
+    worker_config = replace(
+        config,
+        threads=config.threads or max(1, int(options.cpus_per_worker)),
+        glossary_files=(),  # the driver's paths: the workers get the terms
+        glossary_keep=(),
+    )
     processed = documents.map_batches(
         _Worker,
         fn_constructor_kwargs={
             "config": asdict(worker_config),
             "summarize": options.summarize,
             "engines": options.engines,
+            "terms": glossary.terms,
         },
         batch_size=config.docs_per_chunk,
         # A fixed pool; Ray Data restarts dead actors and retries their batches by default

@@ -23,6 +23,7 @@ from typing import Any
 
 from ..config import PipelineConfig
 from ..identity import record_identity
+from ..terms import Glossary
 from ..types import RunCounts
 from .listing import Listed
 from .storage import Output
@@ -75,11 +76,14 @@ def job_identity(
     main_article: bool,
     records_per_shard: int,
     listed: Sequence[Listed],
+    glossary: Glossary | None = None,
 ) -> str:
-    """The identity of a job's output: the records' settings, the shard size, and each
-    input file's name, size and modification time."""
+    """The identity of a job's output: the records' settings, the glossary (its terms and
+    how they are followed), the shard size, and each input file's name, size and
+    modification time."""
     identity = {
         "records": record_identity(config, summarize, main_article),
+        "glossary": [config.glossary_method, glossary.digest()] if glossary else None,
         "records_per_shard": records_per_shard,
         "inputs": [[entry.uri, entry.file.id, entry.size, entry.mtime_ns] for entry in listed],
     }

@@ -16,6 +16,7 @@ __all__ = [
     "ReferenceItem",
     "SegmentScore",
     "SystemEvaluation",
+    "TermAccuracy",
 ]
 
 _SIGNIFICANT = 0.05
@@ -96,6 +97,20 @@ class Calibration:
 
 
 @dataclass(frozen=True)
+class TermAccuracy:
+    """How a system followed a glossary: of the ``occurrences`` of its terms in the
+    sources, how many the hypotheses render as the glossary says (``followed``)."""
+
+    occurrences: int
+    followed: int
+
+    @property
+    def accuracy(self) -> float:
+        """The share followed, as a percentage (100 where there is nothing to follow)."""
+        return 100 * self.followed / self.occurrences if self.occurrences else 100.0
+
+
+@dataclass(frozen=True)
 class SystemEvaluation:
     """One pipeline's figures on the set."""
 
@@ -105,6 +120,8 @@ class SystemEvaluation:
     seconds: float
     rouge: dict[str, float] | None = None
     calibration: Calibration | None = None
+    terms: TermAccuracy | None = None
+    """Term accuracy, where the evaluation has a glossary."""
 
     @property
     def segments_per_s(self) -> float:
@@ -145,6 +162,8 @@ class Evaluation:
         for system in self.systems:
             data = asdict(system)
             data["segments_per_s"] = system.segments_per_s
+            if system.terms is not None:
+                data["terms"]["accuracy"] = system.terms.accuracy
             if system.calibration is not None:
                 data["calibration"]["checks"] = [
                     {**asdict(check), "f1": check.f1} for check in system.calibration.checks

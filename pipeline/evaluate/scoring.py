@@ -12,10 +12,11 @@ from typing import Any
 from ..errors import InputError
 from ..pipeline import Pipeline
 from ..segmenting import split_sentences
+from ..terms import Glossary
 from ..types import Failure, Result
 from .calibration import calibrate
 from .comparison import compare
-from .records import Evaluation, MetricScore, ReferenceItem, SegmentScore, SystemEvaluation
+from .records import Evaluation, MetricScore, ReferenceItem, SegmentScore, SystemEvaluation, TermAccuracy
 
 __all__ = ["evaluate"]
 
@@ -27,13 +28,20 @@ def evaluate(
     bad_below: float | None = None,
     n_bootstrap: int = 1000,
     progress: Callable[[str], None] | None = None,
+    glossary: Glossary | None = None,
 ) -> Evaluation:
     """Run each pipeline of ``pipelines`` (by name; the first is the baseline of the
     comparisons) on ``items`` and measure as the module says. ``bad_below``: the chrF
     under which a segment counts as bad for the calibration (default: the set's 10th
-    percentile). ``progress`` is told each stage as it starts."""
+    percentile). ``progress`` is told each stage as it starts. ``glossary``: the terms
+    whose accuracy is measured, the same for every system (default: every pipeline's
+    glossary together; none, no term accuracy)."""
     if not items:
         raise InputError("the reference set is empty")
+    if glossary is None:
+        glossary = Glossary()
+        for pipeline in pipelines.values():
+            glossary = glossary.merged(pipeline.glossary)
     references = _streams(items)
     summarized = any(i.reference_summaries for i in items)
     systems, outputs = [], {}
@@ -57,10 +65,17 @@ def evaluate(
                 seconds=seconds,
                 rouge=rouge,
                 calibration=calibrate(items, results, segments, bad_below),
+                terms=_term_accuracy(items, hypotheses, glossary) if glossary else None,
             )
         )
     comparisons = compare(outputs, references, n_bootstrap) if len(outputs) > 1 else ()
     return Evaluation(tuple(systems), tuple(comparisons))
+
+
+def _term_accuracy(items: Sequence[ReferenceItem], hypotheses: list[str], glossary: Glossary) -> TermAccuracy:
+    """Of the glossary's term occurrences in the sources, those the hypotheses follow."""
+    counts = [glossary.followed(i.source, h) for i, h in zip(items, hypotheses, strict=True)]
+    return TermAccuracy(sum(c[0] for c in counts), sum(c[1] for c in counts))
 
 
 def _streams(items: Sequence[ReferenceItem]) -> list[list[str]]:

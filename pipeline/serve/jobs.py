@@ -36,6 +36,7 @@ from ..output_formats import OUTPUT_FORMATS, document_files
 from ..outputs import atomic_output, safe_name
 from ..pipeline import Pipeline
 from ..segmenting import paragraph_count
+from ..terms import Glossary, Term
 from ..types import Document, Failure, Result
 from ..uploads import read_upload
 
@@ -45,6 +46,7 @@ log = logging.getLogger("it2en.serve")
 
 TASKS = ("translate", "summarize")
 STATE_FILE = "job.json"
+GLOSSARY_FILE = "glossary.json"
 _ID = re.compile(r"[A-Za-z0-9_-]{22}")
 _SAVE_EVERY = 1.0
 """Seconds between writes of a running job's progress (the page reads it from memory)."""
@@ -81,6 +83,8 @@ class JobRecord:
     extent: str = ""
     """The document's size as a person counts it (``12 pages``, ``1,200 paragraphs``),
     once it is read."""
+    glossary: str | None = None
+    """The job's own glossary file in its folder (JSON terms), when it was sent one."""
 
     def public(self, keep_seconds: float) -> dict[str, Any]:
         """What a caller is told: the state, progress, reason, links and expiry (never
@@ -121,8 +125,11 @@ class JobStore:
         self.max_bytes = int(max_mb * 1024 * 1024)
         root.mkdir(parents=True, exist_ok=True)
 
-    def create(self, task: str, name: str, data: bytes, owner: str | None) -> JobRecord:
-        """A new queued job holding ``data`` (its folder complete before it appears)."""
+    def create(
+        self, task: str, name: str, data: bytes, owner: str | None, glossary: Glossary | None = None
+    ) -> JobRecord:
+        """A new queued job holding ``data`` and its own ``glossary``, if any (its folder
+        complete before it appears)."""
         job_id = secrets.token_urlsafe(16)
         suffix = Path(name).suffix.lower()
         record = JobRecord(job_id, task, name, f"input{suffix}", owner, time.time())
@@ -130,6 +137,10 @@ class JobStore:
         work.mkdir()
         with atomic_output(work / record.input, binary=True) as stream:
             stream.write(data)
+        if glossary:
+            record.glossary = GLOSSARY_FILE
+            with atomic_output(work / GLOSSARY_FILE) as stream:
+                json.dump([[t.source, t.target, list(t.forbidden)] for t in glossary.terms], stream)
         self._write_state(work, record)
         os.replace(work, self.root / job_id)
         return record
@@ -156,6 +167,13 @@ class JobStore:
 
     def path(self, record: JobRecord, name: str) -> Path:
         return self.root / record.id / name
+
+    def glossary(self, record: JobRecord) -> Glossary | None:
+        """The job's own glossary, if it was sent one."""
+        if record.glossary is None:
+            return None
+        rows = json.loads(self.path(record, record.glossary).read_text(encoding="utf-8"))
+        return Glossary(tuple(Term(source, target, "glossary", tuple(bad)) for source, target, bad in rows))
 
     def write(self, record: JobRecord, files: dict[str, tuple[str, bytes]]) -> None:
         """Write a finished job's files (role -> (file name, bytes)), each atomically
@@ -320,6 +338,9 @@ class JobRunner:
                 self.store.save(record)
 
         pipeline = self._pipeline(progress)
+        own = self.store.glossary(record)
+        if own is not None:
+            pipeline = pipeline.following(own)
         [outcome] = pipeline.process_many([doc], summarize=record.task == "summarize", stop=stop)
         if isinstance(outcome, Failure):
             self._finish(record, "failed", reason=f"{record.name}: {outcome.reason}")

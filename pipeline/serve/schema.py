@@ -39,6 +39,11 @@ DETECT = {
     "required": ["q"],
     "properties": {"q": {"type": "string", "minLength": 1}, **KEY},
 }
+GLOSSARY = {
+    "description": "The request's own terms: {source: target} (a target equal to its source is never "
+    "translated), or source<TAB>target lines; in a form, a TSV, CSV or TBX file",
+    "oneOf": [{"type": "object", "additionalProperties": STRING}, STRING],
+}
 TRANSLATE = {
     "type": "object",
     "required": ["q"],
@@ -50,24 +55,39 @@ TRANSLATE = {
         "target": {"type": "string", "enum": ["en", "it"]},
         "format": {"type": "string", "enum": ["text", "html"]},
         "alternatives": {"type": "integer", "minimum": 0, "maximum": MAX_ALTERNATIVES},
+        "glossary": GLOSSARY,
         **KEY,
     },
 }
 DOCUMENT = {
     "type": "object",
     "required": ["text"],
-    "properties": {"text": STRING, "id": STRING, "format": {"type": "string", "enum": ["json", "html"]}},
+    "properties": {
+        "text": STRING,
+        "id": STRING,
+        "format": {"type": "string", "enum": ["json", "html"]},
+        "glossary": GLOSSARY,
+    },
 }
 BINARY = {"type": "string", "format": "binary"}
-UPLOAD = {"type": "object", "required": ["file"], "properties": {"file": BINARY}}
+UPLOAD = {"type": "object", "required": ["file"], "properties": {"file": BINARY, "glossary": BINARY}}
 TASK = {"type": "string", "enum": ["translate", "summarize"]}
-JOB = {"type": "object", "required": ["text"], "properties": {"text": STRING, "task": TASK}}
-JOB_UPLOAD = {"type": "object", "required": ["file"], "properties": {"file": BINARY, "task": TASK, **KEY}}
+JOB = {
+    "type": "object",
+    "required": ["text"],
+    "properties": {"text": STRING, "task": TASK, "glossary": GLOSSARY},
+}
+JOB_UPLOAD = {
+    "type": "object",
+    "required": ["file"],
+    "properties": {"file": BINARY, "task": TASK, "glossary": BINARY, **KEY},
+}
 FILE = {
     "type": "object",
     "required": ["file"],
     "properties": {
         "file": BINARY,
+        "glossary": BINARY,
         "source": {"type": "string", "enum": ["it", "auto"]},
         "target": {"type": "string", "enum": ["en"]},
         **KEY,

@@ -24,6 +24,7 @@ from ..engines.hub import model_label
 from ..pipeline import Pipeline
 from ..readers import Readers
 from ..settings import ServeSettings
+from ..terms import Glossary
 from ..types import Result
 from ..uploads import read_upload
 from .access import Keys, RateLimiter, load_keys
@@ -98,10 +99,11 @@ class Service:
         """``call()`` run alone on the worker as interactive work (alternatives)."""
         return await self.answer(self._submit(Job("call", (), call=call)))  # type: ignore[no-any-return]
 
-    async def document(self, work: Callable[[Pipeline], T]) -> T:
+    async def document(self, work: Callable[[Pipeline], T], glossary: Glossary | None = None) -> T:
         """``work(pipeline)`` for a whole document (reading, processing, rendering) on the
         documents' thread pool, with a pipeline whose model calls go to the worker one
-        batch at a time; 503 when ``max_documents`` are in progress already."""
+        batch at a time (following the request's ``glossary`` too, if any); 503 when
+        ``max_documents`` are in progress already."""
         with self._lock:
             if self._in_progress >= self.settings.max_documents:
                 raise Refused(
@@ -109,7 +111,8 @@ class Service:
                 )
             self._in_progress += 1
         try:
-            sibling = self.pipeline.sibling(self._on_worker)
+            own = self.pipeline if glossary is None else self.pipeline.following(glossary)
+            sibling = own.sibling(self._on_worker)
             loop = asyncio.get_running_loop()
             return await self.answer(loop.run_in_executor(self._documents, work, sibling))
         finally:
@@ -143,8 +146,7 @@ class Service:
         return await asyncio.wrap_future(self.batcher.submit(job))
 
     def _translate(self, kind: str, texts: list[str]) -> list[str]:
-        pipeline = self.pipeline
-        out = pipeline.translate(texts) if kind == "it-en" else pipeline.translate_to_italian(texts)
+        out = self.pipeline.translate_as(kind, texts)
         self.metrics.texts.labels(kind).inc(len(texts))
         self.metrics.characters.labels(kind).inc(sum(map(len, texts)))
         return out

@@ -1,7 +1,8 @@
 """Whole documents answered in the request (``/v1/translate``, ``/v1/summarize``): JSON
-``{"text", "id"}`` or a multipart ``file``, read, processed and rendered on the
-documents' threads, never on the event loop; the record ``--format json`` gives, or
-with ``format=html`` the report."""
+``{"text", "id"}`` or a multipart ``file`` (with a ``glossary`` of the request's own, as
+:mod:`..glossaries` reads it), read, processed and rendered on the documents' threads,
+never on the event loop; the record ``--format json`` gives, or with ``format=html`` the
+report."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from ...types import Document, Failure
 from ...uploads import read_upload, upload_name
 from .. import schema
 from ..access import Authorised, Parameters
+from ..glossaries import request_glossary
 from ..refusals import Refused
 from ..service import Service, public
 from . import Served
@@ -62,6 +64,7 @@ async def _document(service: Service, values: dict[str, Any], summarize: bool) -
         if not isinstance(given, str) or not given.strip():
             raise Refused(400, "Invalid request: missing text")
     html = str(values.get("format") or "json") == "html"
+    glossary = await request_glossary(values.get("glossary"), english_source=False)
     most = service.settings.char_limit * DOCUMENT_LIMIT_FACTOR
 
     def whole(sibling: Pipeline) -> Response:
@@ -77,4 +80,4 @@ async def _document(service: Service, values: dict[str, Any], summarize: bool) -
             return HTMLResponse(render_html(public(outcome)))
         return JSONResponse(public(outcome).to_dict())  # rendered here, off the event loop
 
-    return await service.document(whole)
+    return await service.document(whole, glossary)

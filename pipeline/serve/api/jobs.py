@@ -14,6 +14,7 @@ from ...errors import It2enError
 from ...uploads import check_upload, upload_name
 from .. import schema
 from ..access import Authorised, Identified, Parameters
+from ..glossaries import request_glossary
 from ..jobs import JobRecord, check_task
 from ..refusals import Refused
 from ..service import Service
@@ -28,8 +29,8 @@ _MEDIA = {".html": "text/html", ".json": "application/json", ".txt": "text/plain
 async def new_job(
     service: Service, values: dict[str, Any], task: str, owner: str | None, *, text_allowed: bool
 ) -> JobRecord:
-    """A queued job for the request's ``file`` (or, ``text_allowed``, its ``text``);
-    400 for a missing, empty or unsupported one."""
+    """A queued job for the request's ``file`` (or, ``text_allowed``, its ``text``) and
+    its own ``glossary``, if any; 400 for a missing, empty or unsupported one."""
     upload = values.get("file")
     if upload is not None and hasattr(upload, "read"):
         name = upload_name(getattr(upload, "filename", None), "document.txt")
@@ -45,7 +46,8 @@ async def new_job(
         check_upload(name, raw)
     except It2enError as exc:
         raise Refused(400, str(exc)) from None
-    record = await service.off_loop(lambda: service.store.create(task, name, raw, owner))
+    glossary = await request_glossary(values.get("glossary"), english_source=False)
+    record = await service.off_loop(lambda: service.store.create(task, name, raw, owner, glossary))
     service.runner.submit(record)
     return record
 

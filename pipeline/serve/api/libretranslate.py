@@ -17,6 +17,7 @@ from ...checks.language import italian_probability
 from ...uploads import UPLOAD_SUFFIXES
 from .. import schema
 from ..access import Authorised, Parameters
+from ..glossaries import request_glossary
 from ..refusals import Refused
 from ..service import PAIRS
 from . import Served
@@ -96,15 +97,18 @@ async def translate(values: Parameters, caller: Authorised, service: Served) -> 
         raise Refused(400, f"Invalid request: {source[:20]}→{target[:20]} is not offered (it→en, en→it)")
     kind = PAIRS[source, target]
     italian_target = kind == "en-it"
+    glossary = await request_glossary(values.get("glossary"), english_source=italian_target)
+    pipeline = service.pipeline if glossary is None else service.pipeline.following(glossary)
     if text_format == "html":  # a whole document's work, off the worker's interactive queue
-        outputs = await service.document(lambda p: p.translate_html(texts, italian=italian_target))
+        outputs = await service.document(lambda p: p.translate_html(texts, italian=italian_target), glossary)
+    elif glossary is not None:  # its own terms: not pooled with other requests' texts
+        outputs = await service.on_worker(lambda: pipeline.translate_as(kind, texts))
     else:
         outputs = await service.translate(kind, texts)
     answer: dict[str, Any] = {"translatedText": outputs[0] if isinstance(q, str) else outputs}
     if detected is not None:
         answer["detectedLanguage"] = detected if isinstance(q, str) else [detected] * len(texts)
     if wanted:
-        pipeline = service.pipeline
         others = await service.on_worker(
             lambda: pipeline.translate_alternatives(texts, wanted, italian=italian_target)
         )
