@@ -34,7 +34,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePath
-from typing import BinaryIO, Literal
+from typing import BinaryIO, Literal, get_args
 
 from .errors import InputError
 from .files import open_regular, too_large
@@ -66,14 +66,9 @@ __all__ = [
     "too_large",
 ]
 
-InputKind = Literal[
-    "text", "jsonl", "html", "docx", "pdf", "srt", "vtt", "xliff", "odt", "ods", "odp", "pptx", "xlsx",
-    "epub",
-]
-INPUT_KINDS: tuple[InputKind, ...] = (
-    "text", "jsonl", "html", "docx", "pdf", "srt", "vtt", "xliff", "odt", "ods", "odp", "pptx", "xlsx",
-    "epub",
-)  # fmt: skip
+InputKind = Literal["text", "jsonl", FormatName]
+"""How an input is read: as text, as JSONL records, or by a format's reader."""
+INPUT_KINDS: tuple[InputKind, ...] = get_args(InputKind)
 DEFAULT_GLOBS = ("*.txt", "*.md", "*.jsonl", *(f"*{suffix}" for suffix in DOCUMENT_SUFFIXES))
 """The files taken from folders unless other globs are given."""
 STDIN = "-"

@@ -43,6 +43,7 @@ class ServeSettings:
     max_body_bytes: int = _setting(2 * _MIB, "Largest request body but uploads.", "N", "2 MiB")
     max_upload_bytes: int = _setting(50 * _MIB, "Largest uploaded document.", "N", "50 MiB")
     req_limit: int = _setting(0, "Requests a minute per key or address, 0: none.", "N")
+    char_quota: int = _setting(0, "Characters each key may translate (DeepL's usage), 0: no limit.", "N")
     request_timeout: float = _setting(120.0, "Longest a request may take, in seconds.", "S")
     header_timeout: float = _setting(10.0, "Seconds a client has to send a request's head.", "S")
     body_timeout: float = _setting(60.0, "Seconds a client has to send a request's body.", "S")

@@ -86,7 +86,7 @@ class Client:
             status, data = error.code, error.read()
         with self._lock:
             self.statuses.append((path, status))
-            if status >= 400 and not _is_error_body(data):
+            if status >= 400 and not _is_error_body(data, "message" if path.startswith("/v2/") else "error"):
                 self.bad_bodies.append(f"{path} {status}: {data[:120]!r}")
         return status, data
 
@@ -103,12 +103,14 @@ class Client:
         return socket.create_connection((self.host, self.port), timeout=30)
 
 
-def _is_error_body(data: bytes) -> bool:
+def _is_error_body(data: bytes, key: str) -> bool:
+    """Whether ``data`` is the API's error shape: ``{key: "..."}`` (LibreTranslate's
+    ``error``, DeepL's ``message`` under ``/v2/``)."""
     try:
         parsed = json.loads(data)
     except ValueError:
         return False
-    return isinstance(parsed, dict) and isinstance(parsed.get("error"), str)
+    return isinstance(parsed, dict) and isinstance(parsed.get(key), str)
 
 
 _WATCH = """
@@ -364,7 +366,7 @@ def run(url: str, keys: list[str], *, pid: int | None, quick: bool, slow_seconds
         watcher.stop()
     fives = [f"{path} {status}" for path, status in client.statuses if status >= 500 and path != "/healthz"]
     report["server_errors"] = fives[:20]
-    report["not_libretranslate_errors"] = client.bad_bodies[:20]
+    report["errors_not_in_the_apis_shape"] = client.bad_bodies[:20]
     report["healthz"] = {"worst_seconds": round(watcher.worst, 3), "failures": watcher.failures}
     report["requests"] = len(client.statuses)
     report["ok"] = (

@@ -857,3 +857,25 @@ def test_a_word_package_is_read_by_its_relationships_and_written_without_new_par
     written = write_translated(layout, ["The museum is open."])
     assert "word/styles.xml" not in zipfile.ZipFile(io.BytesIO(written)).namelist()
     assert read_format("docx", written).text == "The museum is open."
+
+
+def test_what_a_page_marks_translate_no_is_kept_as_written(fake_engine):
+    """HTML's ``translate="no"``: an inline element read with its sentence and kept, a
+    block neither read nor touched, an element's attributes left (DeepL's ``ignore_tags``
+    is made of this)."""
+    from pipeline import Pipeline, PipelineConfig
+    from pipeline.serve.api.deepl import _ignoring, _unmarked
+
+    pipe = Pipeline(PipelineConfig(), engines={"translator": fake_engine})
+    page = (
+        '<p>Il <span translate="no">TARI</span> sale.</p><p translate="no">Resta.</p>'
+        '<div>Sopra <p translate="NO">Resta.</p> sotto.</div><img alt="Foto" translate="no"><img alt="Foto">'
+    )
+    assert pipe.translate_html([page]) == [
+        '<p>IL <span translate="no">TARI</span> SALE.</p><p translate="no">Resta.</p>'
+        '<div>SOPRA <p translate="NO">Resta.</p> SOTTO.</div><img alt="Foto" translate="no"><img alt="FOTO">'
+    ]
+    marked, names = _ignoring(["<p>Il <x>ACME</x> e <X y='1'>ACME</X>, <xy>va</xy>.</p>"], "x, not a tag,")
+    assert names == ["x"]
+    translated = pipe.translate_html(marked, italian=False)
+    assert _unmarked(translated, names) == ['<p>IL <x>ACME</x> E <x y="1">ACME</x>, <xy>VA</xy>.</p>']

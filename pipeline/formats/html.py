@@ -6,8 +6,9 @@ its child blocks, inline markup (``<b>``, ``<a>``, ``<i>``...) included, whitesp
 collapsed as a browser shows it. ``alt``, ``title``, ``placeholder`` and ``aria-label``
 attributes are runs of their own. ``script``, ``style``, ``pre`` and the like are never
 read or touched (inside a sentence they hold their place: the sentence stays one run);
-the text of ``code``, ``kbd`` and ``samp`` is read with its sentence but never changed; a
-``<br>`` ends a run.
+the text of ``code``, ``kbd`` and ``samp`` is read with its sentence but never changed, and
+so is an inline element marked ``translate="no"`` (HTML's own way to say so; a block so
+marked is not read at all, as ``pre``); a ``<br>`` ends a run.
 
 Writing finds every place first, then puts each run's translation back, shared out among
 its pieces (:mod:`.inline`): every element, attribute and comment of the page stays, in
@@ -294,8 +295,18 @@ def _walk(root: Any) -> Iterator[Any]:
         if not isinstance(el.tag, str):
             continue
         yield el
-        if _name(el) not in _SKIP:
+        if _name(el) not in _SKIP and not _kept_block(el):
             stack.extend(reversed(el))
+
+
+def _kept(el: Any) -> bool:
+    """Marked ``translate="no"``: its text is never changed."""
+    return str(el.get("translate", "")).strip().lower() == "no"
+
+
+def _kept_block(el: Any) -> bool:
+    """A block marked ``translate="no"``: neither read nor touched, as ``pre``."""
+    return _name(el) in _BLOCKS and _kept(el)
 
 
 def _runs(root: Any, tree: Any) -> Iterator[tuple[_Run, str, SegmentKind]]:
@@ -312,13 +323,13 @@ def _runs(root: Any, tree: Any) -> Iterator[tuple[_Run, str, SegmentKind]]:
 
     def is_block(el: Any) -> bool:
         name = _name(el)
-        return bool(name) and name not in _SKIP and (name in _BLOCKS or el in holders)
+        return bool(name) and name not in _SKIP and not _kept_block(el) and (name in _BLOCKS or el in holders)
 
     def items(block: Any) -> Iterator[tuple[_Run, str, SegmentKind] | Any]:
         """The block's runs, with its child blocks (to walk) between them."""
         runs, inner, current = [], [], _Run([(block, "text", False)])
         for child in block:
-            if is_block(child) or _name(child) in _SKIPPED_BLOCKS:
+            if is_block(child) or _name(child) in _SKIPPED_BLOCKS or _kept_block(child):
                 runs.append(current)
                 inner.append(child if is_block(child) else None)
                 current = _Run([(child, "tail", False)])
@@ -361,7 +372,7 @@ def _inline_pieces(el: Any) -> list[tuple[Any, str, bool]]:
         stack.append((node, True, inside))
         name = _name(node)
         if name and name not in _SKIP:
-            verbatim = inside or name in _VERBATIM
+            verbatim = inside or name in _VERBATIM or _kept(node)
             pieces.append((node, "text", verbatim))
             stack.extend((child, False, verbatim) for child in reversed(node))
     return pieces
@@ -371,5 +382,5 @@ def _attrs(root: Any) -> Iterator[tuple[Any, str]]:
     """The attributes worth translating (``alt``, ``title``...), in document order."""
     for el in _walk(root):
         for name in _ATTRIBUTES:
-            if el.get(name, "").strip():
+            if el.get(name, "").strip() and not _kept(el):
                 yield el, name

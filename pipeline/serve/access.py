@@ -84,10 +84,12 @@ class Keys:
 
 
 def presented_key(authorization: str, values: dict[str, Any]) -> str | None:
-    """The key a request presents: ``Authorization: Bearer KEY``, else ``api_key``."""
-    if authorization.lower().startswith("bearer "):
-        return authorization[7:].strip()
-    key = values.get("api_key")
+    """The key a request presents: ``Authorization: Bearer KEY`` or DeepL's
+    ``Authorization: DeepL-Auth-Key KEY``, else ``api_key`` or DeepL's ``auth_key``."""
+    scheme, _, given = authorization.strip().partition(" ")
+    if scheme.lower() in ("bearer", "deepl-auth-key") and given.strip():
+        return given.strip()
+    key = values.get("api_key") or values.get("auth_key")
     return key if isinstance(key, str) and key else None
 
 

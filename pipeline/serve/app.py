@@ -1,4 +1,4 @@
-"""The HTTP service: LibreTranslate's API as its clients call it, native endpoints for
+"""The HTTP service: LibreTranslate's and DeepL's APIs as their clients call them, native endpoints for
 whole documents, jobs and the web page that uses them, health, readiness and Prometheus
 metrics, on FastAPI.
 
@@ -24,7 +24,7 @@ from starlette.middleware.cors import CORSMiddleware
 from ..pipeline import Pipeline
 from ..settings import ServeSettings
 from . import schema
-from .api import documents, jobs, libretranslate, operations, page
+from .api import deepl, documents, jobs, libretranslate, operations, page
 from .guard import Guard
 from .refusals import install_handlers
 from .service import Service
@@ -56,7 +56,7 @@ def create_app(pipeline: Pipeline, settings: ServeSettings | None = None) -> Any
         responses={status: error for status in (400, 403, 404, 408, 413, 429, 500, 503)},
     )
     app.state.service = service
-    for api in (libretranslate, documents, jobs, page, operations):
+    for api in (libretranslate, deepl, documents, jobs, page, operations):
         app.include_router(api.router)
     install_handlers(app)
     app.add_middleware(Guard, service=service)

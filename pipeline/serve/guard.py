@@ -70,7 +70,8 @@ class Guard:
         except Exception as exc:
             if status[0]:  # the answer had begun: nothing more can be said
                 raise
-            await refusal(exc, self.service.settings.request_timeout).response()(scope, receive, answered)
+            refused = refusal(exc, self.service.settings.request_timeout)
+            await refused.response(scope.get("path", ""))(scope, receive, answered)
         finally:
             self._log(scope, status[0] or 500, time.perf_counter() - started)
 

@@ -85,6 +85,8 @@ class JobRecord:
     once it is read."""
     glossary: str | None = None
     """The job's own glossary file in its folder (JSON terms), when it was sent one."""
+    secret: str | None = None
+    """DeepL's ``document_key``: what a DeepL client shows to follow and fetch the job."""
 
     def public(self, keep_seconds: float) -> dict[str, Any]:
         """What a caller is told: the state, progress, reason, links and expiry (never
@@ -126,13 +128,19 @@ class JobStore:
         root.mkdir(parents=True, exist_ok=True)
 
     def create(
-        self, task: str, name: str, data: bytes, owner: str | None, glossary: Glossary | None = None
+        self,
+        task: str,
+        name: str,
+        data: bytes,
+        owner: str | None,
+        glossary: Glossary | None = None,
+        secret: str | None = None,
     ) -> JobRecord:
         """A new queued job holding ``data`` and its own ``glossary``, if any (its folder
-        complete before it appears)."""
+        complete before it appears); ``secret``, DeepL's document key."""
         job_id = secrets.token_urlsafe(16)
         suffix = Path(name).suffix.lower()
-        record = JobRecord(job_id, task, name, f"input{suffix}", owner, time.time())
+        record = JobRecord(job_id, task, name, f"input{suffix}", owner, time.time(), secret=secret)
         work = self.root / f".new-{job_id}"
         work.mkdir()
         with atomic_output(work / record.input, binary=True) as stream:

@@ -22,7 +22,10 @@ from starlette.exceptions import HTTPException
 from ..errors import It2enError
 from .batcher import Busy
 
-__all__ = ["Refused", "install_handlers", "refusal"]
+__all__ = ["DEEPL_PREFIX", "Refused", "install_handlers", "refusal", "shaped"]
+
+DEEPL_PREFIX = "/v2/"
+"""Where DeepL's API lives (:mod:`.api.deepl`): its refusals are ``{"message": ...}``."""
 
 log = logging.getLogger("it2en.serve")
 
@@ -34,8 +37,15 @@ class Refused(Exception):
         super().__init__(message)
         self.status, self.headers = status, headers or {}
 
-    def response(self) -> JSONResponse:
-        return JSONResponse({"error": str(self)}, status_code=self.status, headers=self.headers)
+    def response(self, path: str = "") -> JSONResponse:
+        """The answer: ``{"error": reason}``, or DeepL's ``{"message": reason}`` on its
+        API's paths (``/v2/...``), so that each API's clients read refusals their way."""
+        return JSONResponse(shaped(str(self), path), status_code=self.status, headers=self.headers)
+
+
+def shaped(reason: str, path: str) -> dict[str, str]:
+    """A refusal's body for a request to ``path``: DeepL's shape under ``/v2/``."""
+    return {"message": reason} if path.startswith(DEEPL_PREFIX) else {"error": reason}
 
 
 def refusal(exc: BaseException, timeout: float) -> Refused:
@@ -62,19 +72,20 @@ def install_handlers(app: FastAPI) -> None:
     unexpected exception is answered by the guard (:mod:`.guard`), outside the routes."""
 
     async def refused(request: Request, exc: Exception) -> JSONResponse:
-        return refusal(exc, 0).response()
+        return refusal(exc, 0).response(request.url.path)
 
     async def framework(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, HTTPException)
         headers: dict[str, Any] = dict(exc.headers or {})
-        return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code, headers=headers)
+        body = shaped(str(exc.detail), request.url.path)
+        return JSONResponse(body, status_code=exc.status_code, headers=headers)
 
     async def invalid(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
         errors = exc.errors()
         where = ".".join(str(part) for part in errors[0].get("loc", ())) if errors else "the request"
         what = errors[0].get("msg", "invalid") if errors else "invalid"
-        return JSONResponse({"error": f"Invalid request: {where}: {what}"}, status_code=400)
+        return JSONResponse(shaped(f"Invalid request: {where}: {what}", request.url.path), status_code=400)
 
     app.add_exception_handler(Refused, refused)
     app.add_exception_handler(HTTPException, framework)

@@ -95,6 +95,58 @@ FILE = {
 }
 
 
+DEEPL_ERROR = {"type": "object", "required": ["message"], "properties": {"message": {"type": "string"}}}
+DEEPL_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {
+        "description": "Refused, with DeepL's one-line reason",
+        "content": {"application/json": {"schema": DEEPL_ERROR}},
+    }
+    for status in (400, 403, 404, 408, 413, 429, 456, 500, 503)
+}
+_DEEPL_LANGUAGE = {"type": "string", "enum": ["IT", "EN"]}
+_DEEPL_TARGET = {"type": "string", "enum": ["EN", "EN-GB", "EN-US", "IT"]}
+DEEPL_TRANSLATE = {
+    "type": "object",
+    "required": ["text", "target_lang"],
+    "properties": {
+        "text": {"oneOf": [STRING, {"type": "array", "items": STRING, "minItems": 1}]},
+        "source_lang": _DEEPL_LANGUAGE,
+        "target_lang": _DEEPL_TARGET,
+        "tag_handling": {"type": "string", "enum": ["html", "xml"]},
+        "ignore_tags": STRING,
+        "glossary_id": STRING,
+        "formality": {"type": "string", "enum": ["default", "prefer_more", "prefer_less"]},
+        "split_sentences": STRING,
+        "preserve_formatting": {"type": "boolean"},
+        "context": STRING,
+        "auth_key": STRING,
+    },
+}
+DEEPL_GLOSSARY = {
+    "type": "object",
+    "required": ["name", "source_lang", "target_lang", "entries"],
+    "properties": {
+        "name": STRING,
+        "source_lang": {"type": "string", "enum": ["it", "en"]},
+        "target_lang": {"type": "string", "enum": ["it", "en"]},
+        "entries": STRING,
+        "entries_format": {"type": "string", "enum": ["tsv", "csv"]},
+    },
+}
+DEEPL_DOCUMENT = {
+    "type": "object",
+    "required": ["file", "target_lang"],
+    "properties": {
+        "file": BINARY,
+        "source_lang": _DEEPL_LANGUAGE,
+        "target_lang": _DEEPL_TARGET,
+        "glossary_id": STRING,
+        "output_format": STRING,
+    },
+}
+DEEPL_DOCUMENT_KEY = {"type": "object", "required": ["document_key"], "properties": {"document_key": STRING}}
+
+
 def body(fields: dict[str, Any] | None, upload: dict[str, Any] | None = None) -> dict[str, Any]:
     """An OpenAPI request body for a route that reads its body itself: ``fields`` as JSON
     or a form, ``upload`` as multipart (the routes accept each as LibreTranslate's

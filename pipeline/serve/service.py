@@ -28,6 +28,7 @@ from ..terms import Glossary
 from ..types import Result
 from ..uploads import read_upload
 from .access import Keys, RateLimiter, load_keys
+from .accounts import GlossaryStore, Usage
 from .batcher import Batcher, Job, WorkerEngine
 from .jobs import JobRunner, JobStore
 from .metrics import Metrics
@@ -67,6 +68,8 @@ class Service:
         self.store = JobStore(
             jobs_folder(settings), keep_hours=settings.keep_hours, max_mb=settings.max_jobs_mb
         )
+        self.glossaries = GlossaryStore(self.store.root / "glossaries")
+        self.usage = Usage(self.store.root / "usage.json", settings.char_quota)
         if pipeline.config.output_cache.lower() in ("", "none"):
             pipeline.use_output_cache(self.store.root / "outputs.sqlite")
         self.batcher = Batcher(

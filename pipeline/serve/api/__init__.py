@@ -1,6 +1,7 @@
 """The service's routes, a router per concern: LibreTranslate's API
-(:mod:`.libretranslate`), whole documents (:mod:`.documents`), jobs (:mod:`.jobs`), the
-web page (:mod:`.page`) and operations (:mod:`.operations`). Each route declares who may
+(:mod:`.libretranslate`), DeepL's API v2 (:mod:`.deepl`), whole documents
+(:mod:`.documents`), jobs (:mod:`.jobs`), the web page (:mod:`.page`) and operations
+(:mod:`.operations`). Each route declares who may
 call it and what it reads as dependencies (:mod:`pipeline.serve.access`) and reaches the
 service's state through :func:`service_of`."""
 

@@ -11,6 +11,7 @@ from fastapi import APIRouter
 from fastapi.responses import FileResponse, JSONResponse
 
 from ...errors import It2enError
+from ...terms import Glossary
 from ...uploads import check_upload, upload_name
 from .. import schema
 from ..access import Authorised, Identified, Parameters
@@ -27,10 +28,18 @@ _MEDIA = {".html": "text/html", ".json": "application/json", ".txt": "text/plain
 
 
 async def new_job(
-    service: Service, values: dict[str, Any], task: str, owner: str | None, *, text_allowed: bool
+    service: Service,
+    values: dict[str, Any],
+    task: str,
+    owner: str | None,
+    *,
+    text_allowed: bool,
+    glossary: Glossary | None = None,
+    secret: str | None = None,
 ) -> JobRecord:
     """A queued job for the request's ``file`` (or, ``text_allowed``, its ``text``) and
-    its own ``glossary``, if any; 400 for a missing, empty or unsupported one."""
+    its own ``glossary`` (given, else the request's field), if any; 400 for a missing,
+    empty or unsupported one. ``secret``: DeepL's document key."""
     upload = values.get("file")
     if upload is not None and hasattr(upload, "read"):
         name = upload_name(getattr(upload, "filename", None), "document.txt")
@@ -46,8 +55,8 @@ async def new_job(
         check_upload(name, raw)
     except It2enError as exc:
         raise Refused(400, str(exc)) from None
-    glossary = await request_glossary(values.get("glossary"), english_source=False)
-    record = await service.off_loop(lambda: service.store.create(task, name, raw, owner, glossary))
+    glossary = glossary or await request_glossary(values.get("glossary"), english_source=False)
+    record = await service.off_loop(lambda: service.store.create(task, name, raw, owner, glossary, secret))
     service.runner.submit(record)
     return record
 

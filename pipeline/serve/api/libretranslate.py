@@ -52,6 +52,7 @@ async def frontend_settings(service: Served) -> dict[str, Any]:
         "filesTranslation": True,
         "supportedFilesFormat": list(UPLOAD_SUFFIXES),
         "maxUploadBytes": settings.max_upload_bytes,
+        "apis": {"libretranslate": "/", "deepl": "/v2/"},
         "language": {
             "source": {"code": "it", "name": "Italian"},
             "target": {"code": "en", "name": "English"},
