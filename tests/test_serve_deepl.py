@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -167,3 +168,37 @@ def test_languages_and_usage(client):
     assert 0 < used.character.count <= 3000
     with pytest.raises(deepl.QuotaExceededException):
         client.translate_text("Il sindaco parla. " * 200, source_lang="IT", target_lang="EN-GB")
+
+
+def test_a_document_by_deepls_api_and_by_v1_jobs_is_the_same_file(client, server):
+    from test_jobs import multipart, wait
+
+    page = f"<html><body><p>{SENTENCES[3]}</p><p>{SENTENCES[5]}</p></body></html>".encode()
+    out = io.BytesIO()
+    client.translate_document(page, out, target_lang="EN-GB", filename="pagina.html")
+    body, kind = multipart({}, {"file": ("pagina.html", page)})
+    status, made = server.request("/v1/jobs", body, {"content-type": kind, "authorization": f"Bearer {KEY}"})
+    assert status == 202
+    done = wait(server, json.loads(made)["id"], key=KEY)
+    copy = server.request(done["files"]["document"], headers={"authorization": f"Bearer {KEY}"})[1]
+    assert copy == out.getvalue()
+
+
+def test_deepls_client_retries_on_429_as_it_does_against_deepl(tiny_models, tmp_path, monkeypatch):
+    """Past the rate limit the service answers 429 with Retry-After; the client backs
+    off and retries, then gives up with its own exception."""
+    monkeypatch.setattr(deepl.http_client, "max_network_retries", 2)
+    limited = Server(tiny_flags(tiny_models, tmp_path / "jobs"), "--req-limit", "2")
+    try:
+        translator = deepl.Translator("nessuna", server_url=limited.url, send_platform_info=False)
+        for _ in range(2):
+            translator.translate_text("Il sindaco.", source_lang="IT", target_lang="EN-GB")
+        with pytest.raises(deepl.TooManyRequestsException):
+            translator.translate_text("Il sindaco.", source_lang="IT", target_lang="EN-GB")
+        deadline = time.monotonic() + 5  # the last answer's log line may follow the answer
+        while len(refused := [n for n in limited.log().splitlines() if "POST /v2/translate 429" in n]) < 3:
+            assert time.monotonic() < deadline, refused
+            time.sleep(0.05)
+        assert len(refused) == 3  # the request and its two retries
+    finally:
+        assert limited.stop() == STOPPED
