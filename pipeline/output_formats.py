@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from .formats import format_of, translated_file, writable
+from .formats import format_of, translated_file, translated_pdf, writable
 from .render import render_markdown, render_text
 from .report import render_html
 from .types import Result
@@ -33,6 +33,9 @@ class OutputFormat:
     """One document in this format."""
     one_per_file: bool = False
     """A whole file holds one document (the HTML report, the translated document)."""
+    only: str | None = None
+    """The input format it is made of alone (``pdf``: the translated PDF); other
+    documents have no file of it."""
 
     def bytes_of(self, result: Result) -> bytes:
         """One document in this format, as the bytes of its file (text as UTF-8)."""
@@ -55,9 +58,10 @@ OUTPUT_FORMATS: dict[str, OutputFormat] = {
     "jsonl": OutputFormat("jsonl", (".jsonl",), False, _jsonl),
     "html": OutputFormat("html", (".html", ".htm"), False, render_html, one_per_file=True),
     "document": OutputFormat("document", (), True, translated_file, one_per_file=True),
+    "pdf": OutputFormat("pdf", (".en.pdf", ".pdf"), True, translated_pdf, one_per_file=True, only="pdf"),
 }
-"""Every output format by name; ``document`` is the translated HTML or Word file itself,
-named by its input's suffix."""
+"""Every output format by name; ``document`` is the translated copy of a file written back
+as it came (named by its input's suffix), ``pdf`` the translated PDF of a PDF input."""
 
 
 def format_for_suffix(suffix: str) -> str | None:
@@ -69,10 +73,13 @@ def format_for_suffix(suffix: str) -> str | None:
 def document_files(name: str, result: Result, formats: Iterable[str]) -> list[tuple[str, bytes]]:
     """Every output file of one document as ``(file name, bytes)``, made in memory (an
     error here, encoding included, is the document's own, and nothing of it is written):
-    ``name`` plus each format's suffix, and ``name.en.<suffix>`` for the translated page or
-    Word file where the input was one."""
+    ``name`` plus each format's suffix (a format made of one input format alone only for
+    such a document), and ``name.en.<suffix>`` for the translated page or Word file where
+    the input was one."""
     files = [
-        (f"{name}{OUTPUT_FORMATS[fmt].suffixes[0]}", OUTPUT_FORMATS[fmt].bytes_of(result)) for fmt in formats
+        (f"{name}{OUTPUT_FORMATS[fmt].suffixes[0]}", OUTPUT_FORMATS[fmt].bytes_of(result))
+        for fmt in formats
+        if OUTPUT_FORMATS[fmt].only in (None, result.layout.format if result.layout else None)
     ]
     if result.layout is not None and writable(result.layout):
         files.append(

@@ -12,9 +12,10 @@ from ..io import DEFAULT_GLOBS
 
 __all__ = ["BATCH_FORMATS", "BatchOptions"]
 
-BATCH_FORMATS = ("json", "md", "html")
+BATCH_FORMATS = ("json", "md", "html", "pdf")
 """The formats of :data:`~pipeline.output_formats.OUTPUT_FORMATS` that ``batch`` writes a
-file of per document (json always: it is the record the next run resumes from)."""
+file of per document (json always: it is the record the next run resumes from; ``pdf``,
+the translated PDF, for PDF inputs alone)."""
 
 
 @dataclass(frozen=True)
@@ -23,8 +24,9 @@ class BatchOptions:
 
     out_dir: Path
     formats: tuple[str, ...] = ("json",)
-    """Files per document: ``json`` (always needed for resume), optionally ``md`` and
-    ``html`` (with ``html``, an ``index.html`` of every document too)."""
+    """Files per document: ``json`` (always needed for resume), optionally ``md``,
+    ``html`` (with ``html``, an ``index.html`` of every document too) and ``pdf`` (of a
+    PDF input, its translated copy ``NAME.en.pdf``)."""
     summarize: bool = True
     """False: translation only."""
     force: bool = False

@@ -59,7 +59,11 @@ GlobOpt = Annotated[
     ),
 ]
 FormatsOpt = Annotated[
-    str, typer.Option(metavar="FORMATS", help="Files per document: json, plus md and/or html (json,md,html).")
+    str,
+    typer.Option(
+        metavar="FORMATS",
+        help="Files per document: json, plus md, html, pdf (a PDF's translated copy): json,md,html,pdf.",
+    ),
 ]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Redo every document, even unchanged ones.")]
 ReportOpt = Annotated[

@@ -57,6 +57,7 @@ class OutputFormat(str, Enum):
     jsonl = "jsonl"
     html = "html"
     document = "document"
+    pdf = "pdf"
 
 
 FormatOpt = Annotated[
@@ -64,9 +65,9 @@ FormatOpt = Annotated[
     typer.Option(
         "--format",
         "-f",
-        help="Output format; document: the translated HTML or DOCX file itself "
-        "[default: by -o suffix (translate: the input's own suffix gives document); "
-        "md on a terminal; else jsonl/text].",
+        help="Output format; document: the translated file itself (HTML, Word, ...); pdf: a PDF's "
+        "translated copy [default: by -o suffix (translate: the input's own suffix gives document, "
+        ".pdf gives pdf); md on a terminal; else jsonl/text].",
     ),
 ]
 OutputOpt = Annotated[
@@ -156,7 +157,7 @@ def _run(request: _Request, flags: ModelFlags, logs: LogFlags) -> None:
         )
         outcomes = Pipeline(cfg, progress=progress).process_many(documents, summarize=request.summarize)
         try:
-            with atomic_output(request.output, binary=fmt == "document") as stream:
+            with atomic_output(request.output, binary=OUTPUT_FORMATS[fmt].binary) as stream:
                 written = _write_all(outcomes, stream, fmt, several, failures, stop)
                 if request.output is not None and written == 0:
                     raise _NothingWritten
@@ -185,6 +186,8 @@ def _checked_format(request: _Request, files: list[InputFile]) -> tuple[str, boo
             "--format document writes one translated HTML or DOCX file: give one such input, "
             "or use batch, which writes one per document"
         )
+    if fmt == "pdf" and (several or not files or files[0].kind != "pdf"):
+        raise ConfigError("--format pdf writes the translated copy of one PDF: give one PDF input")
     check_encoding(request.encoding)
     return fmt, several
 

@@ -47,6 +47,7 @@ __all__ = [
     "locate",
     "read_format",
     "translated_file",
+    "translated_pdf",
     "writable",
     "write_translated",
 ]
@@ -112,7 +113,18 @@ def translated_file(result: Result) -> bytes:
     """The original file of ``result`` (an HTML or DOCX input) with its text translated."""
     if result.layout is None or not writable(result.layout):
         raise ValueError(f"{result.id}: no translated file can be written for this input")
-    layout = result.layout
+    return _translated(result, result.layout)
+
+
+def translated_pdf(result: Result) -> bytes:
+    """The PDF of ``result`` (a PDF input) with each paragraph's translation set where it
+    was (:mod:`.pdf_out`): asked for by name, as a PDF is rewritten, not edited."""
+    if result.layout is None or result.layout.format != "pdf" or not result.layout.data:
+        raise ValueError(f"{result.id}: a translated PDF is made only of a PDF input")
+    return _translated(result, result.layout)
+
+
+def _translated(result: Result, layout: Layout) -> bytes:
     translations = block_translations(layout, result.segments, result.translations)
     flagged = _flagged_blocks(layout, result)
     return write_translated(

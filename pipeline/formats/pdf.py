@@ -1,4 +1,5 @@
-"""PDF files (input only): the text layer in reading order, as paragraphs, page by page.
+"""PDF files: the text layer in reading order, as paragraphs, page by page (and the
+paragraphs' places, which :mod:`.pdf_out` writes the translation back into).
 
 Read with PDFium (pypdfium2), one page at a time, so a file of thousands of pages never
 holds more than one page's objects. PDFium gives each page's text in content order with
@@ -22,14 +23,16 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import Any, cast
 
 from ..errors import InputError
-from ..types import SegmentKind
+from ..types import BlockTranslation, SegmentKind
 from . import Layout
 
-__all__ = ["read"]
+__all__ = ["Paragraph", "opened", "read", "structure", "write"]
 
 _PAGE_NUMBER = re.compile(r"^\W*(?:(?:pag(?:ina|\.)?|p\.|page)\s*)?\d+(?:\s*(?:di|/|of)\s*\d+)?\W*$", re.I)
 _HYPHENS = ("\x02", "\xad", "\ufffe")
@@ -44,17 +47,30 @@ _SENTENCE_END = re.compile(r"[.!?:;…][\"'”’»)\]]*$")
 
 @dataclass
 class _Line:
-    """One line of a page as PDFium reads it, with its box (PDF points, y upwards)."""
+    """One line of a page as PDFium reads it, with its box (PDF points, y upwards), its
+    page and its first and last characters in the page's text (-1: not known)."""
 
     top: float
     bottom: float
     left: float
     right: float
     text: str
+    page: int = 0
+    first: int = -1
+    last: int = -1
 
     @property
     def height(self) -> float:
         return max(self.top - self.bottom, 1.0)
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A paragraph as read: its text and the lines it was read from, over one page or
+    more."""
+
+    text: str
+    lines: tuple[_Line, ...]
 
 
 @dataclass
@@ -66,7 +82,20 @@ class _Page:
 
 
 def read(data: bytes) -> Layout:
-    """The layout of a PDF's text layer (:class:`InputError` for one that cannot be used)."""
+    """The layout of a PDF's text layer (:class:`InputError` for one that cannot be used);
+    the file is kept in it, for :mod:`.pdf_out` to write the translated copy."""
+    document = opened(data)
+    try:
+        paragraphs = structure(document)
+    finally:
+        document.close()
+    pieces = [(p.text, f"page {p.lines[0].page + 1}", "text") for p in paragraphs]
+    return Layout.of("pdf", cast("list[tuple[str, str, SegmentKind]]", pieces), data)
+
+
+def opened(data: bytes) -> Any:
+    """The PDFium document of ``data``; :class:`InputError` for a file that is not a
+    usable PDF."""
     import pypdfium2 as pdfium
 
     if not data.lstrip()[:5] == b"%PDF-":
@@ -74,26 +103,29 @@ def read(data: bytes) -> Layout:
     if b"%%EOF" not in data.rstrip(b"\x00 \t\r\n\f")[-2048:]:  # padding after the end is common
         raise InputError("truncated PDF file (no end-of-file marker)")
     try:
-        document = pdfium.PdfDocument(data)
+        return pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
         if "password" in str(exc).lower():
             raise InputError("password-protected (encrypted) PDF") from None
         raise InputError(f"damaged PDF file ({str(exc).strip()[:120]})") from None
-    try:
-        pages = [_read_page(document, index) for index in range(len(document))]
-    finally:
-        document.close()
+
+
+def structure(document: Any) -> list[Paragraph]:
+    """The paragraphs of an open document, in reading order, each with its lines (one
+    running over a page break is one); :class:`InputError` for a document without text."""
+    pages = [_read_page(document, index) for index in range(len(document))]
     if not any(line.text.strip() for page in pages for line in page.lines):
         raise InputError("no text layer (a scanned PDF?): OCR is needed first")
     running = _running_lines(pages)
-    pieces: list[tuple[str, str, SegmentKind]] = []
-    for number, page in enumerate(pages, start=1):
+    found: list[Paragraph] = []
+    for page in pages:
         for k, paragraph in enumerate(_paragraphs(_trimmed(page, running))):
-            if k == 0 and pieces and _continues(pieces[-1][0], paragraph):  # over a page break
-                pieces[-1] = (_join(pieces[-1][0], paragraph), pieces[-1][1], "text")
+            if k == 0 and found and _continues(found[-1].text, paragraph.text):  # over a page break
+                before = found[-1]
+                found[-1] = Paragraph(_join(before.text, paragraph.text), before.lines + paragraph.lines)
             else:
-                pieces.append((paragraph, f"page {number}", "text"))
-    return Layout.of("pdf", pieces)
+                found.append(paragraph)
+    return found
 
 
 def _read_page(document: object, index: int) -> _Page:
@@ -113,10 +145,11 @@ def _read_page(document: object, index: int) -> _Page:
                     first, last = position + visible[0], position + visible[-1]
                     left, bottom, _, top = textpage.get_charbox(first, loose=True)
                     _, bottom2, right, top2 = textpage.get_charbox(last, loose=True)
-                    lines.append(_Line(max(top, top2), min(bottom, bottom2), left, right, _mended(raw)))
+                    box = (max(top, top2), min(bottom, bottom2), left, right)
+                    lines.append(_Line(*box, _mended(raw), index, first, last))
                 else:  # characters outside the BMP: no boxes, lines as they come
                     y = -len(lines) * 12.0
-                    lines.append(_Line(y + 10, y, 0.0, 0.0, _mended(raw)))
+                    lines.append(_Line(y + 10, y, 0.0, 0.0, _mended(raw), index))
             position += len(raw) + 2
         return _Page(lines, float(page.get_height()), page.get_rotation() in (90, 270))
     finally:
@@ -162,7 +195,7 @@ def _trimmed(page: _Page, running: set[str]) -> list[_Line]:
     return lines[start:end] or lines
 
 
-def _paragraphs(lines: list[_Line]) -> list[str]:
+def _paragraphs(lines: list[_Line]) -> list[Paragraph]:
     """Lines joined into paragraphs. A paragraph ends where the gap to the next line is
     wider than the page's usual line pitch, where the next line starts further in (a
     first-line indent) or the line stops well short of the column's right edge, after
@@ -172,21 +205,22 @@ def _paragraphs(lines: list[_Line]) -> list[str]:
     margin = lefts.most_common(1)[0][0] if lefts else 0
     rights = sorted(line.right for line in lines)
     edge = rights[int(len(rights) * 0.9)] if rights else 0.0
-    paragraphs: list[str] = []
-    current = ""
+    paragraphs: list[Paragraph] = []
+    current, members = "", list[_Line]()
     previous: _Line | None = None
     for line in lines:
         text = " ".join(line.text.split()) if not line.text.rstrip().endswith(_HYPHENS) else line.text.strip()
         if not text:
             continue
         if previous is not None and current and _breaks(previous, line, current, pitch, margin, edge):
-            paragraphs.append(current)
-            current = ""
+            paragraphs.append(Paragraph(" ".join(current.split()), tuple(members)))
+            current, members = "", []
         current = _join(current, text)
+        members.append(line)
         previous = line
     if current:
-        paragraphs.append(current)
-    return [" ".join(p.split()) for p in paragraphs]
+        paragraphs.append(Paragraph(" ".join(current.split()), tuple(members)))
+    return paragraphs
 
 
 def _breaks(previous: _Line, line: _Line, text: str, pitch: float, margin: float, edge: float) -> bool:
@@ -240,3 +274,11 @@ def _join(text: str, line: str) -> str:
     if re.search(r"\w-$", text) and line[:1].islower():
         return text[:-1] + line
     return f"{text} {line}"
+
+
+def write(layout: Layout, translations: Sequence[BlockTranslation]) -> bytes:
+    """The PDF of ``layout`` with each paragraph's translation set where it was
+    (:mod:`.pdf_out`)."""
+    from .pdf_out import rewrite
+
+    return rewrite(layout.data, [t.text for t in translations])

@@ -1,0 +1,341 @@
+"""A PDF's translation written back into its pages: each paragraph's English set where its
+Italian was, everything else of the file left as it is.
+
+The paragraphs are those :mod:`.pdf` reads (lines joined by pitch, indents and columns,
+continued over page breaks), found again in the same file. For each, PDFium
+(pypdfium2, BSD/Apache) gives the text objects its characters were drawn by; those
+objects go (an object that also draws text it2en did not translate, or one inside a
+form XObject, stays, and so does its Italian), and the English is set in their place as
+new text objects: in the original size and colour, wrapped to the paragraph's column
+(its first line keeping its indent), on the original lines' pitch. A paragraph over two
+pages is shared between them by the length of its Italian on each. Where the English
+runs longer than the Italian's lines, it first takes the room down to the next text of its
+column, then is set smaller, down to 70 % of the original size (on the same pitch, so
+that it still reads as one paragraph); what still does not fit runs on below the
+paragraph's place rather than being lost, with a warning naming the page.
+
+The text is set in PDF's standard Helvetica (no font file embedded; every reader has
+it), whose encoding holds Western European text; a translation with other characters
+is refused for the PDF copy in one line. Images, vector art, annotations, links, form
+fields, page sizes, rotation, the outline and metadata are untouched; text on a page
+drawn turned (not horizontal) is left as it is, with a warning.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import io
+import logging
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
+
+from ..errors import InputError
+from .pdf import Paragraph, _Line, opened, structure
+
+__all__ = ["rewrite"]
+
+log = logging.getLogger("it2en.formats")
+
+_SMALLEST = 0.7
+"""The smallest share of its original size a paragraph's English is set in."""
+_ENCODING = "cp1252"
+"""What the standard Helvetica's WinAnsi encoding can write."""
+
+
+@dataclass
+class _Part:
+    """The piece of a paragraph on one page: its lines there and its share of the text."""
+
+    lines: list[_Line]
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class _Box:
+    """A rectangle of the page (PDF points, y upwards)."""
+
+    left: float
+    bottom: float
+    right: float
+    top: float
+
+    def across(self, left: float, right: float) -> bool:
+        """Whether it shares some of the span from ``left`` to ``right``."""
+        return self.left < right and self.right > left
+
+
+@dataclass(frozen=True)
+class _Style:
+    size: float
+    colour: tuple[int, int, int, int]
+    upright: bool
+
+
+def rewrite(data: bytes, texts: Sequence[str]) -> bytes:
+    """The PDF ``data`` with its paragraphs' text replaced by ``texts`` (one per
+    paragraph :mod:`.pdf` reads, in order)."""
+    _check_characters(texts)
+    document = opened(data)
+    try:
+        paragraphs = structure(document)
+        if len(paragraphs) != len(texts):
+            raise ValueError(f"{len(texts)} translations for {len(paragraphs)} paragraphs")
+        parts: dict[int, list[_Part]] = defaultdict(list)
+        lines: dict[int, list[_Line]] = defaultdict(list)
+        for paragraph, text in zip(paragraphs, texts, strict=True):
+            for page, part in _shared(paragraph, text):
+                parts[page].append(part)
+                lines[page] += part.lines
+        font = _Helvetica(document)
+        for number, on_page in sorted(parts.items()):
+            _rewrite_page(document, number, on_page, font, lines[number])
+        out = io.BytesIO()
+        document.save(out)
+        return out.getvalue()
+    finally:
+        document.close()
+
+
+def _check_characters(texts: Sequence[str]) -> None:
+    missing = sorted({c for text in texts for c in text if not _encodable(c)})
+    if missing:
+        shown = " ".join(missing[:10])
+        raise InputError(f"the English holds characters the PDF's standard font cannot write ({shown})")
+
+
+def _encodable(char: str) -> bool:
+    try:
+        char.encode(_ENCODING)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _shared(paragraph: Paragraph, text: str) -> list[tuple[int, _Part]]:
+    """The paragraph's parts by page, each given a share of ``text``'s words in
+    proportion to the Italian characters it held."""
+    pages: dict[int, _Part] = {}
+    for line in paragraph.lines:
+        pages.setdefault(line.page, _Part([])).lines.append(line)
+    words = text.split()
+    sizes = [sum(len(line.text) for line in part.lines) for part in pages.values()]
+    total, taken, seen = max(sum(sizes), 1), 0, 0
+    for part, size in zip(pages.values(), sizes, strict=True):
+        seen += size
+        upto = len(words) if seen >= total else round(len(words) * seen / total)
+        part.text, taken = " ".join(words[taken:upto]), upto
+    return list(pages.items())
+
+
+def _rewrite_page(
+    document: Any, number: int, parts: list[_Part], font: _Helvetica, around: list[_Line]
+) -> None:
+    """Remove the text objects of ``parts`` from page ``number`` and set their English
+    (``around``: every line of text the page holds, which the English must not cover)."""
+    import pypdfium2.raw as pdfium_c
+
+    page = document[number]
+    textpage = page.get_textpage()
+    try:
+        chars, pointers = _owners(textpage)
+        translated = {i for part in parts for line in part.lines for i in range(line.first, line.last + 1)}
+        removable = {address for address, drawn in chars.items() if drawn <= translated}
+        placed = []
+        for part in parts:
+            objects = [a for line in part.lines for a in _objects_of(chars, line) if a in removable]
+            if not objects or any(line.first < 0 for line in part.lines):
+                log.warning(
+                    "page %d: a paragraph could not be found in the page's text: left as it was", number + 1
+                )
+                continue
+            style = _style(pointers[objects[0]])
+            if not style.upright:
+                log.warning("page %d: text drawn turned is left as it was", number + 1)
+                continue
+            for address in dict.fromkeys(objects):
+                if pdfium_c.FPDFPage_RemoveObject(page.raw, pointers[address]):
+                    pdfium_c.FPDFPageObj_Destroy(pointers[address])
+            placed.append((part, style))
+        fixed = [*(_Box(line.left, line.bottom, line.right, line.top) for line in around), *_pictures(page)]
+        ends: list[_Box] = []  # where each paragraph set so far ends: the next below starts lower
+        for part, style in placed:
+            rows = _laid_out(part, style, font.width, fixed, ends)
+            for x, y, size, line in rows:
+                font.draw(page, line, x, y, size, style.colour)
+            if rows:
+                left, right = min(r[0] for r in rows), max(line.right for line in part.lines)
+                ends.append(_Box(left, rows[-1][1] - 0.3 * rows[-1][2], right, rows[0][1]))
+        pdfium_c.FPDFPage_GenerateContent(page.raw)
+    finally:
+        textpage.close()
+        page.close()
+
+
+def _owners(textpage: Any) -> tuple[dict[int, set[int]], dict[int, Any]]:
+    """Each text object of the page (by address) with the characters it draws, and the
+    objects by address."""
+    import pypdfium2.raw as pdfium_c
+
+    chars: dict[int, set[int]] = defaultdict(set)
+    objects: dict[int, Any] = {}
+    for index in range(textpage.count_chars()):
+        obj = pdfium_c.FPDFText_GetTextObject(textpage.raw, index)
+        if obj:
+            chars[_address(obj)].add(index)
+            objects.setdefault(_address(obj), obj)
+    return chars, objects
+
+
+def _objects_of(chars: dict[int, set[int]], line: _Line) -> list[int]:
+    """The text objects (by address) that draw the characters of ``line``."""
+    drawn = set(range(line.first, line.last + 1))
+    return [address for address, owned in chars.items() if owned & drawn]
+
+
+def _address(obj: Any) -> int:
+    return ctypes.cast(obj, ctypes.c_void_p).value or 0
+
+
+def _style(obj: Any) -> _Style:
+    """The size (as drawn: the font size scaled by the object's matrix), colour and
+    orientation of the text an object draws."""
+    import pypdfium2.raw as pdfium_c
+
+    size = ctypes.c_float(12.0)
+    pdfium_c.FPDFTextObj_GetFontSize(obj, ctypes.byref(size))
+    matrix = pdfium_c.FS_MATRIX()
+    pdfium_c.FPDFPageObj_GetMatrix(obj, ctypes.byref(matrix))
+    scale = math.sqrt(abs(matrix.a * matrix.d - matrix.b * matrix.c)) or 1.0
+    rgba = [ctypes.c_uint(0) for _ in range(4)]
+    if not pdfium_c.FPDFPageObj_GetFillColor(obj, *(ctypes.byref(c) for c in rgba)):
+        rgba = [ctypes.c_uint(v) for v in (0, 0, 0, 255)]
+    upright = abs(matrix.b) < 1e-6 and abs(matrix.c) < 1e-6 and matrix.a > 0 and matrix.d > 0
+    red, green, blue, alpha = (c.value for c in rgba)
+    return _Style(max(size.value * scale, 1.0), (red, green, blue, alpha), upright)
+
+
+def _laid_out(
+    part: _Part, style: _Style, width: Any, fixed: list[_Box], ends: list[_Box]
+) -> list[tuple[float, float, float, str]]:
+    """Where each line of the part's English goes: ``(x, baseline, size, text)``. Its
+    place is its column (as wide as the widest text that shares its span) from its first
+    line (or below the English set above it, if that ran longer) down to just above the
+    next text or picture in that column (``fixed``); the English is set in the original
+    size there, else smaller (on the same pitch), else it runs on below."""
+    lines = part.lines
+    left, right = min(line.left for line in lines), max(line.right for line in lines)
+    column = [box for box in fixed if box.across(left, right)]
+    right = max([right, *(box.right for box in column if box.left >= left - 1)])
+    steps = sorted(a.bottom - b.bottom for a, b in pairwise(lines) if a.bottom > b.bottom)
+    pitch = steps[len(steps) // 2] if steps else style.size * 1.2
+    top, bottom = lines[0].top, lines[-1].bottom
+    above = [end.bottom for end in ends if end.across(left, right) and end.bottom < top + 0.5]
+    shift = top - min(above) + 0.3 * pitch if above and min(above) < top + 0.5 else 0.0
+    top, bottom = top - max(shift, 0.0), bottom - max(shift, 0.0)
+    below = [box.top for box in column if box.top < lines[-1].bottom - 0.5]
+    floor = max(below) + 0.5 * pitch + 0.3 * style.size if below else min(bottom, 36.0)
+    words = part.text.split()
+    scale = 1.0
+    while True:
+        size, step = style.size * scale, pitch  # the pitch kept: the paragraph reads as one
+        first = top - 0.8 * size
+        room = max(1, int((first - max(floor + 0.2 * size, 0.0)) / step + 1e-6) + 1)
+        indents = [right - (lines[0].left if k == 0 else left) for k in range(room)]
+        rows = _wrapped(words, indents, size, width)
+        if len(rows) <= room or scale <= _SMALLEST:
+            break
+        scale = max(_SMALLEST, scale * 0.9)
+    if len(rows) > room:
+        page = lines[0].page + 1
+        log.warning("page %d: a paragraph's English runs longer than its place: it goes on below", page)
+    return [
+        (lines[0].left if k == 0 else left, first - k * step, size, row) for k, row in enumerate(rows) if row
+    ]
+
+
+def _pictures(page: Any) -> list[_Box]:
+    """The boxes of the page's images and form objects: the English never runs into them
+    (but where it must run on)."""
+    import pypdfium2.raw as pdfium_c
+
+    boxes = []
+    for index in range(pdfium_c.FPDFPage_CountObjects(page.raw)):
+        obj = pdfium_c.FPDFPage_GetObject(page.raw, index)
+        if pdfium_c.FPDFPageObj_GetType(obj) in (pdfium_c.FPDF_PAGEOBJ_IMAGE, pdfium_c.FPDF_PAGEOBJ_FORM):
+            edges = [ctypes.c_float(0.0) for _ in range(4)]
+            if pdfium_c.FPDFPageObj_GetBounds(obj, *(ctypes.byref(v) for v in edges)):
+                boxes.append(_Box(*(v.value for v in edges)))
+    return boxes
+
+
+def _wrapped(words: list[str], widths: list[float], size: float, width: Any) -> list[str]:
+    """``words`` in rows no wider than ``widths`` (the last width for rows past them); a
+    word wider than a row has a row of its own."""
+    rows: list[str] = []
+    current: list[str] = []
+    used = 0.0
+    space = width(" ", size)
+    for word in words:
+        limit = widths[min(len(rows), len(widths) - 1)]
+        extra = width(word, size) + (space if current else 0.0)
+        if current and used + extra > limit + 0.01:
+            rows.append(" ".join(current))
+            current, used = [], 0.0
+            extra = width(word, size)
+        current.append(word)
+        used += extra
+    if current:
+        rows.append(" ".join(current))
+    return rows
+
+
+class _Helvetica:
+    """The standard Helvetica of one document, and the widths of words set in it
+    (measured by PDFium once per word)."""
+
+    def __init__(self, document: Any):
+        import pypdfium2.raw as pdfium_c
+
+        self.document = document
+        self.font = pdfium_c.FPDFText_LoadStandardFont(document.raw, b"Helvetica")
+        self._widths: dict[str, float] = {}
+
+    def width(self, word: str, size: float) -> float:
+        """How wide ``word`` is at ``size``."""
+        if word not in self._widths:
+            self._widths[word] = (
+                self._measured(word) if word != " " else self._measured("x x") - self._measured("xx")
+            )
+        return self._widths[word] * size / 1000
+
+    def _measured(self, word: str) -> float:
+        import pypdfium2.raw as pdfium_c
+
+        obj = pdfium_c.FPDFPageObj_CreateTextObj(self.document.raw, self.font, ctypes.c_float(1000.0))
+        try:
+            pdfium_c.FPDFText_SetText(obj, _wide(word))
+            box = [ctypes.c_float(0.0) for _ in range(4)]
+            pdfium_c.FPDFPageObj_GetBounds(obj, *(ctypes.byref(v) for v in box))
+            return box[2].value - box[0].value
+        finally:
+            pdfium_c.FPDFPageObj_Destroy(obj)
+
+    def draw(self, page: Any, text: str, x: float, y: float, size: float, colour: tuple[int, ...]) -> None:
+        """``text`` set on ``page`` with its baseline starting at ``(x, y)``."""
+        import pypdfium2.raw as pdfium_c
+
+        obj = pdfium_c.FPDFPageObj_CreateTextObj(self.document.raw, self.font, ctypes.c_float(size))
+        pdfium_c.FPDFText_SetText(obj, _wide(text))
+        pdfium_c.FPDFPageObj_SetFillColor(obj, *colour)
+        pdfium_c.FPDFPageObj_Transform(obj, 1.0, 0.0, 0.0, 1.0, x, y)
+        pdfium_c.FPDFPage_InsertObject(page.raw, obj)
+
+
+def _wide(text: str) -> Any:
+    """``text`` as PDFium's wide string: UTF-16LE, ended by a zero."""
+    data = (text + "\0").encode("utf-16-le")
+    return ctypes.cast(ctypes.create_string_buffer(data, len(data)), ctypes.POINTER(ctypes.c_ushort))
