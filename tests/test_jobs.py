@@ -160,6 +160,7 @@ SUBTITLES = (
         "office/openpyxl-formulae.xlsx",
         "epub/pgaskin-kepubify-test1.epub",
         "xliff/symfony-resources-clean.xlf",
+        "pdf/pypdf-crazyones.pdf",
     ],
 )
 def test_every_new_format_comes_back_through_translate_file_in_its_own_format(server, name):
@@ -181,6 +182,9 @@ def test_every_new_format_comes_back_through_translate_file_in_its_own_format(se
     fmt = format_of(base)
     original, translated = read_format(fmt, data), read_format(fmt, copy)
     assert translated.format == original.format
+    if fmt == "pdf":  # set anew: the same words, in paragraphs the reader may join otherwise
+        assert translated.text.split() == original.text.split()
+        return
     assert [b.where for b in translated.blocks] == [b.where for b in original.blocks]
     if name.endswith(".srt"):
         assert translated.text == original.text

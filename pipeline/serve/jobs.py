@@ -381,8 +381,13 @@ def extent(doc: Document) -> str:
 
 def result_files(stem: str, result: Result) -> dict[str, tuple[str, bytes]]:
     """A finished job's files by role: the HTML report, the JSON record, and the English
-    copy (the translated page or Word file where the input was one, else the text)."""
-    copy = document_files(stem, result, ())
+    copy (the translated page, Word file or PDF where the input was one, else the text; a
+    PDF whose English its font cannot write comes back as text, saying why)."""
+    try:
+        copy = document_files(stem, result, ("pdf",))
+    except InputError as exc:
+        log.warning("%s: no translated PDF (%s): the English copy is text", result.origin or stem, exc)
+        copy = []
     english = copy[0] if copy else (f"{stem}.en.txt", (result.translation + "\n").encode("utf-8"))
     return {
         "report": ("report.html", OUTPUT_FORMATS["html"].bytes_of(result)),
