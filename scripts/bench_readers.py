@@ -7,7 +7,11 @@ scans every style).
 The file is made here (paragraphs spread over the styles, one in a hundred a heading, one
 in seven a list item). The naive reading is timed on its first ``--naive-paragraphs``
 paragraphs and its cost per paragraph multiplied out (it is the same for every
-paragraph: each scans every style). Usage::
+paragraph: each scans every style).
+
+And how long a 40-page PDF report takes to be rewritten in English (:mod:`pipeline.formats.pdf_out`),
+beside reading it: the translated PDF's own cost, over and above the translation (the
+English here is the Italian upper-cased and a sixth longer, as English runs). Usage::
 
     python scripts/bench_readers.py --json scripts/results/readers.json
 """
@@ -63,11 +67,54 @@ def naive_seconds_per_paragraph(data: bytes, count: int) -> float:
     return (time.perf_counter() - started) / len(paragraphs)
 
 
+def report_pdf(pages: int) -> bytes:
+    """A report of about ``pages`` A4 pages of body-text paragraphs (reportlab)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import Paragraph, SimpleDocTemplate
+
+    sentence = (
+        "Il consiglio comunale ha approvato il bilancio preventivo per il prossimo anno, "
+        "con una spesa per le scuole che cresce del quattro per cento."
+    )
+    out = io.BytesIO()
+    story = [
+        Paragraph(" ".join([sentence] * (3 + k % 4)), getSampleStyleSheet()["BodyText"])
+        for k in range(pages * 7)
+    ]
+    SimpleDocTemplate(out, pagesize=A4).build(story)
+    return out.getvalue()
+
+
+def pdf_rewrite(pages: int) -> dict[str, float]:
+    """Read a report of ``pages`` pages, then time writing its English back."""
+    import pypdfium2 as pdfium
+
+    from pipeline.formats import read_format
+    from pipeline.formats.pdf_out import rewrite
+
+    data = report_pdf(pages)
+    started = time.perf_counter()
+    layout = read_format("pdf", data)
+    read = time.perf_counter() - started
+    english = [layout.text[b.start : b.end].upper() + " AND SO ON" for b in layout.blocks]
+    started = time.perf_counter()
+    rewrite(data, english)
+    written = time.perf_counter() - started
+    return {
+        "pdf_pages": len(pdfium.PdfDocument(data)),
+        "pdf_paragraphs": len(layout.blocks),
+        "pdf_read_seconds": round(read, 2),
+        "pdf_rewrite_seconds": round(written, 2),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--paragraphs", type=int, default=15_935)
     parser.add_argument("--styles", type=int, default=2_672)
     parser.add_argument("--naive-paragraphs", type=int, default=300)
+    parser.add_argument("--pdf-pages", type=int, default=40)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     from pipeline.formats import read_format
@@ -87,6 +134,7 @@ def main() -> None:
         "naive_seconds_projected": round(naive, 1),
         "naive_ms_per_paragraph": round(1000 * per_paragraph, 2),
         "speedup": round(naive / seconds, 1),
+        **pdf_rewrite(args.pdf_pages),
     }
     text = json.dumps(report, indent=2)
     print(text)
