@@ -34,6 +34,13 @@ class Longer:
         return [t.upper().replace("À", "A").replace("È", "E") + " AND SO ON AT LENGTH" for t in texts]
 
 
+class Greek(Longer):
+    """English the PDF's standard font cannot write."""
+
+    def generate(self, texts):
+        return ["Ο δήμαρχος μιλά." for _ in texts]
+
+
 def translated(data: bytes):
     """The PDF's result through the pipeline with forced outputs, and its translated PDF."""
     layout = read_format("pdf", data)
@@ -216,10 +223,6 @@ def test_the_command_line_writes_a_pdf_and_batch_only_for_pdfs(translate_flags, 
 
 
 def test_a_pdf_that_cannot_be_written_fails_in_one_line_and_leaves_no_file(translate_flags, tmp_path):
-    class Greek(Longer):
-        def generate(self, texts):
-            return ["Ο δήμαρχος μιλά." for _ in texts]
-
     layout = read_format("pdf", make_pdf(1))
     pipe = Pipeline(PipelineConfig(checks=()), engines={"translator": Greek()})
     (result,) = pipe.process_many([Document("doc", layout.text, layout=layout)], summarize=False)
@@ -234,3 +237,20 @@ def test_a_pdf_that_cannot_be_written_fails_in_one_line_and_leaves_no_file(trans
     assert failed.exit_code == 1
     assert any(line.endswith("password-protected (encrypted) PDF") for line in failed.stderr.splitlines())
     assert not target.exists()
+
+
+def test_a_service_job_gives_the_pdf_else_its_text_saying_why(caplog):
+    from pipeline.serve.jobs import result_files
+
+    result, _ = translated(make_pdf(1))
+    name, data = result_files("avviso", result)["document"]
+    assert name == "avviso.en.pdf"
+    assert read_format("pdf", data).text.split() == result.translation.split()
+
+    layout = read_format("pdf", make_pdf(1))
+    pipe = Pipeline(PipelineConfig(checks=()), engines={"translator": Greek()})
+    (greek,) = pipe.process_many([Document("doc", layout.text, layout=layout)], summarize=False)
+    with caplog.at_level(logging.WARNING, logger="it2en.serve"):
+        name, data = result_files("avviso", greek)["document"]
+    assert (name, data.decode()) == ("avviso.en.txt", greek.translation + "\n")
+    assert "no translated PDF (the English holds characters" in caplog.text

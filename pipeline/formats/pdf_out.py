@@ -143,23 +143,37 @@ def _rewrite_page(
     try:
         chars, pointers = _owners(textpage)
         translated = {i for part in parts for line in part.lines for i in range(line.first, line.last + 1)}
-        removable = {address for address, drawn in chars.items() if drawn <= translated}
-        placed = []
+        top = {
+            _address(pdfium_c.FPDFPage_GetObject(page.raw, i))
+            for i in range(pdfium_c.FPDFPage_CountObjects(page.raw))
+        }
+        # An object that draws other text too, or sits inside a form XObject, cannot go.
+        removable = {address for address, drawn in chars.items() if drawn <= translated and address in top}
+        placed, kept = [], 0
         for part in parts:
-            objects = [a for line in part.lines for a in _objects_of(chars, line) if a in removable]
-            if not objects or any(line.first < 0 for line in part.lines):
-                log.warning(
-                    "page %d: a paragraph could not be found in the page's text: left as it was", number + 1
-                )
+            objects = [a for line in part.lines for a in _objects_of(chars, line)]
+            if (
+                not objects
+                or any(a not in removable for a in objects)
+                or any(line.first < 0 for line in part.lines)
+            ):
+                kept += 1
                 continue
             style = _style(pointers[objects[0]])
             if not style.upright:
-                log.warning("page %d: text drawn turned is left as it was", number + 1)
+                kept += 1
                 continue
             for address in dict.fromkeys(objects):
                 if pdfium_c.FPDFPage_RemoveObject(page.raw, pointers[address]):
                     pdfium_c.FPDFPageObj_Destroy(pointers[address])
             placed.append((part, style))
+        if kept:
+            log.warning(
+                "page %d: %d paragraph(s) left in the original: drawn turned, inside a form object, "
+                "or with text that is not translated",
+                number + 1,
+                kept,
+            )
         fixed = [*(_Box(line.left, line.bottom, line.right, line.top) for line in around), *_pictures(page)]
         ends: list[_Box] = []  # where each paragraph set so far ends: the next below starts lower
         for part, style in placed:
@@ -176,15 +190,15 @@ def _rewrite_page(
 
 
 def _owners(textpage: Any) -> tuple[dict[int, set[int]], dict[int, Any]]:
-    """Each text object of the page (by address) with the characters it draws, and the
-    objects by address."""
+    """Each text object of the page (by address) with the characters it draws (spaces
+    aside: a line's box ends at its last letter), and the objects by address."""
     import pypdfium2.raw as pdfium_c
 
     chars: dict[int, set[int]] = defaultdict(set)
     objects: dict[int, Any] = {}
     for index in range(textpage.count_chars()):
         obj = pdfium_c.FPDFText_GetTextObject(textpage.raw, index)
-        if obj:
+        if obj and not chr(pdfium_c.FPDFText_GetUnicode(textpage.raw, index)).isspace():
             chars[_address(obj)].add(index)
             objects.setdefault(_address(obj), obj)
     return chars, objects

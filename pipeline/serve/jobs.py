@@ -385,8 +385,12 @@ def result_files(stem: str, result: Result) -> dict[str, tuple[str, bytes]]:
     PDF whose English its font cannot write comes back as text, saying why)."""
     try:
         copy = document_files(stem, result, ("pdf",))
-    except InputError as exc:
-        log.warning("%s: no translated PDF (%s): the English copy is text", result.origin or stem, exc)
+    except Exception as exc:  # the PDF copy alone is lost: its data's reason, else a bug, loudly
+        name = result.origin or stem
+        if not isinstance(exc, InputError):
+            log.error("%s: writing the translated PDF failed: the English copy is text", name, exc_info=exc)
+        else:
+            log.warning("%s: no translated PDF (%s): the English copy is text", name, exc)
         copy = []
     english = copy[0] if copy else (f"{stem}.en.txt", (result.translation + "\n").encode("utf-8"))
     return {
