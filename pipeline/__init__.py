@@ -31,6 +31,7 @@ from .io import discover_inputs, read_documents
 from .pipeline import Pipeline
 from .segmenting import segment_document, split_sentences
 from .summarize import summarize_many
+from .terms import Glossary, Term, load_glossary
 from .types import FLAGS, ROLES, Document, Failure, Flag, Point, Result, ReviewEntry, Role, Segment, Summary
 
 try:
@@ -51,6 +52,7 @@ __all__ = [
     "Failure",
     "Flag",
     "ForcedLength",
+    "Glossary",
     "InputError",
     "It2enError",
     "MissingResource",
@@ -65,12 +67,14 @@ __all__ = [
     "Segment",
     "Seq2SeqEngine",
     "Summary",
+    "Term",
     "__version__",
     "build_engine",
     "check_result",
     "discover_inputs",
     "evaluate",
     "forced_max_length",
+    "load_glossary",
     "read_documents",
     "read_reference_set",
     "run_batch",
