@@ -3,6 +3,7 @@ file kept; checked by reading the translated PDF back with it2en's own reader.""
 
 from __future__ import annotations
 
+import ctypes
 import io
 import logging
 from pathlib import Path
@@ -254,3 +255,34 @@ def test_a_service_job_gives_the_pdf_else_its_text_saying_why(caplog):
         name, data = result_files("avviso", greek)["document"]
     assert (name, data.decode()) == ("avviso.en.txt", greek.translation + "\n")
     assert "no translated PDF (the English holds characters" in caplog.text
+
+
+def test_each_paragraph_keeps_its_family_weight_and_slant_in_the_standard_fonts():
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=A4)
+    for y, font, text in [
+        (760, "Helvetica-Bold", "Relazione sul bilancio."),  # short lines after a full stop:
+        (740, "Times-Roman", "Il consiglio ha approvato."),  # a paragraph each
+        (720, "Times-Italic", "Una nota in corsivo."),
+        (700, "Courier", "Il codice 12345 e gli altri numeri del documento."),
+    ]:
+        pdf.setFont(font, 12)
+        pdf.drawString(72, y, text)
+    pdf.save()
+    _, translated_copy = translated(out.getvalue())
+
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    page = pdfium.PdfDocument(translated_copy)[0]
+    written = []
+    for index in range(pdfium_c.FPDFPage_CountObjects(page.raw)):
+        obj = pdfium_c.FPDFPage_GetObject(page.raw, index)
+        if pdfium_c.FPDFPageObj_GetType(obj) == pdfium_c.FPDF_PAGEOBJ_TEXT:
+            name = ctypes.create_string_buffer(64)
+            pdfium_c.FPDFFont_GetBaseFontName(pdfium_c.FPDFTextObj_GetFont(obj), name, 64)
+            written.append(name.value.decode())
+    assert list(dict.fromkeys(written)) == ["Helvetica-Bold", "Times-Roman", "Times-Italic", "Courier"]

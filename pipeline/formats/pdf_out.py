@@ -14,9 +14,10 @@ column, then is set smaller, down to 70 % of the original size (on the same pitc
 that it still reads as one paragraph); what still does not fit runs on below the
 paragraph's place rather than being lost, with a warning naming the page.
 
-The text is set in PDF's standard Helvetica (no font file embedded; every reader has
-it), whose encoding holds Western European text; a translation with other characters
-is refused for the PDF copy in one line. Images, vector art, annotations, links, form
+The text is set in the PDF standard font closest to the paragraph's own (Helvetica, Times
+or Courier by the font's flags and name, bold and italic kept; no font file embedded:
+every reader has them), whose encoding holds Western European text; a translation with
+other characters is refused for the PDF copy in one line. Images, vector art, annotations, links, form
 fields, page sizes, rotation, the outline and metadata are untouched; text on a page
 drawn turned (not horizontal) is left as it is, with a warning.
 """
@@ -30,6 +31,7 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from itertools import pairwise
 from typing import Any
 
@@ -73,6 +75,8 @@ class _Style:
     size: float
     colour: tuple[int, int, int, int]
     upright: bool
+    font: str
+    """The standard font it is set in (:func:`_standard`)."""
 
 
 def rewrite(data: bytes, texts: Sequence[str]) -> bytes:
@@ -90,7 +94,7 @@ def rewrite(data: bytes, texts: Sequence[str]) -> bytes:
             for page, part in _shared(paragraph, text):
                 parts[page].append(part)
                 lines[page] += part.lines
-        font = _Helvetica(document)
+        font = _Fonts(document)
         for number, on_page in sorted(parts.items()):
             _rewrite_page(document, number, on_page, font, lines[number])
         out = io.BytesIO()
@@ -131,9 +135,7 @@ def _shared(paragraph: Paragraph, text: str) -> list[tuple[int, _Part]]:
     return list(pages.items())
 
 
-def _rewrite_page(
-    document: Any, number: int, parts: list[_Part], font: _Helvetica, around: list[_Line]
-) -> None:
+def _rewrite_page(document: Any, number: int, parts: list[_Part], font: _Fonts, around: list[_Line]) -> None:
     """Remove the text objects of ``parts`` from page ``number`` and set their English
     (``around``: every line of text the page holds, which the English must not cover)."""
     import pypdfium2.raw as pdfium_c
@@ -177,9 +179,9 @@ def _rewrite_page(
         fixed = [*(_Box(line.left, line.bottom, line.right, line.top) for line in around), *_pictures(page)]
         ends: list[_Box] = []  # where each paragraph set so far ends: the next below starts lower
         for part, style in placed:
-            rows = _laid_out(part, style, font.width, fixed, ends)
+            rows = _laid_out(part, style, partial(font.width, style.font), fixed, ends)
             for x, y, size, line in rows:
-                font.draw(page, line, x, y, size, style.colour)
+                font.draw(page, style.font, line, x, y, size, style.colour)
             if rows:
                 left, right = min(r[0] for r in rows), max(line.right for line in part.lines)
                 ends.append(_Box(left, rows[-1][1] - 0.3 * rows[-1][2], right, rows[0][1]))
@@ -229,7 +231,7 @@ def _style(obj: Any) -> _Style:
         rgba = [ctypes.c_uint(v) for v in (0, 0, 0, 255)]
     upright = abs(matrix.b) < 1e-6 and abs(matrix.c) < 1e-6 and matrix.a > 0 and matrix.d > 0
     red, green, blue, alpha = (c.value for c in rgba)
-    return _Style(max(size.value * scale, 1.0), (red, green, blue, alpha), upright)
+    return _Style(max(size.value * scale, 1.0), (red, green, blue, alpha), upright, _standard(obj))
 
 
 def _laid_out(
@@ -307,29 +309,47 @@ def _wrapped(words: list[str], widths: list[float], size: float, width: Any) -> 
     return rows
 
 
-class _Helvetica:
-    """The standard Helvetica of one document, and the widths of words set in it
-    (measured by PDFium once per word)."""
+class _Fonts:
+    """PDF's standard fonts of one document, loaded when first used, and the widths of
+    words set in each (measured by PDFium once per word and font)."""
 
     def __init__(self, document: Any):
-        import pypdfium2.raw as pdfium_c
-
         self.document = document
-        self.font = pdfium_c.FPDFText_LoadStandardFont(document.raw, b"Helvetica")
-        self._widths: dict[str, float] = {}
+        self._fonts: dict[str, Any] = {}
+        self._widths: dict[tuple[str, str], float] = {}
 
-    def width(self, word: str, size: float) -> float:
-        """How wide ``word`` is at ``size``."""
-        if word not in self._widths:
-            self._widths[word] = (
-                self._measured(word) if word != " " else self._measured("x x") - self._measured("xx")
-            )
-        return self._widths[word] * size / 1000
+    def width(self, name: str, word: str, size: float) -> float:
+        """How wide ``word`` is in the standard font ``name`` at ``size``."""
+        if (name, word) not in self._widths:
+            measured = self._measured(name, word)
+            if word == " ":
+                measured = self._measured(name, "x x") - self._measured(name, "xx")
+            self._widths[name, word] = measured
+        return self._widths[name, word] * size / 1000
 
-    def _measured(self, word: str) -> float:
+    def draw(
+        self, page: Any, name: str, text: str, x: float, y: float, size: float, colour: tuple[int, ...]
+    ) -> None:
+        """``text`` set on ``page`` in font ``name`` with its baseline starting at ``(x, y)``."""
         import pypdfium2.raw as pdfium_c
 
-        obj = pdfium_c.FPDFPageObj_CreateTextObj(self.document.raw, self.font, ctypes.c_float(1000.0))
+        obj = pdfium_c.FPDFPageObj_CreateTextObj(self.document.raw, self._font(name), ctypes.c_float(size))
+        pdfium_c.FPDFText_SetText(obj, _wide(text))
+        pdfium_c.FPDFPageObj_SetFillColor(obj, *colour)
+        pdfium_c.FPDFPageObj_Transform(obj, 1.0, 0.0, 0.0, 1.0, x, y)
+        pdfium_c.FPDFPage_InsertObject(page.raw, obj)
+
+    def _font(self, name: str) -> Any:
+        import pypdfium2.raw as pdfium_c
+
+        if name not in self._fonts:
+            self._fonts[name] = pdfium_c.FPDFText_LoadStandardFont(self.document.raw, name.encode("ascii"))
+        return self._fonts[name]
+
+    def _measured(self, name: str, word: str) -> float:
+        import pypdfium2.raw as pdfium_c
+
+        obj = pdfium_c.FPDFPageObj_CreateTextObj(self.document.raw, self._font(name), ctypes.c_float(1000.0))
         try:
             pdfium_c.FPDFText_SetText(obj, _wide(word))
             box = [ctypes.c_float(0.0) for _ in range(4)]
@@ -338,15 +358,61 @@ class _Helvetica:
         finally:
             pdfium_c.FPDFPageObj_Destroy(obj)
 
-    def draw(self, page: Any, text: str, x: float, y: float, size: float, colour: tuple[int, ...]) -> None:
-        """``text`` set on ``page`` with its baseline starting at ``(x, y)``."""
-        import pypdfium2.raw as pdfium_c
 
-        obj = pdfium_c.FPDFPageObj_CreateTextObj(self.document.raw, self.font, ctypes.c_float(size))
-        pdfium_c.FPDFText_SetText(obj, _wide(text))
-        pdfium_c.FPDFPageObj_SetFillColor(obj, *colour)
-        pdfium_c.FPDFPageObj_Transform(obj, 1.0, 0.0, 0.0, 1.0, x, y)
-        pdfium_c.FPDFPage_InsertObject(page.raw, obj)
+_STANDARD = {
+    ("sans", False, False): "Helvetica",
+    ("sans", True, False): "Helvetica-Bold",
+    ("sans", False, True): "Helvetica-Oblique",
+    ("sans", True, True): "Helvetica-BoldOblique",
+    ("serif", False, False): "Times-Roman",
+    ("serif", True, False): "Times-Bold",
+    ("serif", False, True): "Times-Italic",
+    ("serif", True, True): "Times-BoldItalic",
+    ("mono", False, False): "Courier",
+    ("mono", True, False): "Courier-Bold",
+    ("mono", False, True): "Courier-Oblique",
+    ("mono", True, True): "Courier-BoldOblique",
+}
+"""PDF's standard fonts by family, bold and italic."""
+_SERIF_NAMES = (
+    "times",
+    "serif",
+    "roman",
+    "georgia",
+    "garamond",
+    "cambria",
+    "book",
+    "minion",
+    "palatino",
+    "cmr",
+)
+
+
+def _standard(obj: Any) -> str:
+    """The standard font closest to the one a text object draws with: its family
+    (fixed-pitch, serif or sans, by the font's flags or name), weight and slant."""
+    import pypdfium2.raw as pdfium_c
+
+    font = pdfium_c.FPDFTextObj_GetFont(obj)
+    if not font:
+        return "Helvetica"
+    buffer = ctypes.create_string_buffer(256)
+    pdfium_c.FPDFFont_GetBaseFontName(font, buffer, len(buffer))
+    name = buffer.value.decode("latin-1", "replace").lower()
+    flags = max(pdfium_c.FPDFFont_GetFlags(font), 0)
+    angle = ctypes.c_int(0)
+    slanted = bool(pdfium_c.FPDFFont_GetItalicAngle(font, ctypes.byref(angle))) and angle.value != 0
+    if flags & 1 or "courier" in name or "mono" in name:
+        family = "mono"
+    elif (flags & 2 or any(word in name for word in _SERIF_NAMES)) and "sans" not in name:
+        family = "serif"
+    else:
+        family = "sans"
+    bold = pdfium_c.FPDFFont_GetWeight(font) >= 600 or any(
+        w in name for w in ("bold", "black", "heavy", "semibold")
+    )
+    italic = bool(flags & 64) or slanted or "italic" in name or "oblique" in name
+    return _STANDARD[family, bold, italic]
 
 
 def _wide(text: str) -> Any:
