@@ -359,21 +359,12 @@ class _Fonts:
             pdfium_c.FPDFPageObj_Destroy(obj)
 
 
-_STANDARD = {
-    ("sans", False, False): "Helvetica",
-    ("sans", True, False): "Helvetica-Bold",
-    ("sans", False, True): "Helvetica-Oblique",
-    ("sans", True, True): "Helvetica-BoldOblique",
-    ("serif", False, False): "Times-Roman",
-    ("serif", True, False): "Times-Bold",
-    ("serif", False, True): "Times-Italic",
-    ("serif", True, True): "Times-BoldItalic",
-    ("mono", False, False): "Courier",
-    ("mono", True, False): "Courier-Bold",
-    ("mono", False, True): "Courier-Oblique",
-    ("mono", True, True): "Courier-BoldOblique",
+_STANDARD_FAMILIES = {
+    "sans": ("Helvetica", "Oblique"),
+    "serif": ("Times", "Italic"),
+    "mono": ("Courier", "Oblique"),
 }
-"""PDF's standard fonts by family, bold and italic."""
+"""PDF's standard font families, each with the name of its slanted style."""
 _SERIF_NAMES = (
     "times",
     "serif",
@@ -412,7 +403,9 @@ def _standard(obj: Any) -> str:
         w in name for w in ("bold", "black", "heavy", "semibold")
     )
     italic = bool(flags & 64) or slanted or "italic" in name or "oblique" in name
-    return _STANDARD[family, bold, italic]
+    base, slant = _STANDARD_FAMILIES[family]
+    style = ("Bold" if bold else "") + (slant if italic else "")
+    return f"{base}-{style}" if style else "Times-Roman" if base == "Times" else base
 
 
 def _wide(text: str) -> Any:
