@@ -32,7 +32,7 @@ from ..errors import InputError
 from ..types import BlockTranslation, SegmentKind
 from . import Layout
 
-__all__ = ["Paragraph", "opened", "read", "structure", "write"]
+__all__ = ["Line", "Paragraph", "opened", "read", "structure", "write"]
 
 _PAGE_NUMBER = re.compile(r"^\W*(?:(?:pag(?:ina|\.)?|p\.|page)\s*)?\d+(?:\s*(?:di|/|of)\s*\d+)?\W*$", re.I)
 _HYPHENS = ("\x02", "\xad", "\ufffe")
@@ -46,7 +46,7 @@ _SENTENCE_END = re.compile(r"[.!?:;…][\"'”’»)\]]*$")
 
 
 @dataclass
-class _Line:
+class Line:
     """One line of a page as PDFium reads it, with its box (PDF points, y upwards), its
     page and its first and last characters in the page's text (-1: not known)."""
 
@@ -70,12 +70,12 @@ class Paragraph:
     more."""
 
     text: str
-    lines: tuple[_Line, ...]
+    lines: tuple[Line, ...]
 
 
 @dataclass
 class _Page:
-    lines: list[_Line]
+    lines: list[Line]
     height: float
     rotated: bool
     """Turned a quarter (90 or 270 degrees): its top is not at the top of its box."""
@@ -136,7 +136,7 @@ def _read_page(document: object, index: int) -> _Page:
     try:
         text = textpage.get_text_range()
         exact = len(text) == textpage.count_chars()  # one character per index: boxes can be read
-        lines: list[_Line] = []
+        lines: list[Line] = []
         position = 0
         for raw in text.split("\r\n"):
             visible = [i for i, char in enumerate(raw) if not char.isspace()]
@@ -146,10 +146,10 @@ def _read_page(document: object, index: int) -> _Page:
                     left, bottom, _, top = textpage.get_charbox(first, loose=True)
                     _, bottom2, right, top2 = textpage.get_charbox(last, loose=True)
                     box = (max(top, top2), min(bottom, bottom2), left, right)
-                    lines.append(_Line(*box, _mended(raw), index, first, last))
+                    lines.append(Line(*box, _mended(raw), index, first, last))
                 else:  # characters outside the BMP: no boxes, lines as they come
                     y = -len(lines) * 12.0
-                    lines.append(_Line(y + 10, y, 0.0, 0.0, _mended(raw), index))
+                    lines.append(Line(y + 10, y, 0.0, 0.0, _mended(raw), index))
             position += len(raw) + 2
         return _Page(lines, float(page.get_height()), page.get_rotation() in (90, 270))
     finally:
@@ -183,7 +183,7 @@ def _running_lines(pages: list[_Page]) -> set[str]:
     return {key for key, count in counts.items() if count >= _REPEATED * len(pages) and key.strip()}
 
 
-def _trimmed(page: _Page, running: set[str]) -> list[_Line]:
+def _trimmed(page: _Page, running: set[str]) -> list[Line]:
     """The page's lines without running headers and footers and bare page numbers at
     either end; a page that holds nothing else keeps them."""
     lines = page.lines
@@ -195,7 +195,7 @@ def _trimmed(page: _Page, running: set[str]) -> list[_Line]:
     return lines[start:end] or lines
 
 
-def _paragraphs(lines: list[_Line]) -> list[Paragraph]:
+def _paragraphs(lines: list[Line]) -> list[Paragraph]:
     """Lines joined into paragraphs. A paragraph ends where the gap to the next line is
     wider than the page's usual line pitch, where the next line starts further in (a
     first-line indent) or the line stops well short of the column's right edge, after
@@ -206,8 +206,8 @@ def _paragraphs(lines: list[_Line]) -> list[Paragraph]:
     rights = sorted(line.right for line in lines)
     edge = rights[int(len(rights) * 0.9)] if rights else 0.0
     paragraphs: list[Paragraph] = []
-    current, members = "", list[_Line]()
-    previous: _Line | None = None
+    current, members = "", list[Line]()
+    previous: Line | None = None
     for line in lines:
         text = " ".join(line.text.split()) if not line.text.rstrip().endswith(_HYPHENS) else line.text.strip()
         if not text:
@@ -223,7 +223,7 @@ def _paragraphs(lines: list[_Line]) -> list[Paragraph]:
     return paragraphs
 
 
-def _breaks(previous: _Line, line: _Line, text: str, pitch: float, margin: float, edge: float) -> bool:
+def _breaks(previous: Line, line: Line, text: str, pitch: float, margin: float, edge: float) -> bool:
     """Whether a paragraph ends between ``previous`` and ``line`` (``text``: the paragraph
     so far)."""
     if _hyphenated(text):
@@ -240,7 +240,7 @@ def _breaks(previous: _Line, line: _Line, text: str, pitch: float, margin: float
     return indented or short
 
 
-def _pitch(lines: list[_Line]) -> float:
+def _pitch(lines: list[Line]) -> float:
     """The usual distance from one line to the next on this page (the median step), or
     1.5 line heights when there are too few lines to tell."""
     steps = sorted(a.bottom - b.bottom for a, b in pairwise(lines) if 0 < a.bottom - b.bottom < 4 * a.height)

@@ -17,9 +17,10 @@ paragraph's place rather than being lost, with a warning naming the page.
 The text is set in the PDF standard font closest to the paragraph's own (Helvetica, Times
 or Courier by the font's flags and name, bold and italic kept; no font file embedded:
 every reader has them), whose encoding holds Western European text; a translation with
-other characters is refused for the PDF copy in one line. Images, vector art, annotations, links, form
-fields, page sizes, rotation, the outline and metadata are untouched; text on a page
-drawn turned (not horizontal) is left as it is, with a warning.
+other characters is refused for the PDF copy in one line (:mod:`.pdf_fonts`). Images,
+vector art, annotations, links, form fields, page sizes, rotation, the outline and
+metadata are untouched; text on a page drawn turned (not horizontal) is left as it is,
+with a warning.
 """
 
 from __future__ import annotations
@@ -35,8 +36,8 @@ from functools import partial
 from itertools import pairwise
 from typing import Any
 
-from ..errors import InputError
-from .pdf import Paragraph, _Line, opened, structure
+from .pdf import Line, Paragraph, opened, structure
+from .pdf_fonts import Fonts, check_characters, standard_font
 
 __all__ = ["rewrite"]
 
@@ -44,15 +45,13 @@ log = logging.getLogger("it2en.formats")
 
 _SMALLEST = 0.7
 """The smallest share of its original size a paragraph's English is set in."""
-_ENCODING = "cp1252"
-"""What the standard Helvetica's WinAnsi encoding can write."""
 
 
 @dataclass
 class _Part:
     """The piece of a paragraph on one page: its lines there and its share of the text."""
 
-    lines: list[_Line]
+    lines: list[Line]
     text: str = ""
 
 
@@ -76,25 +75,25 @@ class _Style:
     colour: tuple[int, int, int, int]
     upright: bool
     font: str
-    """The standard font it is set in (:func:`_standard`)."""
+    """The standard font it is set in (:func:`.pdf_fonts.standard_font`)."""
 
 
 def rewrite(data: bytes, texts: Sequence[str]) -> bytes:
     """The PDF ``data`` with its paragraphs' text replaced by ``texts`` (one per
     paragraph :mod:`.pdf` reads, in order)."""
-    _check_characters(texts)
+    check_characters(texts)
     document = opened(data)
     try:
         paragraphs = structure(document)
         if len(paragraphs) != len(texts):
             raise ValueError(f"{len(texts)} translations for {len(paragraphs)} paragraphs")
         parts: dict[int, list[_Part]] = defaultdict(list)
-        lines: dict[int, list[_Line]] = defaultdict(list)
+        lines: dict[int, list[Line]] = defaultdict(list)
         for paragraph, text in zip(paragraphs, texts, strict=True):
             for page, part in _shared(paragraph, text):
                 parts[page].append(part)
                 lines[page] += part.lines
-        font = _Fonts(document)
+        font = Fonts(document)
         for number, on_page in sorted(parts.items()):
             _rewrite_page(document, number, on_page, font, lines[number])
         out = io.BytesIO()
@@ -102,21 +101,6 @@ def rewrite(data: bytes, texts: Sequence[str]) -> bytes:
         return out.getvalue()
     finally:
         document.close()
-
-
-def _check_characters(texts: Sequence[str]) -> None:
-    missing = sorted({c for text in texts for c in text if not _encodable(c)})
-    if missing:
-        shown = " ".join(missing[:10])
-        raise InputError(f"the English holds characters the PDF's standard font cannot write ({shown})")
-
-
-def _encodable(char: str) -> bool:
-    try:
-        char.encode(_ENCODING)
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _shared(paragraph: Paragraph, text: str) -> list[tuple[int, _Part]]:
@@ -135,7 +119,7 @@ def _shared(paragraph: Paragraph, text: str) -> list[tuple[int, _Part]]:
     return list(pages.items())
 
 
-def _rewrite_page(document: Any, number: int, parts: list[_Part], font: _Fonts, around: list[_Line]) -> None:
+def _rewrite_page(document: Any, number: int, parts: list[_Part], font: Fonts, around: list[Line]) -> None:
     """Remove the text objects of ``parts`` from page ``number`` and set their English
     (``around``: every line of text the page holds, which the English must not cover)."""
     import pypdfium2.raw as pdfium_c
@@ -143,8 +127,11 @@ def _rewrite_page(document: Any, number: int, parts: list[_Part], font: _Fonts, 
     page = document[number]
     textpage = page.get_textpage()
     try:
-        chars, pointers = _owners(textpage)
+        owner, pointers = _owners(textpage)
         translated = {i for part in parts for line in part.lines for i in range(line.first, line.last + 1)}
+        chars: dict[int, set[int]] = defaultdict(set)  # each object's characters
+        for index, address in owner.items():
+            chars[address].add(index)
         top = {
             _address(pdfium_c.FPDFPage_GetObject(page.raw, i))
             for i in range(pdfium_c.FPDFPage_CountObjects(page.raw))
@@ -153,7 +140,8 @@ def _rewrite_page(document: Any, number: int, parts: list[_Part], font: _Fonts, 
         removable = {address for address, drawn in chars.items() if drawn <= translated and address in top}
         placed, kept = [], 0
         for part in parts:
-            objects = [a for line in part.lines for a in _objects_of(chars, line)]
+            drawn = (owner.get(i) for line in part.lines for i in range(line.first, line.last + 1))
+            objects = list(dict.fromkeys(a for a in drawn if a is not None))
             if (
                 not objects
                 or any(a not in removable for a in objects)
@@ -165,7 +153,7 @@ def _rewrite_page(document: Any, number: int, parts: list[_Part], font: _Fonts, 
             if not style.upright:
                 kept += 1
                 continue
-            for address in dict.fromkeys(objects):
+            for address in objects:
                 if pdfium_c.FPDFPage_RemoveObject(page.raw, pointers[address]):
                     pdfium_c.FPDFPageObj_Destroy(pointers[address])
             placed.append((part, style))
@@ -191,25 +179,19 @@ def _rewrite_page(document: Any, number: int, parts: list[_Part], font: _Fonts, 
         page.close()
 
 
-def _owners(textpage: Any) -> tuple[dict[int, set[int]], dict[int, Any]]:
-    """Each text object of the page (by address) with the characters it draws (spaces
-    aside: a line's box ends at its last letter), and the objects by address."""
+def _owners(textpage: Any) -> tuple[dict[int, int], dict[int, Any]]:
+    """The text object (by address) that draws each character of the page (spaces aside:
+    a line's box ends at its last letter), and the objects by address."""
     import pypdfium2.raw as pdfium_c
 
-    chars: dict[int, set[int]] = defaultdict(set)
+    owner: dict[int, int] = {}
     objects: dict[int, Any] = {}
     for index in range(textpage.count_chars()):
         obj = pdfium_c.FPDFText_GetTextObject(textpage.raw, index)
         if obj and not chr(pdfium_c.FPDFText_GetUnicode(textpage.raw, index)).isspace():
-            chars[_address(obj)].add(index)
-            objects.setdefault(_address(obj), obj)
-    return chars, objects
-
-
-def _objects_of(chars: dict[int, set[int]], line: _Line) -> list[int]:
-    """The text objects (by address) that draw the characters of ``line``."""
-    drawn = set(range(line.first, line.last + 1))
-    return [address for address, owned in chars.items() if owned & drawn]
+            owner[index] = _address(obj)
+            objects.setdefault(owner[index], obj)
+    return owner, objects
 
 
 def _address(obj: Any) -> int:
@@ -231,7 +213,7 @@ def _style(obj: Any) -> _Style:
         rgba = [ctypes.c_uint(v) for v in (0, 0, 0, 255)]
     upright = abs(matrix.b) < 1e-6 and abs(matrix.c) < 1e-6 and matrix.a > 0 and matrix.d > 0
     red, green, blue, alpha = (c.value for c in rgba)
-    return _Style(max(size.value * scale, 1.0), (red, green, blue, alpha), upright, _standard(obj))
+    return _Style(max(size.value * scale, 1.0), (red, green, blue, alpha), upright, standard_font(obj))
 
 
 def _laid_out(
@@ -250,7 +232,7 @@ def _laid_out(
     pitch = steps[len(steps) // 2] if steps else style.size * 1.2
     top, bottom = lines[0].top, lines[-1].bottom
     above = [end.bottom for end in ends if end.across(left, right) and end.bottom < top + 0.5]
-    shift = top - min(above) + 0.3 * pitch if above and min(above) < top + 0.5 else 0.0
+    shift = top - min(above) + 0.3 * pitch if above else 0.0
     top, bottom = top - max(shift, 0.0), bottom - max(shift, 0.0)
     below = [box.top for box in column if box.top < lines[-1].bottom - 0.5]
     floor = max(below) + 0.5 * pitch + 0.3 * style.size if below else min(bottom, 36.0)
@@ -307,108 +289,3 @@ def _wrapped(words: list[str], widths: list[float], size: float, width: Any) -> 
     if current:
         rows.append(" ".join(current))
     return rows
-
-
-class _Fonts:
-    """PDF's standard fonts of one document, loaded when first used, and the widths of
-    words set in each (measured by PDFium once per word and font)."""
-
-    def __init__(self, document: Any):
-        self.document = document
-        self._fonts: dict[str, Any] = {}
-        self._widths: dict[tuple[str, str], float] = {}
-
-    def width(self, name: str, word: str, size: float) -> float:
-        """How wide ``word`` is in the standard font ``name`` at ``size``."""
-        if (name, word) not in self._widths:
-            measured = self._measured(name, word)
-            if word == " ":
-                measured = self._measured(name, "x x") - self._measured(name, "xx")
-            self._widths[name, word] = measured
-        return self._widths[name, word] * size / 1000
-
-    def draw(
-        self, page: Any, name: str, text: str, x: float, y: float, size: float, colour: tuple[int, ...]
-    ) -> None:
-        """``text`` set on ``page`` in font ``name`` with its baseline starting at ``(x, y)``."""
-        import pypdfium2.raw as pdfium_c
-
-        obj = pdfium_c.FPDFPageObj_CreateTextObj(self.document.raw, self._font(name), ctypes.c_float(size))
-        pdfium_c.FPDFText_SetText(obj, _wide(text))
-        pdfium_c.FPDFPageObj_SetFillColor(obj, *colour)
-        pdfium_c.FPDFPageObj_Transform(obj, 1.0, 0.0, 0.0, 1.0, x, y)
-        pdfium_c.FPDFPage_InsertObject(page.raw, obj)
-
-    def _font(self, name: str) -> Any:
-        import pypdfium2.raw as pdfium_c
-
-        if name not in self._fonts:
-            self._fonts[name] = pdfium_c.FPDFText_LoadStandardFont(self.document.raw, name.encode("ascii"))
-        return self._fonts[name]
-
-    def _measured(self, name: str, word: str) -> float:
-        import pypdfium2.raw as pdfium_c
-
-        obj = pdfium_c.FPDFPageObj_CreateTextObj(self.document.raw, self._font(name), ctypes.c_float(1000.0))
-        try:
-            pdfium_c.FPDFText_SetText(obj, _wide(word))
-            box = [ctypes.c_float(0.0) for _ in range(4)]
-            pdfium_c.FPDFPageObj_GetBounds(obj, *(ctypes.byref(v) for v in box))
-            return box[2].value - box[0].value
-        finally:
-            pdfium_c.FPDFPageObj_Destroy(obj)
-
-
-_STANDARD_FAMILIES = {
-    "sans": ("Helvetica", "Oblique"),
-    "serif": ("Times", "Italic"),
-    "mono": ("Courier", "Oblique"),
-}
-"""PDF's standard font families, each with the name of its slanted style."""
-_SERIF_NAMES = (
-    "times",
-    "serif",
-    "roman",
-    "georgia",
-    "garamond",
-    "cambria",
-    "book",
-    "minion",
-    "palatino",
-    "cmr",
-)
-
-
-def _standard(obj: Any) -> str:
-    """The standard font closest to the one a text object draws with: its family
-    (fixed-pitch, serif or sans, by the font's flags or name), weight and slant."""
-    import pypdfium2.raw as pdfium_c
-
-    font = pdfium_c.FPDFTextObj_GetFont(obj)
-    if not font:
-        return "Helvetica"
-    buffer = ctypes.create_string_buffer(256)
-    pdfium_c.FPDFFont_GetBaseFontName(font, buffer, len(buffer))
-    name = buffer.value.decode("latin-1", "replace").lower()
-    flags = max(pdfium_c.FPDFFont_GetFlags(font), 0)
-    angle = ctypes.c_int(0)
-    slanted = bool(pdfium_c.FPDFFont_GetItalicAngle(font, ctypes.byref(angle))) and angle.value != 0
-    if flags & 1 or "courier" in name or "mono" in name:
-        family = "mono"
-    elif (flags & 2 or any(word in name for word in _SERIF_NAMES)) and "sans" not in name:
-        family = "serif"
-    else:
-        family = "sans"
-    bold = pdfium_c.FPDFFont_GetWeight(font) >= 600 or any(
-        w in name for w in ("bold", "black", "heavy", "semibold")
-    )
-    italic = bool(flags & 64) or slanted or "italic" in name or "oblique" in name
-    base, slant = _STANDARD_FAMILIES[family]
-    style = ("Bold" if bold else "") + (slant if italic else "")
-    return f"{base}-{style}" if style else "Times-Roman" if base == "Times" else base
-
-
-def _wide(text: str) -> Any:
-    """``text`` as PDFium's wide string: UTF-16LE, ended by a zero."""
-    data = (text + "\0").encode("utf-16-le")
-    return ctypes.cast(ctypes.create_string_buffer(data, len(data)), ctypes.POINTER(ctypes.c_ushort))
