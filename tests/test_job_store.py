@@ -11,7 +11,7 @@ import time
 import pytest
 
 pytest.importorskip("fastapi", reason="the serve extra is not installed")
-from pipeline.serve.jobs import JobStore, valid_job_id
+from pipeline.serve.job_store import JobStore, valid_job_id
 
 
 def test_a_job_folder_appears_whole_and_ids_are_checked(tmp_path):

@@ -12,11 +12,11 @@ import typer
 
 from .. import __version__
 from .batch import batch
+from .command import Command
 from .config import config_app
 from .documents import summarize, translate
 from .evaluate import evaluate_command
 from .models import models_app
-from .options import Command
 from .ray import ray
 from .serve import serve
 

@@ -9,7 +9,7 @@ from ..settings import ServeSettings
 from .access import load_keys
 from .app import create_app
 from .batcher import Batcher, Busy
-from .jobs import JobStore
+from .job_store import JobStore
 from .server import serve
 
 __all__ = ["Batcher", "Busy", "JobStore", "ServeSettings", "create_app", "load_keys", "serve"]

@@ -30,7 +30,8 @@ from ..uploads import read_upload
 from .access import Keys, RateLimiter, load_keys
 from .accounts import GlossaryStore, Usage
 from .batcher import Batcher, Job, WorkerEngine
-from .jobs import JobRunner, JobStore
+from .job_store import JobStore
+from .jobs import JobRunner
 from .metrics import Metrics
 from .refusals import Refused, refusal
 

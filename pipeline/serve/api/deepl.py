@@ -28,7 +28,7 @@ from ...terms import Glossary
 from .. import schema
 from ..access import Authorised, Identified, Parameters
 from ..accounts import LANGUAGES
-from ..jobs import JobRecord
+from ..job_store import JobRecord
 from ..refusals import Refused
 from ..service import PAIRS, Service
 from . import Served
@@ -54,9 +54,9 @@ def _texts(values: dict[str, Any]) -> list[str]:
     return texts
 
 
-def _pair(values: dict[str, Any], texts: list[str]) -> tuple[str, str, str]:
-    """``(source, target, detected)`` of a request: its languages (a missing source
-    detected from ``texts``), 400 for one it2en does not offer."""
+def _pair(values: dict[str, Any], texts: list[str]) -> tuple[str, str]:
+    """``(source, target)`` of a request: its languages (a missing source detected from
+    ``texts``), 400 for one it2en does not offer."""
     target = _TARGETS.get(str(values.get("target_lang") or "").upper())
     if target is None:
         raise Refused(400, "Value for 'target_lang' not supported.")
@@ -72,7 +72,7 @@ def _pair(values: dict[str, Any], texts: list[str]) -> tuple[str, str, str]:
     formality = str(values.get("formality") or "default").lower()
     if formality not in _FORMALITY:
         raise Refused(400, "'formality' is not supported for given 'target_lang'.")
-    return source, target, source.upper()
+    return source, target
 
 
 def _stored(
@@ -114,7 +114,7 @@ async def translate(values: Parameters, caller: Authorised, service: Served) -> 
     ``split_sentences``, ``preserve_formatting``, ``context`` and the tag lists but
     ``ignore_tags`` are accepted and change nothing."""
     texts = _texts(values)
-    source, target, detected = _pair(values, texts)
+    source, target = _pair(values, texts)
     characters = sum(map(len, texts))
     limit = service.settings.char_limit
     if limit > 0 and characters > limit:
@@ -136,7 +136,7 @@ async def translate(values: Parameters, caller: Authorised, service: Served) -> 
         outputs = await service.translate(PAIRS[source, target], texts)
     return {
         "translations": [
-            {"detected_source_language": detected, "text": text, "billed_characters": len(original)}
+            {"detected_source_language": source.upper(), "text": text, "billed_characters": len(original)}
             for text, original in zip(outputs, texts, strict=True)
         ]
     }

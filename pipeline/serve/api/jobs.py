@@ -16,7 +16,8 @@ from ...uploads import check_upload, upload_name
 from .. import schema
 from ..access import Authorised, Identified, Parameters
 from ..glossaries import request_glossary
-from ..jobs import JobRecord, check_task
+from ..job_store import JobRecord
+from ..jobs import check_task
 from ..refusals import Refused
 from ..service import Service
 from . import Served
