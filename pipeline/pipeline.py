@@ -198,7 +198,7 @@ class Pipeline:
         # for the hypotheses.
         stage, language = ("back-translate", "en") if italian else ("translate", "it")
         segmented, outputs, _ = call.translate_texts(stage, call.served(role), todo, language, scored=False)
-        prepared = call.followed(engine, [s for segs in segmented.values() for s in segs], language)
+        prepared = call.followed([s for segs in segmented.values() for s in segs], language)
         made = run_batched(
             [p.text for p in prepared],
             engine.count_tokens,

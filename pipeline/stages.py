@@ -174,13 +174,13 @@ class Call:
         """Segment every text, translate all segments in one pooled batched run, and
         return each text's segments, their translations and (``scored``, when the engine
         gives them) their scores."""
-        glossary, follow = self._glossary(language), self.setup.follow
+        glossary, known = self._glossary(language), dict[str, Prepared]()
 
         def terms(text: str) -> list[tuple[int, int]]:  # no cut inside a term
             return [(m.start, m.end) for m in glossary.find(text)]
 
         def as_read(parts: Sequence[str]) -> list[int]:  # sentences measured as the model reads them
-            return engine.count_tokens([prepare(part, glossary, follow).text for part in parts])
+            return engine.count_tokens([self._prepared(part, language, known).text for part in parts])
 
         segmented = {
             i: segment_document(
@@ -192,7 +192,7 @@ class Call:
             )
             for i, text in texts.items()
         }
-        prepared = self.followed(engine, [s for segs in segmented.values() for s in segs], language)
+        prepared = self.followed([s for segs in segmented.values() for s in segs], language, known)
         outputs = iter(
             run_batched(
                 [p.text for p in prepared],
@@ -208,21 +208,20 @@ class Call:
         translations = {i: [text for text, _ in row] for i, row in pairs.items()}
         return segmented, translations, {i: [score for _, score in row] for i, row in pairs.items()}
 
-    def followed(self, engine: Seq2SeqEngine, segments: Sequence[Segment], language: str) -> list[Prepared]:
-        """Each segment as ``engine`` reads it with the glossary followed (reversed for an
-        English source): a segment the change would take past the engine's input limit
-        is read as it is (the ``term`` check flags what it misses)."""
-        made = [prepare(segment.text, self._glossary(language), self.setup.follow) for segment in segments]
-        changed = [
-            i
-            for i, (ready, segment) in enumerate(zip(made, segments, strict=True))
-            if ready.text != segment.text
-        ]
-        lengths = engine.count_tokens([made[i].text for i in changed]) if changed else []
-        for i, length in zip(changed, lengths, strict=True):
-            if length > engine.max_input_tokens:
-                made[i] = Prepared(segments[i].text)
-        return made
+    def followed(
+        self, segments: Sequence[Segment], language: str, known: dict[str, Prepared] | None = None
+    ) -> list[Prepared]:
+        """Each segment of :meth:`translate_texts` as the engine reads it, the glossary
+        followed (reversed for an English source); those segments were cut to fit the
+        engine's input limit as read, so each fits. ``known``: texts prepared already."""
+        known = {} if known is None else known
+        return [self._prepared(segment.text, language, known) for segment in segments]
+
+    def _prepared(self, text: str, language: str, known: dict[str, Prepared]) -> Prepared:
+        """``text`` changed for the model by the glossary, once per text of a call."""
+        if text not in known:
+            known[text] = prepare(text, self._glossary(language), self.setup.follow)
+        return known[text]
 
     def _glossary(self, language: str) -> Glossary:
         """The glossary for a source in ``language``: reversed for English."""
