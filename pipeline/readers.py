@@ -20,7 +20,7 @@ from multiprocessing.pool import Pool
 
 from .errors import InputError, Stopped
 from .formats import FormatName, read_format
-from .types import Layout
+from .layouts import Layout
 
 __all__ = ["Readers"]
 

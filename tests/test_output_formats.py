@@ -44,8 +44,9 @@ def test_every_format_renders_one_document_as_the_bytes_of_its_file():
     ],
 )
 def test_a_translated_copy_keeps_its_inputs_suffix_where_the_input_had_one_of_its_format(origin, name):
+    from pipeline.layouts import Layout
     from pipeline.output_formats import document_files
-    from pipeline.types import Layout, Result
+    from pipeline.types import Result
 
     page = b"<html><body><p></p></body></html>"
     result = Result("pagina", "", (), (), "", {}, origin=origin, layout=Layout.of("html", [], page))

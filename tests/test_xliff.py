@@ -10,7 +10,7 @@ from lxml import etree
 from pipeline.errors import InputError
 from pipeline.evaluate import read_reference_set
 from pipeline.formats import read_format, write_translated
-from pipeline.types import BlockTranslation
+from pipeline.layouts import BlockTranslation
 
 XLIFF_12 = b"""<?xml version="1.0" encoding="UTF-8"?>
 <xliff xmlns="urn:oasis:names:tc:xliff:document:1.2" version="1.2">

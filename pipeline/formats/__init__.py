@@ -24,16 +24,9 @@ from dataclasses import replace
 from typing import Any
 
 from ..errors import InputError, reason
+from ..layouts import WRITABLE_FORMATS, Block, BlockTranslation, FormatName, Layout
 from ..segmenting import reassemble
-from ..types import (
-    WRITABLE_FORMATS,
-    Block,
-    BlockTranslation,
-    FormatName,
-    Layout,
-    Result,
-    Segment,
-)
+from ..types import Result, Segment
 
 __all__ = [
     "DOCUMENT_SUFFIXES",

@@ -41,7 +41,8 @@ from typing import Any
 from urllib.parse import unquote
 
 from ..errors import InputError
-from ..types import BlockTranslation, Layout, SegmentKind
+from ..layouts import BlockTranslation, Layout
+from ..types import SegmentKind
 from . import html
 from .packages import open_archive, parse, repack, serialized
 

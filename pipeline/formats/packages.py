@@ -32,7 +32,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InputError
-from ..types import BlockTranslation, FormatName, Layout, SegmentKind
+from ..layouts import BlockTranslation, FormatName, Layout
+from ..types import SegmentKind
 from .inline import share_out
 
 __all__ = ["Dialect", "open_archive", "parse", "read", "repack", "serialized", "write"]

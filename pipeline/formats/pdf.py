@@ -29,7 +29,8 @@ from itertools import pairwise
 from typing import Any, cast
 
 from ..errors import InputError
-from ..types import BlockTranslation, SegmentKind
+from ..layouts import BlockTranslation
+from ..types import SegmentKind
 from . import Layout
 
 __all__ = ["Line", "Paragraph", "opened", "read", "structure", "write"]

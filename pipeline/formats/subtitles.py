@@ -28,7 +28,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..errors import InputError
-from ..types import BlockTranslation, FormatName, Layout, SegmentKind
+from ..layouts import BlockTranslation, FormatName, Layout
+from ..types import SegmentKind
 from .inline import share_out
 
 __all__ = ["MAX_CUES", "read", "write"]

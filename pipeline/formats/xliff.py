@@ -26,7 +26,8 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ..errors import InputError
-from ..types import BlockTranslation, Layout, SegmentKind
+from ..layouts import BlockTranslation, Layout
+from ..types import SegmentKind
 from .inline import share_out
 
 __all__ = ["pairs", "read", "write"]
