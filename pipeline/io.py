@@ -25,11 +25,9 @@ HTML, DOCX and PDF files are read by :mod:`pipeline.formats` into a document who
 
 from __future__ import annotations
 
-import codecs
 import io
 import json
 import os
-import re
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -40,6 +38,7 @@ from .errors import InputError
 from .files import open_regular, too_large
 from .formats import DOCUMENT_SUFFIXES, FormatName, Layout, format_of, read_format
 from .readers import Readers
+from .text import decode_text, normalize_text, printable
 from .types import Document, Failure
 
 __all__ = [
@@ -49,17 +48,13 @@ __all__ = [
     "MAX_INPUT_BYTES",
     "STDIN",
     "InputFile",
-    "decode_text",
     "discover_inputs",
     "found_input",
     "input_id",
     "input_kind",
     "named_input",
-    "normalize_text",
-    "one_line",
     "open_regular",
     "parse_jsonl_line",
-    "printable",
     "read_bytes",
     "read_documents",
     "takes",
@@ -156,42 +151,6 @@ def named_input(name: str, input_format: str = "auto") -> InputFile:
     """A file or ``-`` given as an input by name: named by its file name without suffix."""
     file_id = "stdin" if name == STDIN else printable(Path(name).stem)
     return InputFile(name, input_kind(name, input_format), file_id)
-
-
-def printable(text: str) -> str:
-    """``text`` with what cannot be written as UTF-8 (lone surrogates: the undecodable
-    bytes of a file name, an escaped surrogate in JSON) as backslash escapes; other text
-    unchanged. Undecodable file-name bytes show as ``\\xff``."""
-    try:
-        text.encode("utf-8")
-        return text
-    except UnicodeEncodeError:
-        pass
-    try:
-        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    except UnicodeEncodeError:  # surrogates that are not escaped bytes
-        return text.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
-def one_line(text: str) -> str:
-    """``text`` for a single line of output (a heading, a tab-separated listing): control
-    characters such as a newline or a tab in a file name or id as backslash escapes."""
-    return "".join(
-        c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in printable(text)
-    )
-
-
-_LINE_BREAKS = re.compile("\r\n|[\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
-"""``\r\n`` and the other line boundaries of ``str.splitlines`` (form feed, vertical tab...)."""
-_CONTROLS = re.compile("[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f]")
-"""Control characters that are no text and no line break: ESC, BEL, backspace, DEL, C1."""
-
-
-def normalize_text(text: str) -> str:
-    """Every line break as ``\n`` (``\r\n``, ``\r``, form feeds between pages, U+2028...),
-    and control characters that carry no text removed: a terminal escape sequence in an
-    input would otherwise reach the terminal through the reports. Tabs stay."""
-    return _CONTROLS.sub("", _LINE_BREAKS.sub("\n", text))
 
 
 def read_documents(
@@ -384,28 +343,3 @@ def parse_jsonl_line(line: str, where: str, fallback_id: str) -> Document | Fail
             doc_id, where, f'"text" is not valid Unicode (a lone surrogate at character {position})'
         )
     return Document(id=doc_id, text=normalize_text(text), origin=where)
-
-
-def decode_text(data: bytes, encoding: str = "utf-8") -> str:
-    """Bytes to text, line breaks and control characters as :func:`normalize_text` leaves them.
-
-    A UTF-8 or UTF-16 byte-order mark is honoured. Raises :class:`InputError` for binary
-    data (NUL bytes) and for bytes invalid in ``encoding``, naming the byte offset.
-    """
-    try:
-        codec = codecs.lookup(encoding).name
-    except LookupError:
-        raise InputError(f"unknown encoding {encoding!r}") from None
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and codec in ("utf-8", "utf-16"):
-        codec = "utf-16"
-    elif data.startswith(codecs.BOM_UTF8) and codec == "utf-8":
-        codec = "utf-8-sig"
-    elif b"\x00" in data and not codec.startswith(("utf-16", "utf-32")):
-        raise InputError("binary file (contains NUL bytes), expected text")
-    try:
-        text = data.decode(codec)
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"not valid {encoding} at byte {exc.start} (use --encoding to read another encoding)"
-        ) from None
-    return normalize_text(text)

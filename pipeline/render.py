@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from itertools import groupby
 from typing import TYPE_CHECKING
 
-from .io import one_line
 from .segmenting import reassemble
+from .text import one_line
 from .types import Flag, Result
 
 if TYPE_CHECKING:

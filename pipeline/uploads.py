@@ -14,8 +14,9 @@ from pathlib import Path
 
 from .errors import InputError
 from .formats import DOCUMENT_SUFFIXES
-from .io import MAX_INPUT_BYTES, InputFile, input_kind, printable, read_bytes
+from .io import MAX_INPUT_BYTES, InputFile, input_kind, read_bytes
 from .readers import Readers
+from .text import printable
 from .types import Document, Failure
 
 __all__ = ["UPLOAD_SUFFIXES", "check_upload", "read_upload", "upload_name"]

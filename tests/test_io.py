@@ -8,7 +8,8 @@ import json
 import pytest
 
 from pipeline import Document, Failure, InputError
-from pipeline.io import decode_text, read_documents
+from pipeline.io import read_documents
+from pipeline.text import decode_text
 
 
 def test_decode_reports_byte_offset_of_invalid_utf8():
@@ -167,8 +168,8 @@ def test_names_and_ids_that_are_not_unicode_are_escaped_and_bad_text_fails(tmp_p
 
 
 def test_names_with_control_characters_stay_on_one_line():
-    from pipeline.io import one_line
     from pipeline.render import render_markdown, render_text
+    from pipeline.text import one_line
     from pipeline.types import Result, Segment
 
     assert one_line("a\nb\tc\udcffd é") == "a\\nb\\tc\\xffd é"

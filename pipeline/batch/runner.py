@@ -18,13 +18,14 @@ from typing import IO, Any
 
 from ..errors import It2enError, Stopped, reason
 from ..failures import made_or_failure
-from ..io import STDIN, discover_inputs, printable, read_documents
+from ..io import STDIN, discover_inputs, read_documents
 from ..output_formats import document_files
 from ..outputs import TEMP_SUFFIX, atomic_output, naming, safe_name
 from ..pipeline import Pipeline
 from ..readers import Readers
 from ..report import document_title, render_index
 from ..terms import Glossary
+from ..text import printable
 from ..types import Document, Failure, Result, RunCounts
 from .journal import Lock, Manifest
 from .options import BatchOptions

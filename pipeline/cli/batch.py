@@ -16,9 +16,10 @@ import typer
 from ..batch import BatchOptions, BatchReport, PlannedDocument, run_batch
 from ..config import PipelineConfig
 from ..errors import ConfigError, OutDirLocked
-from ..io import DEFAULT_GLOBS, one_line
+from ..io import DEFAULT_GLOBS
 from ..outputs import atomic_output
 from ..pipeline import Pipeline
+from ..text import one_line
 from .documents import check_encoding, check_file_name
 from .errors import EXIT_FAILED_DOCUMENTS, errors_mapped
 from .logs import progress_bars
