@@ -196,11 +196,11 @@ class PipelineConfig:
 
     def batch_size_for(self, device_type: str) -> int:
         """The batch size on ``device_type`` (``cpu``/``cuda``): the configured one, else
-        8 on CPU and 64 on CUDA. On CPU, beam search over 16 rows holds about 120 MB more
-        than over 8 (a score for every vocabulary entry per hypothesis) and is no faster,
-        while 4 rows are a third slower (README, Performance); a GPU needs wide batches to
-        be busy."""
-        return self.batch_size or (64 if device_type == "cuda" else 8)
+        16 on CPU and 64 on CUDA. On CPU the CTranslate2 engine runs a batch as two halves
+        at once, one thread each, and halves of 8 rows are where that pays (halves of 4
+        are slower than 8 rows on two threads; docs/performance.md, "Beside the peers");
+        a GPU needs wide batches to be busy."""
+        return self.batch_size or (64 if device_type == "cuda" else 16)
 
     def summary_batch_tokens_for(self, device_type: str) -> int:
         """The summarizer's token budget per batch on ``device_type``: the configured one,

@@ -158,7 +158,7 @@ def test_threads_setting_is_validated_and_read_from_toml(tmp_path):
 
 
 def test_batch_size_zero_picks_by_device():
-    assert PipelineConfig().batch_size_for("cpu") == 8
+    assert PipelineConfig().batch_size_for("cpu") == 16
     assert PipelineConfig().batch_size_for("cuda") == 64
     assert PipelineConfig(batch_size=5).batch_size_for("cuda") == 5
     assert PipelineConfig().summary_batch_tokens_for("cpu") == 2048

@@ -225,6 +225,27 @@ def test_forced_length_fixes_the_number_of_output_tokens(tiny_models, backend):
     assert engine.count_tokens(outputs) == [10, 10]
 
 
+@pytest.mark.parametrize("beams", [1, 3])
+def test_ctranslate2_batch_dealt_to_two_workers_gives_what_one_worker_gives(tiny_models, beams):
+    """With two threads the CPU engine deals a batch out to two workers (row 0 to the
+    first, row 1 to the second, ...) and puts the results back in order: the same text
+    and scores as one worker on the whole batch, for any number of rows."""
+    from pipeline.engines.ct2 import workers
+
+    assert workers("cpu", 2) == 2 and workers("cpu", 1) == 1 and workers("cuda", 8) == 1
+    words = CORPUS.read_text(encoding="utf-8").split()
+    texts = [" ".join(words[i : i + 3 + i % 5]) for i in range(0, 70, 10)]  # of 3 to 7 words
+    one, two = (
+        pipeline(tiny_models, backend="ctranslate2", threads=n, num_beams=beams).engine("translator")
+        for n in (1, 2)
+    )
+    assert (one._workers, two._workers) == (1, 2)
+    for rows in (1, 2, 3, 7):
+        alone, dealt = one.generate_scored(texts[:rows]), two.generate_scored(texts[:rows])
+        assert [text for text, _ in dealt] == [text for text, _ in alone]
+        assert [score for _, score in dealt] == pytest.approx([score for _, score in alone], abs=1e-4)
+
+
 def test_torch_engine_on_cpu_uses_the_configured_threads(tiny_models):
     import torch
 

@@ -228,7 +228,7 @@ _OPTIONS: dict[str, tuple[Any, Any]] = {
         Annotated[
             int | None,
             typer.Option(
-                "--batch-size", metavar="N", help="Most segments per batch (0: 8 on CPU, 64 on CUDA)."
+                "--batch-size", metavar="N", help="Most segments per batch (0: 16 on CPU, 64 on CUDA)."
             ),
         ],
         None,
