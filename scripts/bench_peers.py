@@ -20,6 +20,10 @@ Measured:
   the same paragraphs (one call per paragraph, as an application translating a
   document), greedy and beam 4; argos at its defaults and at the best of a small sweep of
   ``ARGOS_BATCH_SIZE`` and threads;
+* **workers**: it2en's CPU engine before and after it ran a batch as two halves at once
+  (batches of 8 on one worker, against 16 dealt to two workers);
+* **documents**: ``it2en translate`` of a web page and a Word file against
+  argos-translate-files (LibreTranslate's file translation), and whether each copy opens;
 * **one-shot**: each tool's own command line on one 500-word article from a cold start,
   and where it2en's time goes (import, model load, translation);
 * **service vs service**: ``it2en serve`` against ``libretranslate --load-only it,en`` at
@@ -201,7 +205,13 @@ def child_it2en(spec: dict[str, Any]) -> dict[str, Any]:
     imported = time.perf_counter()
     work, translator = Path(spec["work"]), Path(spec["translator"])
     output_cache = tempfile.mkdtemp(prefix="it2en-peers-cache-")
-    config = it2en_config(work, translator, spec["beams"], output_cache=output_cache + "/outputs.sqlite")
+    overrides: dict[str, Any] = {"output_cache": output_cache + "/outputs.sqlite"}
+    if spec.get("before_workers"):  # it2en as it was: batches of 8 on one worker
+        from pipeline.engines import ct2
+
+        ct2.workers = lambda device, threads: 1
+        overrides["batch_size"] = 8
+    config = it2en_config(work, translator, spec["beams"], **overrides)
     pipe = Pipeline(config)
     pipe.translate(spec["warm"])
     TALLY.update(calls=0, output_tokens=0, source_tokens=0)
@@ -293,6 +303,28 @@ def library(
             rows[f"token_speedup_{name}_vs_{peer}"] = ratio
         speedup = rows[f"speedup_{name}_vs_best"]
         print(f"library {name}: {speedup:.2f}x argos at its best ({best})", file=sys.stderr)
+    return rows
+
+
+def workers(work: Path, translator: Path, texts: dict[str, list[str]], rounds: int) -> dict[str, Any]:
+    """it2en's CPU engine before and after its batch workers (batches of 8 on one
+    CTranslate2 worker of all threads, against batches of 16 dealt to two workers of
+    half the threads each), taking turns, each side's best round."""
+    rows: dict[str, Any] = {}
+    it2en = [sys.executable, __file__, "--child"]
+    for name, beams in DECODINGS.items():
+        spec = {**texts, "work": str(work), "translator": str(translator), "beams": beams}
+        runs: dict[str, list[dict[str, Any]]] = {"before": [], "after": []}
+        for _ in range(rounds):
+            runs["before"].append(measure(it2en, {**spec, "before_workers": True}))
+            runs["after"].append(measure(it2en, spec))
+        for side, tries in runs.items():
+            best = min(tries, key=lambda r: r["seconds"])
+            rows[f"{side}_{name}"] = {**best, "rounds_s": [r["seconds"] for r in tries]}
+        rows[f"speedup_{name}"] = (
+            rows[f"after_{name}"]["paragraphs_per_s"] / rows[f"before_{name}"]["paragraphs_per_s"]
+        )
+        print(f"workers {name}: {rows[f'speedup_{name}']:.2f}x the single worker", file=sys.stderr)
     return rows
 
 
@@ -562,7 +594,7 @@ def main() -> None:
     )
     parser.add_argument("--json", type=Path, help="write the results here")
     args = parser.parse_args()
-    parts = args.only or ["library", "oneshot", "documents", "service"]
+    parts = args.only or ["library", "workers", "oneshot", "documents", "service"]
 
     from real_models import build_marian
 
@@ -592,6 +624,8 @@ def main() -> None:
         results["library"] = library(work, translator, argos, texts, 2 if args.quick else 3)
         results["lib_speedup_vs_argos"] = results["library"]["speedup_beam4_vs_best"]
         results["lib_speedup_vs_argos_greedy"] = results["library"]["speedup_greedy_vs_best"]
+    if "workers" in parts:
+        results["workers"] = workers(work, translator, texts, 2 if args.quick else 3)
     if "oneshot" in parts:
         results["oneshot"] = oneshot(work, translator, argos, 1 if args.quick else 3)
         results["oneshot_ratio_vs_argos"] = results["oneshot"]["oneshot_ratio_vs_argos"]

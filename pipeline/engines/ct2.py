@@ -134,7 +134,7 @@ class CT2Seq2Seq(HFEngine):
 def workers(device: str, threads: int) -> int:
     """Batch workers for a model: two on a CPU with at least two threads (each with half
     of them), one on a GPU (one stream is busy with a batch of its own). Throughput over
-    latency: a lone sentence runs on half the threads (on 2 cores, 325 against 170 ms a
+    latency: a lone sentence runs on half the threads (on 2 cores, 432 against 273 ms a
     sentence at beam 4), while whole documents and pooled requests run about 1.2-1.5x
     faster (docs/performance.md, "Beside the peers")."""
     return 2 if device == "cpu" and threads >= 2 else 1
