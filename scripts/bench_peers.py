@@ -68,15 +68,25 @@ DECODINGS = {"greedy": 1, "beam4": 4}
 
 
 def paragraphs(count: int, seed: int) -> list[str]:
-    """News-like paragraphs of 3-5 sentences, each sentence ending in its only full stop
-    (so that every sentence splitter here finds the same sentences)."""
+    """News-like paragraphs of 3-5 sentences, each sentence ending in its only full stop,
+    and each paragraph split by it2en into exactly those sentences (so that every
+    sentence splitter here finds the same ones: it2en's own, for one, reads "in." before
+    a capital as no sentence end)."""
+    from pipeline import split_sentences
+
     rng = random.Random(seed)
-    pool = [s for s in sentences(count * 6, seed) if not any(c in s[:-1] for c in ".!?")]
+    pool = [s for s in sentences(count * 12, seed) if not any(c in s[:-1] for c in ".!?")]
     out: list[str] = []
     while len(out) < count:
         take = rng.randint(3, 5)
-        out.append(" ".join(pool[:take]))
-        pool = pool[take:]
+        if len(pool) < take:
+            raise SystemExit("the corpus ran out of sentences for the paragraphs")
+        paragraph = " ".join(pool[:take])
+        if len(split_sentences(paragraph, "it")) == take:
+            out.append(paragraph)
+            pool = pool[take:]
+        else:
+            pool = pool[1:]
     return out
 
 
