@@ -54,7 +54,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE / "peers"))
 
 from bench import sentences  # noqa: E402
-from peer_side import force_lengths, peak_rss_mb  # noqa: E402
+from peer_side import force_lengths, peak_rss_mb, timed_translation  # noqa: E402
 
 PEERS = {
     "argos": ["argostranslate==1.11.0", "torch==2.13.0", "onnx"],
@@ -208,8 +208,6 @@ def child_it2en(spec: dict[str, Any]) -> dict[str, Any]:
     """it2en's library in this (fresh) process: ``Pipeline.translate`` on the paragraphs."""
     started = time.perf_counter()
     force_lengths()
-    from peer_side import TALLY
-
     from pipeline import Pipeline
 
     imported = time.perf_counter()
@@ -222,21 +220,10 @@ def child_it2en(spec: dict[str, Any]) -> dict[str, Any]:
         ct2.workers = lambda device, threads: 1
         overrides["batch_size"] = 8
     config = it2en_config(work, translator, spec["beams"], **overrides)
-    pipe = Pipeline(config)
-    pipe.translate(spec["warm"])
-    TALLY.update(calls=0, output_tokens=0, source_tokens=0)
-    begin = time.perf_counter()
-    outputs = pipe.translate(spec["paragraphs"])
-    seconds = time.perf_counter() - begin
-    shutil.rmtree(output_cache, ignore_errors=True)
-    return {
-        "seconds": seconds,
-        "import_s": imported - started,
-        "load_s": begin - imported,  # the model loaded, then the warm-up translated
-        "outputs": len(outputs),
-        **TALLY,
-        "peak_rss_mb": peak_rss_mb(),
-    }
+    try:
+        return timed_translation(started, imported, Pipeline(config).translate, spec)
+    finally:
+        shutil.rmtree(output_cache, ignore_errors=True)
 
 
 def measure(command: list[str], spec: dict[str, Any], env: dict[str, str] | None = None) -> dict[str, Any]:
@@ -491,28 +478,13 @@ def documents(work: Path, translator: Path, lt: Peer) -> dict[str, Any]:
 # -- service vs service ------------------------------------------------------------------
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def server_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
 def under_load(
     command: list[str], ready: str, env: dict[str, str] | None, counts: dict[int, int], warm: list[str]
 ) -> dict[str, Any]:
     """Start a server, wait for ``ready``, warm it, then the closed loop at each level."""
     import urllib.request
 
-    from bench_serve import load
+    from bench_serve import free_port, load
 
     port = free_port()
     command = [part.replace("{port}", str(port)) for part in command]
@@ -538,7 +510,7 @@ def under_load(
             offset += count
             results[str(concurrency)] = load(url, texts, concurrency)
             print(f"  {command[3]} {concurrency} clients: {results[str(concurrency)]}", file=sys.stderr)
-        results["peak_rss_mb"] = server_rss_mb(server.pid)
+        results["peak_rss_mb"] = peak_rss_mb(server.pid)
         return results
     finally:
         server.terminate()

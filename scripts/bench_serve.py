@@ -39,7 +39,7 @@ from bench import BEAMS, sentences, translation_length  # noqa: E402
 from real_models import build_marian  # noqa: E402
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -66,7 +66,7 @@ def serve(config: Any, settings: Any, warm: list[str]) -> tuple[str, Any]:
     its own: its URL and the process."""
     import multiprocessing
 
-    port = _free_port()
+    port = free_port()
     child = multiprocessing.get_context("spawn").Process(
         target=_serve_child, args=(config, settings, port, warm)
     )

@@ -25,6 +25,7 @@ import os
 import sys
 import time
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -83,9 +84,10 @@ class Counted:
         return bool(self._pending.done())
 
 
-def peak_rss_mb() -> float:
-    """This process's peak resident memory (VmHWM: from exec, not inherited)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
+def peak_rss_mb(pid: int | str = "self") -> float:
+    """A process's peak resident memory, this one's by default (VmHWM: from exec, not
+    inherited)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return 0.0
@@ -156,20 +158,16 @@ def build_package(out: Path, model: Path, spm: Path, source: str, target: str) -
 # -- measurements --------------------------------------------------------------------------
 
 
-def lib(spec: dict[str, Any]) -> dict[str, Any]:
-    """argostranslate's library on ``spec["paragraphs"]`` (one call per paragraph, as an
-    application translating a document would), after an untimed warm-up on others (the
-    library caches paragraphs it has seen). Settings come from the ARGOS_* variables."""
-    started = time.perf_counter()
-    from argostranslate import translate
-
-    imported = time.perf_counter()
-    translation = translate.get_translation_from_codes("it", "en")
-    for paragraph in spec["warm"]:
-        translation.translate(paragraph)
+def timed_translation(
+    started: float, imported: float, translate: Callable[[list[str]], list[Any]], spec: dict[str, Any]
+) -> dict[str, Any]:
+    """``translate`` on ``spec["warm"]`` (untimed, loading the model on the way), then on
+    ``spec["paragraphs"]`` timed: the figures every library's run reports, ``started``
+    and ``imported`` being when its process began and when its library was imported."""
+    translate(spec["warm"])
     TALLY.update(calls=0, output_tokens=0, source_tokens=0)
     begin = time.perf_counter()
-    outputs = [translation.translate(paragraph) for paragraph in spec["paragraphs"]]
+    outputs = translate(spec["paragraphs"])
     seconds = time.perf_counter() - begin
     return {
         "seconds": seconds,
@@ -179,6 +177,20 @@ def lib(spec: dict[str, Any]) -> dict[str, Any]:
         **TALLY,
         "peak_rss_mb": peak_rss_mb(),
     }
+
+
+def lib(spec: dict[str, Any]) -> dict[str, Any]:
+    """argostranslate's library on ``spec["paragraphs"]`` (one call per paragraph, as an
+    application translating a document would), after an untimed warm-up on others (the
+    library caches paragraphs it has seen). Settings come from the ARGOS_* variables."""
+    started = time.perf_counter()
+    from argostranslate import translate
+
+    imported = time.perf_counter()
+    translation = translate.get_translation_from_codes("it", "en")
+    return timed_translation(
+        started, imported, lambda paragraphs: [translation.translate(p) for p in paragraphs], spec
+    )
 
 
 def files(paths: list[str]) -> dict[str, Any]:
