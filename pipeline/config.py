@@ -197,7 +197,7 @@ class PipelineConfig:
     def batch_size_for(self, device_type: str) -> int:
         """The batch size on ``device_type`` (``cpu``/``cuda``): the configured one, else
         16 on CPU and 64 on CUDA. On CPU the CTranslate2 engine runs a batch as two halves
-        at once, one thread each, and halves of 8 rows are where that pays (halves of 4
+        at once, each on half the threads, and halves of 8 rows are where that pays (halves of 4
         are slower than 8 rows on two threads; docs/performance.md, "Beside the peers");
         a GPU needs wide batches to be busy."""
         return self.batch_size or (64 if device_type == "cuda" else 16)

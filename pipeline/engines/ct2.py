@@ -107,14 +107,12 @@ class CT2Seq2Seq(HFEngine):
             return list(
                 self._translator.translate_batch(tokens, search.target_prefix(len(tokens)), **search.options)
             )
+        parts = [tokens[share::shares] for share in range(shares)]
         pending = [
             self._translator.translate_batch(
-                tokens[share::shares],
-                search.target_prefix(len(tokens[share::shares])),
-                asynchronous=True,
-                **search.options,
+                part, search.target_prefix(len(part)), asynchronous=True, **search.options
             )
-            for share in range(shares)
+            for part in parts
         ]
         results: list[Any] = [None] * len(tokens)
         for share, part in enumerate(pending):
