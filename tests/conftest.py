@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import os
 from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from script_loader import load_script
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -17,10 +17,7 @@ CORPUS = ROOT / "scripts" / "data" / "corpus_it.txt"
 
 
 def _builder_module():
-    spec = importlib.util.spec_from_file_location("make_tiny_models", BUILDER)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(BUILDER)
 
 
 @pytest.fixture(scope="session", autouse=True)

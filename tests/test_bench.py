@@ -3,25 +3,15 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
-
-SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
+from script_loader import SCRIPTS, script_with_neighbours
 
 
 @pytest.fixture(scope="module")
 def bench():
-    sys.path.insert(0, str(SCRIPTS))  # bench imports its neighbour make_tiny_models
-    try:
-        spec = importlib.util.spec_from_file_location("bench", SCRIPTS / "bench.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
+    # bench imports its neighbour make_tiny_models
+    with script_with_neighbours(SCRIPTS / "bench.py", SCRIPTS) as module:
         yield module
-    finally:
-        sys.path.remove(str(SCRIPTS))
 
 
 def test_workload_sentences_are_distinct_single_sentences(bench):

@@ -5,28 +5,16 @@ argos-translate-files writes is). Its speed is not tested here."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import zipfile
-from pathlib import Path
 
 import pytest
-
-SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
+from script_loader import SCRIPTS, script_with_neighbours
 
 
 @pytest.fixture(scope="module")
 def peers():
-    added = [str(SCRIPTS), str(SCRIPTS / "peers")]
-    sys.path[:0] = added
-    try:
-        spec = importlib.util.spec_from_file_location("bench_peers", SCRIPTS / "bench_peers.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
+    with script_with_neighbours(SCRIPTS / "bench_peers.py", SCRIPTS, SCRIPTS / "peers") as module:
         yield module
-    finally:
-        for path in added:
-            sys.path.remove(path)
 
 
 def test_paragraphs_hold_sentences_every_splitter_finds_alike(peers):

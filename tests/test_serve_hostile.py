@@ -6,7 +6,6 @@ rely on: parameters in the query string (deep-translator), CORS, its errors."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import socket
 import time
@@ -14,12 +13,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from script_loader import SCRIPTS, load_script
 from server import STOPPED, Server, tiny_flags
 from tiny import SENTENCES
 
 pytestmark = pytest.mark.slow  # a server process of its own, models loaded
 
-SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
 KEYS = [f"chiave-{n}" for n in range(21)]
 
 
@@ -37,9 +36,7 @@ def keyed(tiny_models: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 
 
 def test_the_worst_clients_harm_no_one_and_stall_nothing(keyed):
-    spec = importlib.util.spec_from_file_location("hostile_client", SCRIPTS / "hostile_client.py")
-    hostile = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(hostile)
+    hostile = load_script(SCRIPTS / "hostile_client.py")
     report = hostile.run(keyed.url, KEYS, pid=keyed.process.pid, quick=True, slow_seconds=6)
     assert report["ok"], json.dumps(report, indent=1)
     assert report["bad_neighbours"]["rounds"] == 3
