@@ -73,6 +73,24 @@ def annotations(data: bytes) -> list[int]:
     return [pdfium_c.FPDFPage_GetAnnotCount(page.raw) for page in pdfium.PdfDocument(data)]
 
 
+def off_page(data: bytes) -> int:
+    """How many text objects of the PDF lie (partly) outside their page."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    outside = 0
+    for page in pdfium.PdfDocument(data):
+        width, height = page.get_size()
+        for index in range(pdfium_c.FPDFPage_CountObjects(page.raw)):
+            obj = pdfium_c.FPDFPage_GetObject(page.raw, index)
+            if pdfium_c.FPDFPageObj_GetType(obj) == pdfium_c.FPDF_PAGEOBJ_TEXT:
+                box = [ctypes.c_float(0.0) for _ in range(4)]
+                pdfium_c.FPDFPageObj_GetBounds(obj, *(ctypes.byref(v) for v in box))
+                left, bottom, right, top = (v.value for v in box)
+                outside += left < -1 or bottom < -1 or right > width + 1 or top > height + 1
+    return outside
+
+
 def checked(data: bytes) -> None:
     """The issue's checks: as many pages, every paragraph's translation found read back
     on its page, no Italian paragraph left, pictures, art and links kept."""
@@ -97,6 +115,7 @@ def checked(data: bytes) -> None:
         {k: v for k, v in page.items() if k != 1} for page in before
     ]  # every image, path and form object where it was
     assert annotations(out) == annotations(data)
+    assert off_page(out) <= off_page(data)  # the English set on its page
 
 
 def report(columns: int = 1) -> bytes:
@@ -133,7 +152,7 @@ def report(columns: int = 1) -> bytes:
     Picture.new("RGB", (40, 30), (200, 40, 40)).save(picture, format="PNG")
     picture.seek(0)
     story = [Paragraph("Relazione sul bilancio", styles["Heading1"])]
-    for k in range(9):
+    for k in range(14):
         text = " ".join(sentences[(k + j) % 4] for j in range(3 + k % 3))
         if k == 2:
             link = '<a href="https://esempio.it/bilancio" color="blue">sito del Comune</a>'
@@ -223,13 +242,14 @@ def test_the_command_line_writes_a_pdf_and_batch_only_for_pdfs(translate_flags, 
     assert sorted(p.name for p in out.glob("*.json")) == ["avviso.json", "nota.json"]
 
 
-def test_a_pdf_that_cannot_be_written_fails_in_one_line_and_leaves_no_file(translate_flags, tmp_path):
+def test_a_pdf_that_cannot_be_written_fails_in_one_line_and_leaves_no_file(
+    translate_flags, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("IT2EN_PDF_FONTS", str(tmp_path))  # no font there holds Greek
     layout = read_format("pdf", make_pdf(1))
     pipe = Pipeline(PipelineConfig(checks=()), engines={"translator": Greek()})
     (result,) = pipe.process_many([Document("doc", layout.text, layout=layout)], summarize=False)
-    with pytest.raises(
-        InputError, match=r"^the English holds characters the PDF's standard font cannot write \(Ο"
-    ):
+    with pytest.raises(InputError, match=r"^no font found that can write the English \(.*Ο.*IT2EN_PDF_FONTS"):
         translated_pdf(result)
     source = tmp_path / "chiuso.pdf"
     source.write_bytes(make_pdf(1, encrypt="segreto"))
@@ -240,7 +260,7 @@ def test_a_pdf_that_cannot_be_written_fails_in_one_line_and_leaves_no_file(trans
     assert not target.exists()
 
 
-def test_a_service_job_gives_the_pdf_else_its_text_saying_why(caplog):
+def test_a_service_job_gives_the_pdf_else_its_text_saying_why(caplog, tmp_path, monkeypatch):
     from pipeline.serve.jobs import result_files
 
     result, _ = translated(make_pdf(1))
@@ -248,13 +268,14 @@ def test_a_service_job_gives_the_pdf_else_its_text_saying_why(caplog):
     assert name == "avviso.en.pdf"
     assert read_format("pdf", data).text.split() == result.translation.split()
 
+    monkeypatch.setenv("IT2EN_PDF_FONTS", str(tmp_path))
     layout = read_format("pdf", make_pdf(1))
     pipe = Pipeline(PipelineConfig(checks=()), engines={"translator": Greek()})
     (greek,) = pipe.process_many([Document("doc", layout.text, layout=layout)], summarize=False)
     with caplog.at_level(logging.WARNING, logger="it2en.serve"):
         name, data = result_files("avviso", greek)["document"]
     assert (name, data.decode()) == ("avviso.en.txt", greek.translation + "\n")
-    assert "no translated PDF (the English holds characters" in caplog.text
+    assert "no translated PDF (no font found that can write the English" in caplog.text
 
 
 def test_each_paragraph_keeps_its_family_weight_and_slant_in_the_standard_fonts():
@@ -286,3 +307,96 @@ def test_each_paragraph_keeps_its_family_weight_and_slant_in_the_standard_fonts(
             pdfium_c.FPDFFont_GetBaseFontName(pdfium_c.FPDFTextObj_GetFont(obj), name, 64)
             written.append(name.value.decode())
     assert list(dict.fromkeys(written)) == ["Helvetica-Bold", "Times-Roman", "Times-Italic", "Courier"]
+
+
+def tiny_font(characters: str, name: str = "Prova") -> bytes:
+    """A TrueType font of just ``characters`` (and a space), each glyph a bar of its own
+    width, its ``.notdef`` an empty box, as real fonts have one."""
+    from fontTools.fontBuilder import FontBuilder
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+
+    glyph = {c: f"g{ord(c):04x}" for c in sorted(set(characters) | {" "})}
+    outlines, metrics = {}, {}
+    for char, glyph_name in [("", ".notdef"), *glyph.items()]:
+        pen = TTGlyphPen(None)
+        width = 300 + ord(char) % 7 * 40 if char else 500
+        if char == "":  # a box with a hole
+            for x0, y0, x1, y1 in ((50, 0, 450, 700), (100, 50, 400, 650)):
+                pen.moveTo((x0, y0)), pen.lineTo((x0, y1)), pen.lineTo((x1, y1)), pen.lineTo((x1, y0))
+                pen.closePath()
+        elif not char.isspace():
+            pen.moveTo((40, 0)), pen.lineTo((40, 600)), pen.lineTo((width - 40, 600))
+            pen.lineTo((width - 40, 0)), pen.closePath()
+        outlines[glyph_name], metrics[glyph_name] = pen.glyph(), (width, 40)
+    builder = FontBuilder(1000, isTTF=True)
+    builder.setupGlyphOrder([".notdef", *glyph.values()])
+    builder.setupCharacterMap({ord(c): g for c, g in glyph.items()})
+    builder.setupGlyf(outlines)
+    builder.setupHorizontalMetrics(metrics)
+    builder.setupHorizontalHeader(ascent=800, descent=-200)
+    builder.setupNameTable({"familyName": name, "styleName": "Regular"})
+    builder.setupOS2(sTypoAscender=800, sTypoDescender=-200, usWinAscent=800, usWinDescent=200)
+    builder.setupPost()
+    out = io.BytesIO()
+    builder.save(out)
+    return out.getvalue()
+
+
+def font_names(data: bytes) -> list[str]:
+    """The base font names the PDF's text objects draw with, each once, in order."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    names = []
+    for page in pdfium.PdfDocument(data):
+        for index in range(pdfium_c.FPDFPage_CountObjects(page.raw)):
+            obj = pdfium_c.FPDFPage_GetObject(page.raw, index)
+            if pdfium_c.FPDFPageObj_GetType(obj) == pdfium_c.FPDF_PAGEOBJ_TEXT:
+                name = ctypes.create_string_buffer(128)
+                pdfium_c.FPDFFont_GetBaseFontName(pdfium_c.FPDFTextObj_GetFont(obj), name, 128)
+                names.append(name.value.decode())
+    return list(dict.fromkeys(names))
+
+
+class Reversed(Longer):
+    """Forced outputs in the source's own letters: its words backwards, lower case."""
+
+    def generate(self, texts):
+        return [" ".join(reversed(t.lower().split())) for t in texts]
+
+
+def test_the_paragraphs_own_font_where_it_holds_the_english_else_a_standard_one(tmp_path):
+    from fpdf import FPDF
+
+    latin = "abcdefghijklmnopqrstuvwxyzàèéìòùABCDEFGHIJKLMNOPQRSTUVWXYZ.,'-0123456789"
+    (tmp_path / "prova.ttf").write_bytes(tiny_font(latin))
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.add_font("Prova", "", str(tmp_path / "prova.ttf"))  # embedded as a subset of what is drawn
+    pdf.set_font("Prova", size=12)
+    pdf.multi_cell(0, 6, "Il comune ha approvato il bilancio della città per il prossimo anno.")
+    data = bytes(pdf.output())
+    (original,) = font_names(data)
+
+    layout = read_format("pdf", data)
+    for engine, expected in [(Reversed(), original), (Longer(), "Helvetica")]:  # no capitals in the subset
+        pipe = Pipeline(PipelineConfig(checks=()), engines={"translator": engine})
+        (result,) = pipe.process_many([Document("doc", layout.text, layout=layout)], summarize=False)
+        out = translated_pdf(result)
+        assert font_names(out) == [expected]
+        assert read_format("pdf", out).text == result.translation
+
+
+def test_english_no_standard_font_can_write_is_set_in_an_embedded_fallback_font(tmp_path, monkeypatch):
+    (tmp_path / "Greca.ttf").write_bytes(tiny_font("Ο δήμαρχος μιλά.abcdefghijklmnopqrstuvwxyz", "Greca"))
+    (tmp_path / "Latina.ttf").write_bytes(tiny_font("abcdefghijklmnopqrstuvwxyz", "Latina"))  # lacks Greek
+    monkeypatch.setenv("IT2EN_PDF_FONTS", str(tmp_path))
+    layout = read_format("pdf", make_pdf(1))
+    pipe = Pipeline(PipelineConfig(checks=()), engines={"translator": Greek()})
+    (result,) = pipe.process_many([Document("doc", layout.text, layout=layout)], summarize=False)
+    out = translated_pdf(result)
+    assert read_format("pdf", out).text.split() == result.translation.split()
+    names = [name.split("+")[-1] for name in font_names(out)]
+    assert "Greca" in names  # the font that holds Greek, and only that one
+    assert "Latina" not in names
+    assert len(out) < len(make_pdf(1)) + 20_000  # the font cut down to the document's characters

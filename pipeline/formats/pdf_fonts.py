@@ -1,7 +1,13 @@
-"""PDF's standard fonts as the translated PDF sets its text in (:mod:`.pdf_out`): which
-of them comes closest to a paragraph's own font, words measured in them, text drawn in
-them. They need no font file (every reader has them); their WinAnsi encoding holds
-Western European text, and a translation with other characters is refused in one line.
+"""The fonts a translated PDF (:mod:`.pdf_out`) sets each paragraph's English in, words
+measured in them, text drawn in them.
+
+First the font the paragraph's Italian was drawn in, where it is embedded and holds
+every character of the English (a subset font often lacks letters Italian rarely uses,
+such as w, k and y; a missing glyph has no width or draws the font's ``.notdef``);
+else PDF's standard font closest to it (Helvetica, Times or Courier by its flags and
+name, bold and italic kept: every reader has them, no file embedded) where its WinAnsi
+encoding can write the English; else a TrueType font of the machine that holds it,
+embedded, cut down to the document's characters (:mod:`.pdf_fallback`).
 """
 
 from __future__ import annotations
@@ -10,21 +16,14 @@ import ctypes
 from collections.abc import Sequence
 from typing import Any
 
-from ..errors import InputError
+from .pdf_fallback import fallback_font, subset
 
-__all__ = ["Fonts", "check_characters", "standard_font", "wide"]
+__all__ = ["Fonts", "standard_font", "wide"]
 
 _ENCODING = "cp1252"
 """What the standard fonts' WinAnsi encoding can write."""
-
-
-def check_characters(texts: Sequence[str]) -> None:
-    """An :class:`InputError` naming the characters of ``texts`` the standard fonts
-    cannot write, if any."""
-    missing = sorted({c for text in texts for c in text if not _encodable(c)})
-    if missing:
-        shown = " ".join(missing[:10])
-        raise InputError(f"the English holds characters the PDF's standard font cannot write ({shown})")
+_NO_CHARACTER = "\uffff"
+"""A character no font maps: its outline is the font's ``.notdef``."""
 
 
 def _encodable(char: str) -> bool:
@@ -36,47 +35,95 @@ def _encodable(char: str) -> bool:
 
 
 class Fonts:
-    """PDF's standard fonts of one document, loaded when first used, and the widths of
-    words set in each (measured by PDFium once per word and font)."""
+    """The fonts of one document's translation, loaded when first used (``texts``: all
+    of its paragraphs' English, which a fallback font is cut down to), and the widths of
+    words set in each (measured by PDFium once per word and font). A font is named by a
+    key: a standard font's name, ``original:...`` or ``fallback:...``."""
 
-    def __init__(self, document: Any):
+    def __init__(self, document: Any, texts: Sequence[str]):
         self.document = document
+        self._characters = {c for text in texts for c in text}
         self._fonts: dict[str, Any] = {}
         self._widths: dict[tuple[str, str], float] = {}
+        self._holds: dict[tuple[int, str], bool] = {}
+        self._keepers: list[Any] = []  # objects holding the original fonts alive
 
-    def width(self, name: str, word: str, size: float) -> float:
-        """How wide ``word`` is in the standard font ``name`` at ``size``."""
-        if (name, word) not in self._widths:  # a space alone has no bounds: measured between two letters
-            self._widths[name, word] = (
-                self._measured(name, word)
-                if word != " "
-                else self._measured(name, "x x") - self._measured(name, "xx")
-            )
-        return self._widths[name, word] * size / 1000
-
-    def draw(
-        self, page: Any, name: str, text: str, x: float, y: float, size: float, colour: tuple[int, ...]
-    ) -> None:
-        """``text`` set on ``page`` in font ``name`` with its baseline starting at ``(x, y)``."""
+    def choose(self, obj: Any, text: str) -> str:
+        """The key of the font to set ``text`` in, for a paragraph drawn by the text
+        object ``obj``."""
         import pypdfium2.raw as pdfium_c
 
-        obj = pdfium_c.FPDFPageObj_CreateTextObj(self.document.raw, self._font(name), ctypes.c_float(size))
+        font = pdfium_c.FPDFTextObj_GetFont(obj)
+        if font and pdfium_c.FPDFFont_GetIsEmbedded(font) and self._holding(font, text):
+            key = f"original:{ctypes.cast(font, ctypes.c_void_p).value}"
+            if key not in self._fonts:  # PDFium frees a font with the last object using it
+                self._keepers.append(pdfium_c.FPDFPageObj_CreateTextObj(self.document.raw, font, 1.0))
+                self._fonts[key] = font
+            return key
+        standard = standard_font(obj)
+        if all(_encodable(c) for c in text):
+            return standard
+        path = fallback_font(standard, text)
+        key = f"fallback:{path}"
+        if key not in self._fonts:
+            data = subset(path, self._characters)
+            buffer = (ctypes.c_uint8 * len(data)).from_buffer_copy(data)
+            self._fonts[key] = pdfium_c.FPDFText_LoadFont(
+                self.document.raw, buffer, len(data), pdfium_c.FPDF_FONT_TRUETYPE, True
+            )
+        return key
+
+    def close(self) -> None:
+        """Let go of the original fonts held for the text set in them."""
+        import pypdfium2.raw as pdfium_c
+
+        for keeper in self._keepers:
+            pdfium_c.FPDFPageObj_Destroy(keeper)
+        self._keepers.clear()
+
+    def width(self, key: str, word: str, size: float) -> float:
+        """How wide ``word`` is in the font ``key`` at ``size``."""
+        if (key, word) not in self._widths:  # a space alone has no bounds: measured between two letters
+            self._widths[key, word] = (
+                self._measured(key, word)
+                if word != " "
+                else self._measured(key, "x x") - self._measured(key, "xx")
+            )
+        return self._widths[key, word] * size / 1000
+
+    def draw(
+        self, page: Any, key: str, text: str, x: float, y: float, size: float, colour: tuple[int, ...]
+    ) -> None:
+        """``text`` set on ``page`` in font ``key`` with its baseline starting at ``(x, y)``."""
+        import pypdfium2.raw as pdfium_c
+
+        obj = pdfium_c.FPDFPageObj_CreateTextObj(self.document.raw, self._font(key), ctypes.c_float(size))
         pdfium_c.FPDFText_SetText(obj, wide(text))
         pdfium_c.FPDFPageObj_SetFillColor(obj, *colour)
         pdfium_c.FPDFPageObj_Transform(obj, 1.0, 0.0, 0.0, 1.0, x, y)
         pdfium_c.FPDFPage_InsertObject(page.raw, obj)
 
-    def _font(self, name: str) -> Any:
+    def _holding(self, font: Any, text: str) -> bool:
+        """Whether an embedded font has a glyph for every character of ``text``."""
+        address = ctypes.cast(font, ctypes.c_void_p).value or 0
+        for char in set(text) | {" "}:
+            if (address, char) not in self._holds:
+                self._holds[address, char] = _has_glyph(font, char)
+            if not self._holds[address, char]:
+                return False
+        return True
+
+    def _font(self, key: str) -> Any:
         import pypdfium2.raw as pdfium_c
 
-        if name not in self._fonts:
-            self._fonts[name] = pdfium_c.FPDFText_LoadStandardFont(self.document.raw, name.encode("ascii"))
-        return self._fonts[name]
+        if key not in self._fonts:  # only standard fonts are loaded by name
+            self._fonts[key] = pdfium_c.FPDFText_LoadStandardFont(self.document.raw, key.encode("ascii"))
+        return self._fonts[key]
 
-    def _measured(self, name: str, word: str) -> float:
+    def _measured(self, key: str, word: str) -> float:
         import pypdfium2.raw as pdfium_c
 
-        obj = pdfium_c.FPDFPageObj_CreateTextObj(self.document.raw, self._font(name), ctypes.c_float(1000.0))
+        obj = pdfium_c.FPDFPageObj_CreateTextObj(self.document.raw, self._font(key), ctypes.c_float(1000.0))
         try:
             pdfium_c.FPDFText_SetText(obj, wide(word))
             box = [ctypes.c_float(0.0) for _ in range(4)]
@@ -84,6 +131,35 @@ class Fonts:
             return box[2].value - box[0].value
         finally:
             pdfium_c.FPDFPageObj_Destroy(obj)
+
+
+def _has_glyph(font: Any, char: str) -> bool:
+    """Whether ``font`` draws ``char``: it has a width there, and (but for a space) an
+    outline other than the font's ``.notdef``."""
+    import pypdfium2.raw as pdfium_c
+
+    width = ctypes.c_float(0.0)
+    if not pdfium_c.FPDFFont_GetGlyphWidth(font, ord(char), ctypes.c_float(100.0), ctypes.byref(width)):
+        return False
+    if width.value <= 0:
+        return False
+    return char.isspace() or _outline(font, char) != _outline(font, _NO_CHARACTER)
+
+
+def _outline(font: Any, char: str) -> tuple[tuple[float, float, int], ...] | None:
+    """The points of a character's glyph outline in ``font`` (None: no glyph at all)."""
+    import pypdfium2.raw as pdfium_c
+
+    path = pdfium_c.FPDFFont_GetGlyphPath(font, ord(char), ctypes.c_float(100.0))
+    if not path:
+        return None
+    points = []
+    for index in range(pdfium_c.FPDFGlyphPath_CountGlyphSegments(path)):
+        segment = pdfium_c.FPDFGlyphPath_GetGlyphPathSegment(path, index)
+        x, y = ctypes.c_float(0.0), ctypes.c_float(0.0)
+        pdfium_c.FPDFPathSegment_GetPoint(segment, ctypes.byref(x), ctypes.byref(y))
+        points.append((round(x.value, 2), round(y.value, 2), pdfium_c.FPDFPathSegment_GetType(segment)))
+    return tuple(points)
 
 
 _STANDARD_FAMILIES = {

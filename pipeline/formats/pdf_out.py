@@ -14,13 +14,11 @@ column, then is set smaller, down to 70 % of the original size (on the same pitc
 that it still reads as one paragraph); what still does not fit runs on below the
 paragraph's place rather than being lost, with a warning naming the page.
 
-The text is set in the PDF standard font closest to the paragraph's own (Helvetica, Times
-or Courier by the font's flags and name, bold and italic kept; no font file embedded:
-every reader has them), whose encoding holds Western European text; a translation with
-other characters is refused for the PDF copy in one line (:mod:`.pdf_fonts`). Images,
-vector art, annotations, links, form fields, page sizes, rotation, the outline and
-metadata are untouched; text on a page drawn turned (not horizontal) is left as it is,
-with a warning.
+The text is set in the paragraph's own font where it holds every character of the
+English, else in the PDF standard font closest to it, else in an embedded TrueType font
+of the machine (:mod:`.pdf_fonts`). Images, vector art, annotations, links, form fields,
+page sizes, rotation, the outline and metadata are untouched; text on a page drawn
+turned (not horizontal) is left as it is, with a warning.
 """
 
 from __future__ import annotations
@@ -37,7 +35,7 @@ from itertools import pairwise
 from typing import Any
 
 from .pdf import Line, Paragraph, opened, structure
-from .pdf_fonts import Fonts, check_characters, standard_font
+from .pdf_fonts import Fonts
 
 __all__ = ["rewrite"]
 
@@ -75,14 +73,14 @@ class _Style:
     colour: tuple[int, int, int, int]
     upright: bool
     font: str
-    """The standard font it is set in (:func:`.pdf_fonts.standard_font`)."""
+    """The font it is set in (a key of :class:`.pdf_fonts.Fonts`)."""
 
 
 def rewrite(data: bytes, texts: Sequence[str]) -> bytes:
     """The PDF ``data`` with its paragraphs' text replaced by ``texts`` (one per
     paragraph :mod:`.pdf` reads, in order)."""
-    check_characters(texts)
     document = opened(data)
+    font = Fonts(document, texts)
     try:
         paragraphs = structure(document)
         if len(paragraphs) != len(texts):
@@ -93,13 +91,13 @@ def rewrite(data: bytes, texts: Sequence[str]) -> bytes:
             for page, part in _shared(paragraph, text):
                 parts[page].append(part)
                 lines[page] += part.lines
-        font = Fonts(document)
         for number, on_page in sorted(parts.items()):
             _rewrite_page(document, number, on_page, font, lines[number])
         out = io.BytesIO()
         document.save(out)
         return out.getvalue()
     finally:
+        font.close()
         document.close()
 
 
@@ -149,7 +147,7 @@ def _rewrite_page(document: Any, number: int, parts: list[_Part], font: Fonts, a
             ):
                 kept += 1
                 continue
-            style = _style(pointers[objects[0]])
+            style = _style(pointers[objects[0]], font.choose(pointers[objects[0]], part.text))
             if not style.upright:
                 kept += 1
                 continue
@@ -165,14 +163,17 @@ def _rewrite_page(document: Any, number: int, parts: list[_Part], font: Fonts, a
                 kept,
             )
         fixed = [*(_Box(line.left, line.bottom, line.right, line.top) for line in around), *_pictures(page)]
-        ends: list[_Box] = []  # where each paragraph set so far ends: the next below starts lower
-        for part, style in placed:
-            rows = _laid_out(part, style, partial(font.width, style.font), fixed, ends)
-            for x, y, size, line in rows:
+        ends: list[_Box] = []  # each paragraph set so far: from its own top to where its English ends
+        rows: dict[int, list[tuple[float, float, float, str]]] = {}
+        for k in sorted(range(len(placed)), key=lambda k: -placed[k][0].lines[0].top):  # down the page
+            part, style = placed[k]
+            rows[k] = _laid_out(part, style, partial(font.width, style.font), fixed, ends)
+            if rows[k]:
+                left, right = min(r[0] for r in rows[k]), max(line.right for line in part.lines)
+                ends.append(_Box(left, rows[k][-1][1] - 0.3 * rows[k][-1][2], right, part.lines[0].top))
+        for k, (_, style) in enumerate(placed):  # drawn in reading order: read back in it
+            for x, y, size, line in rows[k]:
                 font.draw(page, style.font, line, x, y, size, style.colour)
-            if rows:
-                left, right = min(r[0] for r in rows), max(line.right for line in part.lines)
-                ends.append(_Box(left, rows[-1][1] - 0.3 * rows[-1][2], right, rows[0][1]))
         pdfium_c.FPDFPage_GenerateContent(page.raw)
     finally:
         textpage.close()
@@ -198,9 +199,9 @@ def _address(obj: Any) -> int:
     return ctypes.cast(obj, ctypes.c_void_p).value or 0
 
 
-def _style(obj: Any) -> _Style:
+def _style(obj: Any, font: str) -> _Style:
     """The size (as drawn: the font size scaled by the object's matrix), colour and
-    orientation of the text an object draws."""
+    orientation of the text an object draws, set in ``font``."""
     import pypdfium2.raw as pdfium_c
 
     size = ctypes.c_float(12.0)
@@ -213,7 +214,7 @@ def _style(obj: Any) -> _Style:
         rgba = [ctypes.c_uint(v) for v in (0, 0, 0, 255)]
     upright = abs(matrix.b) < 1e-6 and abs(matrix.c) < 1e-6 and matrix.a > 0 and matrix.d > 0
     red, green, blue, alpha = (c.value for c in rgba)
-    return _Style(max(size.value * scale, 1.0), (red, green, blue, alpha), upright, standard_font(obj))
+    return _Style(max(size.value * scale, 1.0), (red, green, blue, alpha), upright, font)
 
 
 def _laid_out(
@@ -227,11 +228,11 @@ def _laid_out(
     lines = part.lines
     left, right = min(line.left for line in lines), max(line.right for line in lines)
     column = [box for box in fixed if box.across(left, right)]
-    right = max([right, *(box.right for box in column if box.left >= left - 1)])
+    right = _reach(lines, max([right, *(box.right for box in column if box.left >= left - 1)]), fixed)
     steps = sorted(a.bottom - b.bottom for a, b in pairwise(lines) if a.bottom > b.bottom)
     pitch = steps[len(steps) // 2] if steps else style.size * 1.2
     top, bottom = lines[0].top, lines[-1].bottom
-    above = [end.bottom for end in ends if end.across(left, right) and end.bottom < top + 0.5]
+    above = [end.bottom for end in ends if end.across(left, right) and end.bottom < top + 0.5 < end.top]
     shift = top - min(above) + 0.3 * pitch if above else 0.0
     top, bottom = top - max(shift, 0.0), bottom - max(shift, 0.0)
     below = [box.top for box in column if box.top < lines[-1].bottom - 0.5]
@@ -253,6 +254,21 @@ def _laid_out(
     return [
         (lines[0].left if k == 0 else left, first - k * step, size, row) for k, row in enumerate(rows) if row
     ]
+
+
+def _reach(lines: Sequence[Line], right: float, fixed: list[_Box]) -> float:
+    """How far right a paragraph's English may run: its column's edge (``right``); a
+    paragraph of one line (a heading, a caption, a page number) on to the next text
+    beside it, else to the right edge of the page's text."""
+    if len(lines) > 1:
+        return right
+    line = lines[0]
+    beside = [
+        b.left - line.height
+        for b in fixed
+        if b.bottom < line.top and b.top > line.bottom and b.left > line.right + 1
+    ]
+    return max(right, min([max(box.right for box in fixed), *beside]))
 
 
 def _pictures(page: Any) -> list[_Box]:
