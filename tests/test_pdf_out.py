@@ -400,3 +400,53 @@ def test_english_no_standard_font_can_write_is_set_in_an_embedded_fallback_font(
     assert "Greca" in names  # the font that holds Greek, and only that one
     assert "Latina" not in names
     assert len(out) < len(make_pdf(1)) + 20_000  # the font cut down to the document's characters
+
+
+def link_texts(data: bytes) -> list[str]:
+    """The text under each link annotation of the PDF, page by page."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    found = []
+    for page in pdfium.PdfDocument(data):
+        textpage = page.get_textpage()
+        for index in range(pdfium_c.FPDFPage_GetAnnotCount(page.raw)):
+            annotation = pdfium_c.FPDFPage_GetAnnot(page.raw, index)
+            rect = pdfium_c.FS_RECTF()
+            if pdfium_c.FPDFAnnot_GetSubtype(annotation) == pdfium_c.FPDF_ANNOT_LINK:
+                pdfium_c.FPDFAnnot_GetRect(annotation, ctypes.byref(rect))
+                inside = [  # the characters whose middle is in the link
+                    chr(pdfium_c.FPDFText_GetUnicode(textpage.raw, i))
+                    for i in range(textpage.count_chars())
+                    if rect.left <= sum(textpage.get_charbox(i)[::2]) / 2 <= rect.right
+                    and rect.bottom <= sum(textpage.get_charbox(i)[1::2]) / 2 <= rect.top
+                ]
+                found.append(" ".join("".join(inside).split()))
+            pdfium_c.FPDFPage_CloseAnnot(annotation)
+    return found
+
+
+def test_a_link_goes_with_the_words_it_covers():
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import Paragraph, SimpleDocTemplate
+
+    out = io.BytesIO()
+    address = "www.comune.esempio.it/bilancio"
+    text = (
+        "Il consiglio comunale ha approvato il bilancio preventivo per il prossimo anno e lo ha "
+        f'pubblicato, con tutti gli allegati e le tabelle, su <a href="https://{address}">{address}</a> oggi.'
+    )
+    SimpleDocTemplate(out, pagesize=A4).build([Paragraph(text, getSampleStyleSheet()["BodyText"])])
+    data = out.getvalue()
+    assert link_texts(data) == [address]
+    layout = read_format("pdf", data)
+    for engine in (Reversed(), Longer()):  # the address kept (now first), or upper-cased at the same share
+        pipe = Pipeline(PipelineConfig(checks=()), engines={"translator": engine})
+        (result,) = pipe.process_many([Document("doc", layout.text, layout=layout)], summarize=False)
+        (under,) = link_texts(translated_pdf(result))
+        assert under.split() and set(under.split()) <= set(result.translation.split())
+        if isinstance(engine, Reversed):
+            assert under == address and result.translation.startswith("oggi. " + address)
+        else:
+            assert address.upper() in under

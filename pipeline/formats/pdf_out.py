@@ -27,7 +27,7 @@ import ctypes
 import io
 import logging
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -36,6 +36,7 @@ from typing import Any
 
 from .pdf import Line, Paragraph, opened, structure
 from .pdf_fonts import Fonts
+from .pdf_links import Row, covering, move
 
 __all__ = ["rewrite"]
 
@@ -119,52 +120,18 @@ def _shared(paragraph: Paragraph, text: str) -> list[tuple[int, _Part]]:
 
 def _rewrite_page(document: Any, number: int, parts: list[_Part], font: Fonts, around: list[Line]) -> None:
     """Remove the text objects of ``parts`` from page ``number`` and set their English
-    (``around``: every line of text the page holds, which the English must not cover)."""
+    (``around``: every line of text the page holds, which the English must not cover),
+    moving the links over them."""
     import pypdfium2.raw as pdfium_c
 
     page = document[number]
     textpage = page.get_textpage()
     try:
-        owner, pointers = _owners(textpage)
-        translated = {i for part in parts for line in part.lines for i in range(line.first, line.last + 1)}
-        chars: dict[int, set[int]] = defaultdict(set)  # each object's characters
-        for index, address in owner.items():
-            chars[address].add(index)
-        top = {
-            _address(pdfium_c.FPDFPage_GetObject(page.raw, i))
-            for i in range(pdfium_c.FPDFPage_CountObjects(page.raw))
-        }
-        # An object that draws other text too, or sits inside a form XObject, cannot go.
-        removable = {address for address, drawn in chars.items() if drawn <= translated and address in top}
-        placed, kept = [], 0
-        for part in parts:
-            drawn = (owner.get(i) for line in part.lines for i in range(line.first, line.last + 1))
-            objects = list(dict.fromkeys(a for a in drawn if a is not None))
-            if (
-                not objects
-                or any(a not in removable for a in objects)
-                or any(line.first < 0 for line in part.lines)
-            ):
-                kept += 1
-                continue
-            style = _style(pointers[objects[0]], font.choose(pointers[objects[0]], part.text))
-            if not style.upright:
-                kept += 1
-                continue
-            for address in objects:
-                if pdfium_c.FPDFPage_RemoveObject(page.raw, pointers[address]):
-                    pdfium_c.FPDFPageObj_Destroy(pointers[address])
-            placed.append((part, style))
-        if kept:
-            log.warning(
-                "page %d: %d paragraph(s) left in the original: drawn turned, inside a form object, "
-                "or with text that is not translated",
-                number + 1,
-                kept,
-            )
+        placed = _taken(page, number, textpage, parts, font)
+        links = covering(page, textpage, [part.lines for part, _ in placed])
         fixed = [*(_Box(line.left, line.bottom, line.right, line.top) for line in around), *_pictures(page)]
         ends: list[_Box] = []  # each paragraph set so far: from its own top to where its English ends
-        rows: dict[int, list[tuple[float, float, float, str]]] = {}
+        rows: dict[int, list[Row]] = {}
         for k in sorted(range(len(placed)), key=lambda k: -placed[k][0].lines[0].top):  # down the page
             part, style = placed[k]
             rows[k] = _laid_out(part, style, partial(font.width, style.font), fixed, ends)
@@ -174,10 +141,60 @@ def _rewrite_page(document: Any, number: int, parts: list[_Part], font: Fonts, a
         for k, (_, style) in enumerate(placed):  # drawn in reading order: read back in it
             for x, y, size, line in rows[k]:
                 font.draw(page, style.font, line, x, y, size, style.colour)
+        for link in links:
+            part, style = placed[link.paragraph]
+            move(page, link, part.text, rows[link.paragraph], partial(font.width, style.font))
         pdfium_c.FPDFPage_GenerateContent(page.raw)
     finally:
         textpage.close()
         page.close()
+
+
+def _taken(
+    page: Any, number: int, textpage: Any, parts: list[_Part], font: Fonts
+) -> list[tuple[_Part, _Style]]:
+    """The parts whose Italian goes, with the style their English is set in (that of the
+    object drawing most of their characters); their text objects removed from the page.
+    A part stays as it is where one of its objects also draws text that is not
+    translated, sits inside a form XObject, or draws turned."""
+    import pypdfium2.raw as pdfium_c
+
+    owner, pointers = _owners(textpage)
+    translated = {i for part in parts for line in part.lines for i in range(line.first, line.last + 1)}
+    # An object that draws other text too, or sits inside a form XObject, cannot go.
+    chars: dict[int, set[int]] = defaultdict(set)  # each object's characters
+    for index, address in owner.items():
+        chars[address].add(index)
+    top = {
+        _address(pdfium_c.FPDFPage_GetObject(page.raw, i))
+        for i in range(pdfium_c.FPDFPage_CountObjects(page.raw))
+    }
+    removable = {address for address, drawn in chars.items() if drawn <= translated and address in top}
+    placed, kept = [], 0
+    for part in parts:
+        drawn = Counter(
+            owner[i] for line in part.lines for i in range(line.first, line.last + 1) if i in owner
+        )
+        if not drawn or any(a not in removable for a in drawn) or any(line.first < 0 for line in part.lines):
+            kept += 1
+            continue
+        most = pointers[drawn.most_common(1)[0][0]]
+        style = _style(most, font.choose(most, part.text))
+        if not style.upright:
+            kept += 1
+            continue
+        for address in drawn:
+            if pdfium_c.FPDFPage_RemoveObject(page.raw, pointers[address]):
+                pdfium_c.FPDFPageObj_Destroy(pointers[address])
+        placed.append((part, style))
+    if kept:
+        log.warning(
+            "page %d: %d paragraph(s) left in the original: drawn turned, inside a form object, "
+            "or with text that is not translated",
+            number + 1,
+            kept,
+        )
+    return placed
 
 
 def _owners(textpage: Any) -> tuple[dict[int, int], dict[int, Any]]:
@@ -217,9 +234,7 @@ def _style(obj: Any, font: str) -> _Style:
     return _Style(max(size.value * scale, 1.0), (red, green, blue, alpha), upright, font)
 
 
-def _laid_out(
-    part: _Part, style: _Style, width: Any, fixed: list[_Box], ends: list[_Box]
-) -> list[tuple[float, float, float, str]]:
+def _laid_out(part: _Part, style: _Style, width: Any, fixed: list[_Box], ends: list[_Box]) -> list[Row]:
     """Where each line of the part's English goes: ``(x, baseline, size, text)``. Its
     place is its column (as wide as the widest text that shares its span) from its first
     line (or below the English set above it, if that ran longer) down to just above the
