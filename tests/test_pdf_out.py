@@ -450,3 +450,58 @@ def test_a_link_goes_with_the_words_it_covers():
             assert under == address and result.translation.startswith("oggi. " + address)
         else:
             assert address.upper() in under
+
+
+def bookmarked() -> bytes:
+    """Two pages with numbered headings, a bookmark tree and a title; the second page turned."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=A4)
+    pdf.setTitle("Relazione annuale")
+    body = [
+        "Il consiglio comunale ha approvato il bilancio",
+        "preventivo per il prossimo anno e lo ha",
+        "pubblicato.",
+    ]
+    for number, (heading, mark, level) in enumerate(
+        [
+            ("Relazione annuale", "Relazione annuale", 0),
+            ("1 Introduzione", "Introduzione", 0),  # the bookmark without the heading's number
+            ("1.1 Il bilancio", "Il bilancio", 1),
+            ("2 Allegati", "Indice degli allegati", 0),  # no paragraph repeats it: kept
+        ]
+    ):
+        if number == 2:
+            pdf.showPage()
+            pdf.setPageRotation(90)
+        y = 760 - 120 * (number % 2)
+        pdf.setFont("Helvetica-Bold", 14)
+        pdf.drawString(72, y, heading)
+        pdf.setFont("Helvetica", 11)
+        for k, line in enumerate(body if number < 2 else ["Il bilancio è stato approvato."]):
+            pdf.drawString(72, y - 30 - 14 * k, line)
+        pdf.bookmarkHorizontal(f"b{number}", 72, y + 20)
+        pdf.addOutlineEntry(mark, f"b{number}", level=level)
+    pdf.save()
+    return out.getvalue()
+
+
+def test_bookmarks_and_the_title_in_english_a_turned_page_kept():
+    data = bookmarked()
+    checked(data)  # (a paragraph of two lines or more on a turned page reads back its lines reversed)
+
+    import pypdfium2 as pdfium
+
+    result, english = translated(data)
+    document = pdfium.PdfDocument(english)
+    assert [(mark.level, mark.get_title()) for mark in document.get_toc()] == [
+        (0, "RELAZIONE ANNUALE AND SO ON AT LENGTH"),
+        (0, "INTRODUZIONE AND SO ON AT LENGTH"),
+        (1, "IL BILANCIO AND SO ON AT LENGTH"),
+        (0, "Indice degli allegati"),
+    ]
+    assert document.get_metadata_value("Title") == "RELAZIONE ANNUALE AND SO ON AT LENGTH"
+    assert [page.get_rotation() for page in document] == [0, 90]
+    assert english.count(b"%%EOF") == 2  # PDFium's file kept as it is, the titles added after it

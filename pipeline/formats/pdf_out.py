@@ -16,9 +16,10 @@ paragraph's place rather than being lost, with a warning naming the page.
 
 The text is set in the paragraph's own font where it holds every character of the
 English, else in the PDF standard font closest to it, else in an embedded TrueType font
-of the machine (:mod:`.pdf_fonts`). Images, vector art, annotations, links, form fields,
-page sizes, rotation, the outline and metadata are untouched; text on a page drawn
-turned (not horizontal) is left as it is, with a warning.
+of the machine (:mod:`.pdf_fonts`). Images, vector art, annotations, form fields, page
+sizes and rotation are kept; links are moved with their words (:mod:`.pdf_links`); the
+outline's titles and the metadata title are put in English (:mod:`.pdf_outline`). Text
+on a page drawn turned (not horizontal) is left as it is, with a warning.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from typing import Any
 from .pdf import Line, Paragraph, opened, structure
 from .pdf_fonts import Fonts
 from .pdf_links import Row, covering, move
+from .pdf_outline import English, retitled
 
 __all__ = ["rewrite"]
 
@@ -96,10 +98,13 @@ def rewrite(data: bytes, texts: Sequence[str]) -> bytes:
             _rewrite_page(document, number, on_page, font, lines[number])
         out = io.BytesIO()
         document.save(out)
-        return out.getvalue()
+        titled = document.get_metadata_value("Title") or next(iter(document.get_toc(max_depth=1)), None)
     finally:
         font.close()
         document.close()
+    if not titled:
+        return out.getvalue()
+    return retitled(out.getvalue(), English([p.text for p in paragraphs], texts))
 
 
 def _shared(paragraph: Paragraph, text: str) -> list[tuple[int, _Part]]:
@@ -130,11 +135,13 @@ def _rewrite_page(document: Any, number: int, parts: list[_Part], font: Fonts, a
         placed = _taken(page, number, textpage, parts, font)
         links = covering(page, textpage, [part.lines for part, _ in placed])
         fixed = [*(_Box(line.left, line.bottom, line.right, line.top) for line in around), *_pictures(page)]
+        low, _, high, _ = page.get_mediabox()  # the text's right edge: as far in as its left one, or further
+        edge = max([high - (min(line.left for line in around) - low), *(box.right for box in fixed)])
         ends: list[_Box] = []  # each paragraph set so far: from its own top to where its English ends
         rows: dict[int, list[Row]] = {}
         for k in sorted(range(len(placed)), key=lambda k: -placed[k][0].lines[0].top):  # down the page
             part, style = placed[k]
-            rows[k] = _laid_out(part, style, partial(font.width, style.font), fixed, ends)
+            rows[k] = _laid_out(part, style, partial(font.width, style.font), fixed, ends, edge)
             if rows[k]:
                 left, right = min(r[0] for r in rows[k]), max(line.right for line in part.lines)
                 ends.append(_Box(left, rows[k][-1][1] - 0.3 * rows[k][-1][2], right, part.lines[0].top))
@@ -234,7 +241,9 @@ def _style(obj: Any, font: str) -> _Style:
     return _Style(max(size.value * scale, 1.0), (red, green, blue, alpha), upright, font)
 
 
-def _laid_out(part: _Part, style: _Style, width: Any, fixed: list[_Box], ends: list[_Box]) -> list[Row]:
+def _laid_out(
+    part: _Part, style: _Style, width: Any, fixed: list[_Box], ends: list[_Box], edge: float
+) -> list[Row]:
     """Where each line of the part's English goes: ``(x, baseline, size, text)``. Its
     place is its column (as wide as the widest text that shares its span) from its first
     line (or below the English set above it, if that ran longer) down to just above the
@@ -243,7 +252,7 @@ def _laid_out(part: _Part, style: _Style, width: Any, fixed: list[_Box], ends: l
     lines = part.lines
     left, right = min(line.left for line in lines), max(line.right for line in lines)
     column = [box for box in fixed if box.across(left, right)]
-    right = _reach(lines, max([right, *(box.right for box in column if box.left >= left - 1)]), fixed)
+    right = _reach(lines, max([right, *(box.right for box in column if box.left >= left - 1)]), fixed, edge)
     steps = sorted(a.bottom - b.bottom for a, b in pairwise(lines) if a.bottom > b.bottom)
     pitch = steps[len(steps) // 2] if steps else style.size * 1.2
     top, bottom = lines[0].top, lines[-1].bottom
@@ -271,10 +280,10 @@ def _laid_out(part: _Part, style: _Style, width: Any, fixed: list[_Box], ends: l
     ]
 
 
-def _reach(lines: Sequence[Line], right: float, fixed: list[_Box]) -> float:
+def _reach(lines: Sequence[Line], right: float, fixed: list[_Box], edge: float) -> float:
     """How far right a paragraph's English may run: its column's edge (``right``); a
     paragraph of one line (a heading, a caption, a page number) on to the next text
-    beside it, else to the right edge of the page's text."""
+    beside it, else to the right ``edge`` of the page's text."""
     if len(lines) > 1:
         return right
     line = lines[0]
@@ -283,7 +292,7 @@ def _reach(lines: Sequence[Line], right: float, fixed: list[_Box]) -> float:
         for b in fixed
         if b.bottom < line.top and b.top > line.bottom and b.left > line.right + 1
     ]
-    return max(right, min([max(box.right for box in fixed), *beside]))
+    return max(right, min([edge, *beside]))
 
 
 def _pictures(page: Any) -> list[_Box]:

@@ -1,0 +1,89 @@
+"""A translated PDF's outline (its bookmarks) and its metadata title in English
+(:mod:`.pdf_out`).
+
+A bookmark's title is nearly always a heading's text, and a document's title its first
+heading's: each is given the English of the paragraph whose Italian it repeats (case and
+spacing aside, and with or without the heading's number: ``Introduzione`` is the
+bookmark of ``1 Introduzione``). A title no paragraph repeats stays as it is. PDFium
+cannot write either, so they are written with pypdf (BSD) as an incremental update: the
+file PDFium saved is kept byte for byte and the changed objects are added after it.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+__all__ = ["English", "retitled"]
+
+log = logging.getLogger("it2en.formats")
+
+_NUMBER = re.compile(r"^\s*(?:\d+(?:\.\d+)*\.?|[IVXLC]+\.)\s+")
+"""A heading's number: ``1``, ``2.3``, ``4.``, ``IV.``."""
+
+
+class English:
+    """The English of each paragraph by its Italian, to look titles up in."""
+
+    def __init__(self, italian: Sequence[str], english: Sequence[str]):
+        self._found: dict[str, str] = {}
+        for source, target in zip(italian, english, strict=True):
+            self._found.setdefault(_key(source), target)
+            unnumbered = _NUMBER.sub("", source)
+            if unnumbered != source:  # the bookmark of "1 Introduzione" may read "Introduzione"
+                self._found.setdefault(_key(unnumbered), _NUMBER.sub("", target))
+
+    def get(self, title: str) -> str | None:
+        """The English of a title that repeats a paragraph, else None."""
+        return self._found.get(_key(title))
+
+
+def _key(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def retitled(data: bytes, english: English) -> bytes:
+    """The PDF ``data`` with the outline's titles and the metadata title that repeat a
+    paragraph in English (``data`` itself where there are none)."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import NameObject, TextStringObject
+
+    writer = PdfWriter(PdfReader(io.BytesIO(data)), incremental=True)
+    changed = 0
+    for item in _outline(writer.root_object.get("/Outlines")):
+        title = english.get(str(item.get("/Title", "")))
+        if title:
+            item[NameObject("/Title")] = TextStringObject(title)
+            changed += 1
+    info: Mapping[str, Any] = writer.metadata or {}
+    title = english.get(str(info.get("/Title", "")))
+    if title:
+        writer.add_metadata({"/Title": title})
+        changed += 1
+    if not changed:
+        return data
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _outline(root: Any) -> list[Any]:
+    """Every item of an outline tree (``/First`` children, ``/Next`` siblings), each once
+    even where a broken file links them in a loop."""
+    items: list[Any] = []
+    seen: set[int] = set()
+    pending = [root.get_object().get("/First")] if root is not None else []
+    while pending:
+        node = pending.pop()
+        while node is not None:
+            item, key = node.get_object(), getattr(node, "idnum", id(node))
+            if not isinstance(item, Mapping) or key in seen:
+                break
+            seen.add(key)
+            items.append(item)
+            pending.append(item.get("/First"))
+            node = item.get("/Next")
+    return items
