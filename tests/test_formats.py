@@ -336,17 +336,21 @@ def test_a_word_file_with_nothing_to_translate_is_written_back_as_it_is(translat
     assert "no text to translate" in result.output
 
 
-def test_pdf_text_is_joined_into_paragraphs_without_running_headers_or_page_numbers():
+def test_pdf_text_is_joined_into_paragraphs_with_running_headers_and_footers_read_once():
     layout = read_format("pdf", make_pdf(3))
-    assert (
-        texts(layout)
-        == [
+    assert texts(layout) == [
+        *[
             "Il consiglio comunale ha approvato il bilancio. Il museo resterà aperto tutti i giorni.",
             "I lavori partiranno a settembre.",
         ]
-        * 3
-    )
-    assert [b.where for b in layout.blocks] == ["page 1", "page 1", "page 2", "page 2", "page 3", "page 3"]
+        * 3,
+        "Comune di Roma - Avviso pubblico",
+        "Pagina 1 di 3",  # its first page's
+    ]
+    assert [b.where for b in layout.blocks] == [
+        *("page 1", "page 1", "page 2", "page 2", "page 3", "page 3"),
+        *("running header", "running footer"),
+    ]
 
 
 PARAGRAPH_ONE = (
@@ -437,8 +441,8 @@ def test_a_pdf_padded_after_its_end_is_read():
 @pytest.mark.slow
 def test_a_pdf_of_two_thousand_pages_is_read_page_by_page():
     layout = read_format("pdf", make_pdf(2000, lines=["Il lunedì è chiuso."]))
-    assert len(layout.blocks) == 2000
-    assert layout.blocks[-1].where == "page 2000"
+    assert len(layout.blocks) == 2002  # and its running header and footer
+    assert layout.blocks[-3].where == "page 2000"
 
 
 def _replaced(data: bytes, part: str, content: bytes) -> bytes:
@@ -536,10 +540,15 @@ def test_records_point_each_segment_to_its_place_in_the_original(translate_flags
     assert result.exit_code == 0, result.output
     [record] = json.loads(result.stdout)
     assert record["format"] == "pdf"
-    assert {s["where"] for s in record["segments"]} == {"page 1", "page 2"}
+    assert {s["where"] for s in record["segments"]} == {
+        "page 1",
+        "page 2",
+        "running header",
+        "running footer",
+    }
     assert record["translation"] == read_format("pdf", source.read_bytes()).text
-    assert "Comune di Roma" not in record["translation"]
-    assert "Pagina" not in record["translation"]
+    assert record["translation"].count("Comune di Roma") == 1  # the running header once
+    assert record["translation"].count("Pagina") == 1
 
 
 def test_document_output_needs_one_html_or_docx_input(translate_flags, tmp_path):

@@ -11,8 +11,9 @@ next line is indented (LaTeX) or the line stops well short of the column's edge;
 after a line ending in a hyphen, and the hyphenated word is mended (PDFium marks such
 hyphens; a ``-`` between two letters at a line break is taken as one too). A paragraph
 that runs over a page or a column break goes on as one. Lines that repeat in the top or
-bottom margin of most pages (running headers and footers, digits ignored) and bare page
-numbers are dropped, unless they are all a page holds. Each paragraph is a block whose
+bottom margin of most pages (running headers and footers, digits ignored) are read once,
+after the paragraphs (where they are on every page is kept for :mod:`.pdf_out`), and bare
+page numbers are dropped, unless they are all a page holds. Each paragraph is a block whose
 place is the page where it starts.
 
 A PDF without a text layer (a scan) is refused saying that OCR is needed; an encrypted,
@@ -43,6 +44,8 @@ _REPEATED = 0.6
 _JOINED_HYPHEN = re.compile(f"[{''.join(_HYPHENS)}](?=\\w)")
 _GAP = 1.35
 """A step to the next line this many times the page's usual line pitch ends a paragraph."""
+_WORD = re.compile(r"[^\W\d_]")
+"""A letter: a line without one is a bare number."""
 _SENTENCE_END = re.compile(r"[.!?:;…][\"'”’»)\]]*$")
 
 
@@ -68,10 +71,18 @@ class Line:
 @dataclass(frozen=True)
 class Paragraph:
     """A paragraph as read: its text and the lines it was read from, over one page or
-    more."""
+    more; or a running header's or footer's line, read once, with the line it is on
+    every page (its text that of its first, digits aside)."""
 
     text: str
     lines: tuple[Line, ...]
+    running: str = ""
+    """``header`` or ``footer`` for a running line."""
+
+    @property
+    def where(self) -> str:
+        """Its place: the page it starts on, or what running line it is."""
+        return f"running {self.running}" if self.running else f"page {self.lines[0].page + 1}"
 
 
 @dataclass
@@ -90,7 +101,7 @@ def read(data: bytes) -> Layout:
         paragraphs = structure(document)
     finally:
         document.close()
-    pieces = [(p.text, f"page {p.lines[0].page + 1}", "text") for p in paragraphs]
+    pieces = [(p.text, p.where, "text") for p in paragraphs]
     return Layout.of("pdf", cast("list[tuple[str, str, SegmentKind]]", pieces), data)
 
 
@@ -113,19 +124,29 @@ def opened(data: bytes) -> Any:
 
 def structure(document: Any) -> list[Paragraph]:
     """The paragraphs of an open document, in reading order, each with its lines (one
-    running over a page break is one); :class:`InputError` for a document without text."""
+    running over a page break is one), then its running headers and footers, each once;
+    :class:`InputError` for a document without text."""
     pages = [_read_page(document, index) for index in range(len(document))]
     if not any(line.text.strip() for page in pages for line in page.lines):
         raise InputError("no text layer (a scanned PDF?): OCR is needed first")
     running = _running_lines(pages)
     found: list[Paragraph] = []
+    furniture: dict[str, list[Line]] = {}  # each running line's key: where it is on each page
     for page in pages:
-        for k, paragraph in enumerate(_paragraphs(_trimmed(page, running))):
+        kept = _trimmed(page, running)
+        inside = {id(line) for line in kept}
+        for line in page.lines:  # running lines with words (not bare page numbers)
+            if id(line) not in inside and _key(line.text) in running and _WORD.search(line.text):
+                furniture.setdefault(_key(line.text), []).append(line)
+        for k, paragraph in enumerate(_paragraphs(kept)):
             if k == 0 and found and _continues(found[-1].text, paragraph.text):  # over a page break
                 before = found[-1]
                 found[-1] = Paragraph(_join(before.text, paragraph.text), before.lines + paragraph.lines)
             else:
                 found.append(paragraph)
+    for lines in furniture.values():
+        top = lines[0].bottom > pages[lines[0].page].height / 2
+        found.append(Paragraph(" ".join(lines[0].text.split()), tuple(lines), "header" if top else "footer"))
     return found
 
 
@@ -171,14 +192,16 @@ def _key(text: str) -> str:
 def _running_lines(pages: list[_Page]) -> set[str]:
     """The lines that recur at the top or the bottom of most pages (of two or more):
     running headers and footers. A line counts only in the page's margins (its top or
-    bottom sixth), never on a turned page, and never when it is all the page holds."""
+    bottom sixth; a bare page number before or after it aside), never on a turned page,
+    and never when it is all the page holds."""
     if len(pages) < 2:
         return set()
     counts: Counter[str] = Counter()
     for page in pages:
         if page.rotated or len(page.lines) < 2:
             continue
-        ends = (page.lines[0], page.lines[-1])
+        worded = [line for line in page.lines if _WORD.search(line.text)]  # a bare number may come first
+        ends = (worded[0], worded[-1]) if worded else ()
         margins = [line for line in ends if line.bottom > page.height * 5 / 6 or line.top < page.height / 6]
         counts.update({_key(line.text) for line in margins})
     return {key for key, count in counts.items() if count >= _REPEATED * len(pages) and key.strip()}

@@ -28,6 +28,7 @@ import ctypes
 import io
 import logging
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -50,10 +51,12 @@ _SMALLEST = 0.7
 
 @dataclass
 class _Part:
-    """The piece of a paragraph on one page: its lines there and its share of the text."""
+    """The piece of a paragraph on one page: its lines there and its share of the text
+    (``running``: of a running header or footer, which one)."""
 
     lines: list[Line]
     text: str = ""
+    running: str = ""
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,13 @@ def rewrite(data: bytes, texts: Sequence[str]) -> bytes:
 
 def _shared(paragraph: Paragraph, text: str) -> list[tuple[int, _Part]]:
     """The paragraph's parts by page, each given a share of ``text``'s words in
-    proportion to the Italian characters it held."""
+    proportion to the Italian characters it held; a running line's English on each of
+    its pages, with that page's numbers."""
+    if paragraph.running:
+        return [
+            (line.page, _Part([line], _numbered(text, paragraph.text, line.text), paragraph.running))
+            for line in paragraph.lines
+        ]
     pages: dict[int, _Part] = {}
     for line in paragraph.lines:
         pages.setdefault(line.page, _Part([])).lines.append(line)
@@ -121,6 +130,17 @@ def _shared(paragraph: Paragraph, text: str) -> list[tuple[int, _Part]]:
         upto = len(words) if seen >= total else round(len(words) * seen / total)
         part.text, taken = " ".join(words[taken:upto]), upto
     return list(pages.items())
+
+
+def _numbered(english: str, first: str, italian: str) -> str:
+    """The English of a running line's ``first`` occurrence for another, ``italian``
+    (``Pagina 3 di 9`` after ``Pagina 1 di 9``): the numbers it has in the first's
+    place given this one's, in order (as it is where the English does not keep them)."""
+    ours, theirs = re.findall(r"\d+", first), re.findall(r"\d+", italian)
+    if ours == theirs or re.findall(r"\d+", english) != ours:
+        return english
+    numbers = iter(theirs)
+    return re.sub(r"\d+", lambda _: next(numbers), english)
 
 
 def _rewrite_page(document: Any, number: int, parts: list[_Part], font: Fonts, around: list[Line]) -> None:
@@ -145,7 +165,9 @@ def _rewrite_page(document: Any, number: int, parts: list[_Part], font: Fonts, a
             if rows[k]:
                 left, right = min(r[0] for r in rows[k]), max(line.right for line in part.lines)
                 ends.append(_Box(left, rows[k][-1][1] - 0.3 * rows[k][-1][2], right, part.lines[0].top))
-        for k, (_, style) in enumerate(placed):  # drawn in reading order: read back in it
+        order = {"header": 0, "": 1, "footer": 2}  # drawn in reading order, as it is read back
+        for k in sorted(range(len(placed)), key=lambda k: order[placed[k][0].running]):
+            style = placed[k][1]
             for x, y, size, line in rows[k]:
                 font.draw(page, style.font, line, x, y, size, style.colour)
         for link in links:
