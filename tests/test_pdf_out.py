@@ -259,6 +259,16 @@ def test_a_pdf_that_cannot_be_written_fails_in_one_line_and_leaves_no_file(
     assert any(line.endswith("password-protected (encrypted) PDF") for line in failed.stderr.splitlines())
     assert not target.exists()
 
+    from reportlab.lib.pdfencrypt import StandardEncryption
+
+    locked = StandardEncryption("", ownerPassword="padrone", canModify=0)  # opens, must not be changed
+    source.write_bytes(make_pdf(1, encrypt=locked))
+    failed = CliRunner().invoke(app, ["translate", str(source), "-o", str(target), *translate_flags])
+    assert failed.exit_code == 1
+    (line,) = [line for line in failed.stderr.splitlines() if "encrypted" in line]
+    assert "chiuso.pdf" in line and "encrypted against changes (its owner's permissions forbid" in line
+    assert not target.exists()
+
 
 def test_a_service_job_gives_the_pdf_else_its_text_saying_why(caplog, tmp_path, monkeypatch):
     from pipeline.serve.jobs import result_files
@@ -494,7 +504,7 @@ def test_bookmarks_and_the_title_in_english_a_turned_page_kept():
 
     import pypdfium2 as pdfium
 
-    result, english = translated(data)
+    _, english = translated(data)
     document = pdfium.PdfDocument(english)
     assert [(mark.level, mark.get_title()) for mark in document.get_toc()] == [
         (0, "RELAZIONE ANNUALE AND SO ON AT LENGTH"),

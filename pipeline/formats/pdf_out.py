@@ -36,6 +36,7 @@ from functools import partial
 from itertools import pairwise
 from typing import Any
 
+from ..errors import InputError
 from .pdf import Line, Paragraph, opened, structure
 from .pdf_fonts import Fonts
 from .pdf_links import Row, covering, move
@@ -88,6 +89,7 @@ def rewrite(data: bytes, texts: Sequence[str]) -> bytes:
     document = opened(data)
     font = Fonts(document, texts)
     try:
+        _check_changeable(document)
         paragraphs = structure(document)
         if len(paragraphs) != len(texts):
             raise ValueError(f"{len(texts)} translations for {len(paragraphs)} paragraphs")
@@ -108,6 +110,18 @@ def rewrite(data: bytes, texts: Sequence[str]) -> bytes:
     if not titled:
         return out.getvalue()
     return retitled(out.getvalue(), English([p.text for p in paragraphs], texts))
+
+
+def _check_changeable(document: Any) -> None:
+    """An :class:`InputError` for a PDF whose owner forbids changing it (encrypted with
+    permissions that leave out modifying its contents): it can be read and translated,
+    but not rewritten."""
+    import pypdfium2.raw as pdfium_c
+
+    modify = 1 << 3  # bit 4 of the permissions
+    encrypted = pdfium_c.FPDF_GetSecurityHandlerRevision(document.raw) != -1
+    if encrypted and not pdfium_c.FPDF_GetDocPermissions(document.raw) & modify:
+        raise InputError("encrypted against changes (its owner's permissions forbid modifying it)")
 
 
 def _shared(paragraph: Paragraph, text: str) -> list[tuple[int, _Part]]:
