@@ -42,10 +42,36 @@ class Greek(Longer):
         return ["Ο δήμαρχος μιλά." for _ in texts]
 
 
-def translated(data: bytes):
-    """The PDF's result through the pipeline with forced outputs, and its translated PDF."""
+class Translated(Longer):
+    """Forced outputs: the English of the report's sentences, as a model would give it."""
+
+    english = {
+        "Il consiglio comunale ha approvato il bilancio preventivo per il prossimo anno.": (
+            "The city council has approved the budget for next year."
+        ),
+        "La spesa per le scuole cresce del quattro per cento rispetto all'anno scorso.": (
+            "Spending on schools grows by four percent compared with last year."
+        ),
+        "Il sindaco ha ringraziato gli uffici per il lavoro svolto nei mesi estivi.": (
+            "The mayor thanked the offices for the work they did over the summer months."
+        ),
+        "I cittadini potranno presentare osservazioni fino alla fine del mese.": (
+            "Citizens will be able to submit their comments until the end of the month."
+        ),
+        "Il testo completo è sul sito del Comune.": "The full text is on the municipality's website.",
+        "Relazione sul bilancio": "Report on the budget",
+        "Comune di Esempio - Relazione annuale": "Municipality of Esempio - Annual report",
+    }
+
+    def generate(self, texts):
+        return [self.english.get(t.strip(), t) for t in texts]
+
+
+def translated(data: bytes, engine: Longer | None = None):
+    """The PDF's result through the pipeline with forced outputs (else longer, upper-cased
+    ones), and its translated PDF."""
     layout = read_format("pdf", data)
-    pipe = Pipeline(PipelineConfig(checks=()), engines={"translator": Longer()})
+    pipe = Pipeline(PipelineConfig(checks=()), engines={"translator": engine or Longer()})
     (result,) = pipe.process_many([Document("doc", layout.text, layout=layout)], summarize=False)
     return result, translated_pdf(result)
 
@@ -515,3 +541,48 @@ def test_bookmarks_and_the_title_in_english_a_turned_page_kept():
     assert document.get_metadata_value("Title") == "RELAZIONE ANNUALE AND SO ON AT LENGTH"
     assert [page.get_rotation() for page in document] == [0, 90]
     assert english.count(b"%%EOF") == 2  # PDFium's file kept as it is, the titles added after it
+
+
+def test_pages_rendered_before_and_after_keep_their_pictures_pixel_for_pixel(tmp_path):
+    """Rendered with PDFium: the picture's pixels are the same, the English is drawn. With
+    ``IT2EN_SAVE_PICTURES=DIR`` the side-by-side image is saved there (docs/images' copy)."""
+    import os
+
+    import pypdfium2 as pdfium
+    from PIL import Image, ImageChops
+
+    data = report(2)
+    result, out = translated(data, Translated())
+    assert "Il consiglio" not in result.translation
+    before, after = (pdfium.PdfDocument(d)[0].render(scale=1).to_pil().convert("RGB") for d in (data, out))
+    (picture,) = [box for box in _picture_boxes(data)]
+    height = before.height
+    crop = (round(picture[0]), round(height - picture[3]), round(picture[2]), round(height - picture[1]))
+    assert ImageChops.difference(before.crop(crop), after.crop(crop)).getbbox() is None  # the same pixels
+    inked = [
+        image.convert("L").point(lambda p: 255 if p < 128 else 0).histogram()[255]
+        for image in (before, after)
+    ]
+    assert inked[1] > 0.7 * inked[0]  # the English drawn
+    both = Image.new("RGB", (before.width * 2 + 20, height), "white")
+    both.paste(before, (0, 0))
+    both.paste(after, (before.width + 20, 0))
+    both.save(tmp_path / "pdf-before-after.png")
+    if os.environ.get("IT2EN_SAVE_PICTURES"):
+        both.save(Path(os.environ["IT2EN_SAVE_PICTURES"]) / "pdf-before-after.png")
+
+
+def _picture_boxes(data: bytes) -> list[tuple[float, float, float, float]]:
+    """The boxes of the first page's images."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    page = pdfium.PdfDocument(data)[0]
+    boxes = []
+    for index in range(pdfium_c.FPDFPage_CountObjects(page.raw)):
+        obj = pdfium_c.FPDFPage_GetObject(page.raw, index)
+        if pdfium_c.FPDFPageObj_GetType(obj) == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+            edges = [ctypes.c_float(0.0) for _ in range(4)]
+            pdfium_c.FPDFPageObj_GetBounds(obj, *(ctypes.byref(v) for v in edges))
+            boxes.append(tuple(v.value for v in edges))
+    return boxes

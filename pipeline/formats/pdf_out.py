@@ -68,6 +68,8 @@ class _Box:
     bottom: float
     right: float
     top: float
+    picture: bool = False
+    """An image or a form object: it stays where it is, the English goes round it."""
 
     def across(self, left: float, right: float) -> bool:
         """Whether it shares some of the span from ``left`` to ``right``."""
@@ -311,9 +313,25 @@ def _laid_out(
     if len(rows) > room:
         page = lines[0].page + 1
         log.warning("page %d: a paragraph's English runs longer than its place: it goes on below", page)
-    return [
-        (lines[0].left if k == 0 else left, first - k * step, size, row) for k, row in enumerate(rows) if row
+    set_rows = [
+        (lines[0].left if k == 0 else left, first - k * step, size, row) for k, row in enumerate(rows)
     ]
+    return _round_pictures(set_rows, [box for box in column if box.picture], step)
+
+
+def _round_pictures(rows: list[Row], pictures: list[_Box], step: float) -> list[Row]:
+    """The rows moved down past the pictures of their column they would cover (English
+    that runs on below its place goes on under a picture, never over it)."""
+    moved: list[Row] = []
+    drop = 0.0
+    for x, y, size, row in rows:
+        y -= drop
+        for box in sorted(pictures, key=lambda box: -box.top):
+            if y - 0.25 * size < box.top and y + 0.85 * size > box.bottom:
+                below = box.bottom - 0.85 * size - 0.3 * step
+                drop, y = drop + y - below, below
+        moved.append((x, y, size, row))
+    return moved
 
 
 def _reach(lines: Sequence[Line], right: float, fixed: list[_Box], edge: float) -> float:
@@ -342,7 +360,8 @@ def _pictures(page: Any) -> list[_Box]:
         if pdfium_c.FPDFPageObj_GetType(obj) in (pdfium_c.FPDF_PAGEOBJ_IMAGE, pdfium_c.FPDF_PAGEOBJ_FORM):
             edges = [ctypes.c_float(0.0) for _ in range(4)]
             if pdfium_c.FPDFPageObj_GetBounds(obj, *(ctypes.byref(v) for v in edges)):
-                boxes.append(_Box(*(v.value for v in edges)))
+                left, bottom, right, top = (v.value for v in edges)
+                boxes.append(_Box(left, bottom, right, top, picture=True))
     return boxes
 
 
