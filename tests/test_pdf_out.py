@@ -569,7 +569,9 @@ def test_pages_rendered_before_and_after_keep_their_pictures_pixel_for_pixel(tmp
     both.paste(after, (before.width + 20, 0))
     both.save(tmp_path / "pdf-before-after.png")
     if os.environ.get("IT2EN_SAVE_PICTURES"):
-        both.save(Path(os.environ["IT2EN_SAVE_PICTURES"]) / "pdf-before-after.png")
+        both.quantize(32).save(
+            Path(os.environ["IT2EN_SAVE_PICTURES"]) / "pdf-before-after.png", optimize=True
+        )
 
 
 def _picture_boxes(data: bytes) -> list[tuple[float, float, float, float]]:
