@@ -888,3 +888,20 @@ def test_what_a_page_marks_translate_no_is_kept_as_written(fake_engine):
     assert names == ["x"]
     translated = pipe.translate_html(marked, italian=False)
     assert _unmarked(translated, names) == ['<p>IL <x>ACME</x> E <x y="1">ACME</x>, <xy>VA</xy>.</p>']
+
+
+def test_a_heading_in_the_body_size_is_a_paragraph_of_its_own():
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    for heading in ("Capitolo primo", "Capitolo secondo"):
+        pdf.multi_cell(0, 6, heading, new_x="LMARGIN", new_y="NEXT")  # no gap, no full stop
+        pdf.multi_cell(0, 6, PARAGRAPH_ONE, new_x="LMARGIN", new_y="NEXT")
+    assert texts(read_format("pdf", bytes(pdf.output()))) == [
+        "Capitolo primo",
+        PARAGRAPH_ONE,
+        "Capitolo secondo",
+        PARAGRAPH_ONE,
+    ]

@@ -7,7 +7,8 @@ its own word spacing (producers that place each letter alone, or split words, re
 words), line by line with each line's box. Lines are joined into paragraphs: a paragraph
 ends where the step to the next line is wider than the page's usual line pitch (so
 double-spaced text is not one paragraph per line), or after a sentence's end where the
-next line is indented (LaTeX) or the line stops well short of the column's edge; never
+next line is indented (LaTeX) or the line stops well short of the column's edge, or
+after a short line without a sentence's end before a capital (a heading); never
 after a line ending in a hyphen, and the hyphenated word is mended (PDFium marks such
 hyphens; a ``-`` between two letters at a line break is taken as one too). A paragraph
 that runs over a page or a column break goes on as one. Lines that repeat in the top or
@@ -249,7 +250,8 @@ def _paragraphs(lines: list[Line]) -> list[Paragraph]:
 
 def _breaks(previous: Line, line: Line, text: str, pitch: float, margin: float, edge: float) -> bool:
     """Whether a paragraph ends between ``previous`` and ``line`` (``text``: the paragraph
-    so far)."""
+    so far): a wide step, a first-line indent or a short line after a sentence's end, or
+    a short line without one before a capital (a heading and its text)."""
     if _hyphenated(text):
         return False
     step = previous.bottom - line.bottom
@@ -257,10 +259,10 @@ def _breaks(previous: Line, line: Line, text: str, pitch: float, margin: float, 
         return not _continues(text, line.text.strip())
     if step > pitch * _GAP:
         return True
-    if not _SENTENCE_END.search(text):
-        return False
-    indented = line.left - margin > 0.6 * line.height and abs(previous.left - margin) < 0.3 * line.height
     short = edge - previous.right > 0.15 * max(edge - margin, 1.0)
+    if not _SENTENCE_END.search(text):  # a heading: a short line without a full stop, a capital next
+        return short and line.text.strip()[:1].isupper() and not text.endswith((",", "-", "–"))
+    indented = line.left - margin > 0.6 * line.height and abs(previous.left - margin) < 0.3 * line.height
     return indented or short
 
 
