@@ -7,6 +7,7 @@ import ctypes
 import io
 import logging
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from test_formats import make_pdf
@@ -45,7 +46,7 @@ class Greek(Longer):
 class Translated(Longer):
     """Forced outputs: the English of the report's sentences, as a model would give it."""
 
-    english = {
+    english: ClassVar[dict[str, str]] = {
         "Il consiglio comunale ha approvato il bilancio preventivo per il prossimo anno.": (
             "The city council has approved the budget for next year."
         ),
