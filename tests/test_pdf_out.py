@@ -203,11 +203,17 @@ def test_lines_drawn_by_hand_with_a_running_header_and_footer():
 
 
 def test_english_longer_than_its_place_is_set_smaller_then_runs_on_never_lost(caplog):
-    lines = ["Il sindaco parla.", "", "Il consiglio approva."]
+    lines = [
+        "Il sindaco parla del bilancio con",
+        "i consiglieri del comune.",
+        "Il consiglio approva il piano.",
+    ]
     with caplog.at_level(logging.WARNING, logger="it2en.formats"):
         result, out = translated(make_pdf(1, lines=lines))
     again = read_format("pdf", out)
     assert " ".join(again.text.split()) == " ".join(result.translation.split())
+    told = [r.getMessage() for r in caplog.records if "runs longer" in r.getMessage()]
+    assert told == ["page 1: the English of 1 paragraph(s) runs longer than its place: it goes on below"]
 
 
 def test_every_readable_corpus_pdf_is_rewritten_with_its_pages_pictures_and_links():
@@ -227,6 +233,7 @@ def test_every_readable_corpus_pdf_is_rewritten_with_its_pages_pictures_and_link
             continue  # unreadable (encrypted, scanned): the reader's one line, tested with it
         assert len(objects(out)) == len(objects(data)), path.name
         assert annotations(out) == annotations(data), path.name
+        assert off_page(out) <= off_page(data), path.name  # no English set off its page
         again = read_format("pdf", out)
         left = set(result.source.split("\n\n")) & set(again.text.split("\n\n"))
         italian = {b for b in left if b != b.upper()}
@@ -589,3 +596,48 @@ def _picture_boxes(data: bytes) -> list[tuple[float, float, float, float]]:
             pdfium_c.FPDFPageObj_GetBounds(obj, *(ctypes.byref(v) for v in edges))
             boxes.append(tuple(v.value for v in edges))
     return boxes
+
+
+def test_a_scan_with_an_invisible_text_layer_gets_its_english_on_white_where_the_text_was():
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+    from PIL import Image as Picture
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    scan = Picture.new("RGB", (595, 842), (235, 225, 200))  # the page's picture, under its OCR text
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=A4)
+    pdf.drawImage(ImageReader(scan), 0, 0, *A4)
+    text = pdf.beginText(72, 700)
+    text.setTextRenderMode(3)  # invisible, as OCR layers are
+    text.setFont("Times-Roman", 12)
+    for line in ["Il consiglio comunale ha approvato il bilancio", "preventivo per il prossimo anno."]:
+        text.textLine(line)
+    pdf.drawText(text)
+    pdf.save()
+    data = out.getvalue()
+    result, english = translated(data, Translated())
+    assert (
+        read_format("pdf", english).text
+        == result.translation
+        == ("The city council has approved the budget for next year.")
+    )
+    page = pdfium.PdfDocument(english)[0]
+    kinds = [
+        pdfium_c.FPDFPageObj_GetType(pdfium_c.FPDFPage_GetObject(page.raw, i))
+        for i in range(pdfium_c.FPDFPage_CountObjects(page.raw))
+    ]
+    assert (
+        kinds[0] == pdfium_c.FPDF_PAGEOBJ_IMAGE and pdfium_c.FPDF_PAGEOBJ_PATH in kinds
+    )  # a white box over it
+    modes = {
+        pdfium_c.FPDFTextObj_GetTextRenderMode(pdfium_c.FPDFPage_GetObject(page.raw, i))
+        for i, kind in enumerate(kinds)
+        if kind == pdfium_c.FPDF_PAGEOBJ_TEXT
+    }
+    assert modes == {pdfium_c.FPDF_TEXTRENDERMODE_FILL}  # the English can be seen
+    image = page.render(scale=1).to_pil().convert("RGB")
+    assert image.getpixel((300, 400)) == (235, 225, 200)  # the scan elsewhere as it was
+    assert off_page(english) == 0

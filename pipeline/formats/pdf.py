@@ -261,9 +261,21 @@ def _breaks(previous: Line, line: Line, text: str, pitch: float, margin: float, 
         return True
     short = edge - previous.right > 0.15 * max(edge - margin, 1.0)
     if not _SENTENCE_END.search(text):  # a heading: a short line without a full stop, a capital next
-        return short and line.text.strip()[:1].isupper() and not text.endswith((",", "-", "–"))
+        return short and _capitalised(line.text) and not text.endswith((",", "-", "–"))
     indented = line.left - margin > 0.6 * line.height and abs(previous.left - margin) < 0.3 * line.height
     return indented or short
+
+
+def _capitalised(text: str) -> bool:
+    """Whether ``text`` starts as a sentence does: a capital, then small letters (``Il``,
+    or ``I cittadini``), not a run of capitals (a line of text set all in capitals)."""
+    words = text.split()[:2]
+    if not words or not words[0][:1].isupper():
+        return False
+    rest = [c for c in words[0][1:] if c.isalpha()]
+    if rest:
+        return any(c.islower() for c in rest)
+    return len(words) > 1 and words[1][:1].islower()
 
 
 def _pitch(lines: list[Line]) -> float:

@@ -47,7 +47,11 @@ __all__ = ["rewrite"]
 log = logging.getLogger("it2en.formats")
 
 _SMALLEST = 0.7
-"""The smallest share of its original size a paragraph's English is set in."""
+"""The smallest share of its original size a paragraph's English is set in to fit its
+place (it runs on below it after that)."""
+_PAGE_SHRINKS = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5)
+"""How much smaller a whole page's English is set, in turn, where it would run off the
+page at its size."""
 
 
 @dataclass
@@ -83,6 +87,9 @@ class _Style:
     upright: bool
     font: str
     """The font it is set in (a key of :class:`.pdf_fonts.Fonts`)."""
+    hidden: bool = False
+    """The Italian was an invisible layer (a scan's OCR): the English is drawn, in
+    black, on white over the scan where the paragraph was."""
 
 
 def rewrite(data: bytes, texts: Sequence[str]) -> bytes:
@@ -170,17 +177,27 @@ def _rewrite_page(document: Any, number: int, parts: list[_Part], font: Fonts, a
     try:
         placed = _taken(page, number, textpage, parts, font)
         links = covering(page, textpage, [part.lines for part, _ in placed])
-        fixed = [*(_Box(line.left, line.bottom, line.right, line.top) for line in around), *_pictures(page)]
-        low, _, high, _ = page.get_mediabox()  # the text's right edge: as far in as its left one, or further
+        text = [_Box(line.left, line.bottom, line.right, line.top) for line in around]
+        fixed = [
+            *text,
+            *(p for p in _pictures(page) if not any(_overlap(p, box) for box in text)),
+        ]  # not scans
+        low, low_edge, high, _ = page.get_mediabox()  # the right edge: as far in as the left one, or more
         edge = max([high - (min(line.left for line in around) - low), *(box.right for box in fixed)])
-        ends: list[_Box] = []  # each paragraph set so far: from its own top to where its English ends
-        rows: dict[int, list[Row]] = {}
-        for k in sorted(range(len(placed)), key=lambda k: -placed[k][0].lines[0].top):  # down the page
-            part, style = placed[k]
-            rows[k] = _laid_out(part, style, partial(font.width, style.font), fixed, ends, edge)
-            if rows[k]:
-                left, right = min(r[0] for r in rows[k]), max(line.right for line in part.lines)
-                ends.append(_Box(left, rows[k][-1][1] - 0.3 * rows[k][-1][2], right, part.lines[0].top))
+        for shrink in _PAGE_SHRINKS:
+            rows, longer = _page_laid_out(placed, font, fixed, edge, shrink)
+            if all(row[1] - 0.25 * row[2] >= low_edge for part_rows in rows.values() for row in part_rows):
+                break
+        if longer:
+            log.warning(
+                "page %d: the English of %d paragraph(s) runs longer than its place: it goes on below%s",
+                number + 1,
+                longer,
+                f" (the page's English set at {shrink:.0%} of its size)" if shrink < 1 else "",
+            )
+        for k, (part, style) in enumerate(placed):  # under all the English: none covers another's
+            if style.hidden and rows[k]:
+                _whited(page, part.lines, rows[k], partial(font.width, style.font))
         order = {"header": 0, "": 1, "footer": 2}  # drawn in reading order, as it is read back
         for k in sorted(range(len(placed)), key=lambda k: order[placed[k][0].running]):
             style = placed[k][1]
@@ -193,6 +210,25 @@ def _rewrite_page(document: Any, number: int, parts: list[_Part], font: Fonts, a
     finally:
         textpage.close()
         page.close()
+
+
+def _page_laid_out(
+    placed: list[tuple[_Part, _Style]], font: Fonts, fixed: list[_Box], edge: float, shrink: float
+) -> tuple[dict[int, list[Row]], int]:
+    """Each placed part's rows, laid out down the page (English that runs longer pushes
+    the paragraphs below it down), all ``shrink`` times their size; and how many run on
+    below their place."""
+    ends: list[_Box] = []  # each paragraph set so far: from its own top to where its English ends
+    rows: dict[int, list[Row]] = {}
+    longer = 0
+    for k in sorted(range(len(placed)), key=lambda k: -placed[k][0].lines[0].top):
+        part, style = placed[k]
+        rows[k], ran_on = _laid_out(part, style, partial(font.width, style.font), fixed, ends, edge, shrink)
+        longer += ran_on
+        if rows[k]:
+            left, right = min(r[0] for r in rows[k]), max(line.right for line in part.lines)
+            ends.append(_Box(left, rows[k][-1][1] - 0.3 * rows[k][-1][2], right, part.lines[0].top))
+    return rows, longer
 
 
 def _taken(
@@ -276,21 +312,27 @@ def _style(obj: Any, font: str) -> _Style:
         rgba = [ctypes.c_uint(v) for v in (0, 0, 0, 255)]
     upright = abs(matrix.b) < 1e-6 and abs(matrix.c) < 1e-6 and matrix.a > 0 and matrix.d > 0
     red, green, blue, alpha = (c.value for c in rgba)
+    if pdfium_c.FPDFTextObj_GetTextRenderMode(obj) == pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE:
+        return _Style(max(size.value * scale, 1.0), (0, 0, 0, 255), upright, font, hidden=True)
     return _Style(max(size.value * scale, 1.0), (red, green, blue, alpha), upright, font)
 
 
 def _laid_out(
-    part: _Part, style: _Style, width: Any, fixed: list[_Box], ends: list[_Box], edge: float
-) -> list[Row]:
-    """Where each line of the part's English goes: ``(x, baseline, size, text)``. Its
+    part: _Part, style: _Style, width: Any, fixed: list[_Box], ends: list[_Box], edge: float, shrink: float
+) -> tuple[list[Row], bool]:
+    """Where each line of the part's English goes: ``(x, baseline, size, text)``, and
+    whether it runs on below its place. Its
     place is its column (as wide as the widest text that shares its span) from its first
     line (or below the English set above it, if that ran longer) down to just above the
     next text or picture in that column (``fixed``); the English is set in the original
-    size there, else smaller (on the same pitch), else it runs on below."""
+    size there, else smaller (on the same pitch), else it runs on below; all ``shrink``
+    times that where the page's English would run off it."""
     lines = part.lines
     left, right = min(line.left for line in lines), max(line.right for line in lines)
     column = [box for box in fixed if box.across(left, right)]
-    right = _reach(lines, max([right, *(box.right for box in column if box.left >= left - 1)]), fixed, edge)
+    if not style.hidden:  # on a scan, the English keeps to the Italian's place: what is beside is the scan
+        widest = max([right, *(box.right for box in column if box.left >= left - 1)])
+        right = _reach(lines, widest, fixed, edge)
     steps = sorted(a.bottom - b.bottom for a, b in pairwise(lines) if a.bottom > b.bottom)
     pitch = steps[len(steps) // 2] if steps else style.size * 1.2
     top, bottom = lines[0].top, lines[-1].bottom
@@ -302,7 +344,7 @@ def _laid_out(
     words = part.text.split()
     scale = 1.0
     while True:
-        size, step = style.size * scale, pitch  # the pitch kept: the paragraph reads as one
+        size, step = style.size * scale * shrink, pitch * shrink  # the pitch kept: it reads as one
         first = top - 0.8 * size
         room = max(1, int((first - max(floor + 0.2 * size, 0.0)) / step + 1e-6) + 1)
         indents = [right - (lines[0].left if k == 0 else left) for k in range(room)]
@@ -310,13 +352,10 @@ def _laid_out(
         if len(rows) <= room or scale <= _SMALLEST:
             break
         scale = max(_SMALLEST, scale * 0.9)
-    if len(rows) > room:
-        page = lines[0].page + 1
-        log.warning("page %d: a paragraph's English runs longer than its place: it goes on below", page)
     set_rows = [
         (lines[0].left if k == 0 else left, first - k * step, size, row) for k, row in enumerate(rows)
     ]
-    return _round_pictures(set_rows, [box for box in column if box.picture], step)
+    return _round_pictures(set_rows, [box for box in column if box.picture], step), len(rows) > room
 
 
 def _round_pictures(rows: list[Row], pictures: list[_Box], step: float) -> list[Row]:
@@ -347,6 +386,25 @@ def _reach(lines: Sequence[Line], right: float, fixed: list[_Box], edge: float) 
         if b.bottom < line.top and b.top > line.bottom and b.left > line.right + 1
     ]
     return max(right, min([edge, *beside]))
+
+
+def _overlap(one: _Box, other: _Box) -> bool:
+    return one.across(other.left, other.right) and one.bottom < other.top and one.top > other.bottom
+
+
+def _whited(page: Any, lines: Sequence[Line], rows: Sequence[Row], width: Any) -> None:
+    """A white box over where a paragraph's Italian and English are (on a scan, under
+    its English)."""
+    import pypdfium2.raw as pdfium_c
+
+    left = min([*(line.left for line in lines), *(row[0] for row in rows)])
+    right = max([*(line.right for line in lines), *(row[0] + width(row[3], row[2]) for row in rows)])
+    top = max([*(line.top for line in lines), *(row[1] + 0.85 * row[2] for row in rows)])
+    bottom = min([*(line.bottom for line in lines), *(row[1] - 0.25 * row[2] for row in rows)])
+    box = pdfium_c.FPDFPageObj_CreateNewRect(left - 1, bottom - 1, right - left + 2, top - bottom + 2)
+    pdfium_c.FPDFPageObj_SetFillColor(box, 255, 255, 255, 255)
+    pdfium_c.FPDFPath_SetDrawMode(box, pdfium_c.FPDF_FILLMODE_WINDING, False)
+    pdfium_c.FPDFPage_InsertObject(page.raw, box)
 
 
 def _pictures(page: Any) -> list[_Box]:
