@@ -4,7 +4,8 @@ paragraphs' places, which :mod:`.pdf_out` writes the translation back into).
 Read with PDFium (pypdfium2), one page at a time, so a file of thousands of pages never
 holds more than one page's objects. PDFium gives each page's text in content order with
 its own word spacing (producers that place each letter alone, or split words, read as
-words), line by line with each line's box. Lines are joined into paragraphs: a paragraph
+words), line by line with each line's box (a line split where a wide gap parts its
+words: table cells, columns read as one line). Lines are joined into paragraphs: a paragraph
 ends where the step to the next line is wider than the page's usual line pitch (so
 double-spaced text is not one paragraph per line), or after a sentence's end where the
 next line is indented (LaTeX) or the line stops well short of the column's edge, or
@@ -63,6 +64,8 @@ class Line:
     page: int = 0
     first: int = -1
     last: int = -1
+    cell: bool = False
+    """A piece of a line that a wide gap parted (a table's cell)."""
 
     @property
     def height(self) -> float:
@@ -165,11 +168,14 @@ def _read_page(document: object, index: int) -> _Page:
             visible = [i for i, char in enumerate(raw) if not char.isspace()]
             if visible:
                 if exact:
-                    first, last = position + visible[0], position + visible[-1]
-                    left, bottom, _, top = textpage.get_charbox(first, loose=True)
-                    _, bottom2, right, top2 = textpage.get_charbox(last, loose=True)
-                    box = (max(top, top2), min(bottom, bottom2), left, right)
-                    lines.append(Line(*box, _mended(raw), index, first, last))
+                    cells = _cells(textpage, position, visible)
+                    for start, end in cells:
+                        first, last = position + start, position + end
+                        left, bottom, _, top = textpage.get_charbox(first, loose=True)
+                        _, bottom2, right, top2 = textpage.get_charbox(last, loose=True)
+                        box = (max(top, top2), min(bottom, bottom2), left, right)
+                        text = _mended(raw[start : end + 1])
+                        lines.append(Line(*box, text, index, first, last, cell=len(cells) > 1))
                 else:  # characters outside the BMP: no boxes, lines as they come
                     y = -len(lines) * 12.0
                     lines.append(Line(y + 10, y, 0.0, 0.0, _mended(raw), index))
@@ -178,6 +184,21 @@ def _read_page(document: object, index: int) -> _Page:
     finally:
         textpage.close()
         page.close()
+
+
+def _cells(textpage: Any, position: int, visible: list[int]) -> list[tuple[int, int]]:
+    """A line's pieces (first and last of its ``visible`` characters, counted from the
+    line's ``position`` in the page's text) split where a gap wider than the letters are
+    high parts them: the cells of a table row, or columns PDFium read as one line."""
+    boxes = [textpage.get_charbox(position + i, loose=True) for i in visible]
+    height = max(top - bottom for _, bottom, _, top in boxes) or 1.0
+    pieces, start = [], 0
+    for k in range(1, len(visible)):
+        if boxes[k][0] - boxes[k - 1][2] > 1.2 * height:
+            pieces.append((visible[start], visible[k - 1]))
+            start = k
+    pieces.append((visible[start], visible[-1]))
+    return pieces
 
 
 def _mended(line: str) -> str:
@@ -210,12 +231,17 @@ def _running_lines(pages: list[_Page]) -> set[str]:
 
 def _trimmed(page: _Page, running: set[str]) -> list[Line]:
     """The page's lines without running headers and footers and bare page numbers at
-    either end; a page that holds nothing else keeps them."""
+    either end (a number alone on its line: not a table's or a contents line's last
+    cell); a page that holds nothing else keeps them."""
     lines = page.lines
+
+    def furniture(line: Line) -> bool:
+        return _key(line.text) in running or (_PAGE_NUMBER.match(line.text) is not None and not line.cell)
+
     start, end = 0, len(lines)
-    while start < end and (_key(lines[start].text) in running or _PAGE_NUMBER.match(lines[start].text)):
+    while start < end and furniture(lines[start]):
         start += 1
-    while end > start and (_key(lines[end - 1].text) in running or _PAGE_NUMBER.match(lines[end - 1].text)):
+    while end > start and furniture(lines[end - 1]):
         end -= 1
     return lines[start:end] or lines
 

@@ -49,6 +49,8 @@ log = logging.getLogger("it2en.formats")
 _SMALLEST = 0.7
 """The smallest share of its original size a paragraph's English is set in to fit its
 place (it runs on below it after that)."""
+_MOST_OBJECTS = 2000
+"""A page with more objects than this (a drawing, a map) has its lines' paths ignored."""
 _PAGE_SHRINKS = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5)
 """How much smaller a whole page's English is set, in turn, where it would run off the
 page at its size."""
@@ -178,10 +180,8 @@ def _rewrite_page(document: Any, number: int, parts: list[_Part], font: Fonts, a
         placed = _taken(page, number, textpage, parts, font)
         links = covering(page, textpage, [part.lines for part, _ in placed])
         text = [_Box(line.left, line.bottom, line.right, line.top) for line in around]
-        fixed = [
-            *text,
-            *(p for p in _pictures(page) if not any(_overlap(p, box) for box in text)),
-        ]  # not scans
+        # what the text lies on (a scan, a shaded box, an underline) is no obstacle to its English
+        fixed = [*text, *(p for p in _pictures(page) if not any(_overlap(p, box) for box in text))]
         low, low_edge, high, _ = page.get_mediabox()  # the right edge: as far in as the left one, or more
         edge = max([high - (min(line.left for line in around) - low), *(box.right for box in fixed)])
         for shrink in _PAGE_SHRINKS:
@@ -237,12 +237,12 @@ def _taken(
     """The parts whose Italian goes, with the style their English is set in (that of the
     object drawing most of their characters); their text objects removed from the page.
     A part stays as it is where one of its objects also draws text that is not
-    translated, sits inside a form XObject, or draws turned."""
+    translated (or that of a part that stays), sits inside a form XObject, or draws
+    turned."""
     import pypdfium2.raw as pdfium_c
 
     owner, pointers = _owners(textpage)
     translated = {i for part in parts for line in part.lines for i in range(line.first, line.last + 1)}
-    # An object that draws other text too, or sits inside a form XObject, cannot go.
     chars: dict[int, set[int]] = defaultdict(set)  # each object's characters
     for index, address in owner.items():
         chars[address].add(index)
@@ -251,31 +251,33 @@ def _taken(
         for i in range(pdfium_c.FPDFPage_CountObjects(page.raw))
     }
     removable = {address for address, drawn in chars.items() if drawn <= translated and address in top}
-    placed, kept = [], 0
-    for part in parts:
-        drawn = Counter(
-            owner[i] for line in part.lines for i in range(line.first, line.last + 1) if i in owner
-        )
-        if not drawn or any(a not in removable for a in drawn) or any(line.first < 0 for line in part.lines):
-            kept += 1
-            continue
-        most = pointers[drawn.most_common(1)[0][0]]
-        style = _style(most, font.choose(most, part.text))
-        if not style.upright:
-            kept += 1
-            continue
-        for address in drawn:
-            if pdfium_c.FPDFPage_RemoveObject(page.raw, pointers[address]):
-                pdfium_c.FPDFPageObj_Destroy(pointers[address])
-        placed.append((part, style))
-    if kept:
+    drawn = [
+        Counter(owner[i] for line in part.lines for i in range(line.first, line.last + 1) if i in owner)
+        for part in parts
+    ]
+    styles: dict[int, _Style] = {}
+    for k, part in enumerate(parts):
+        if drawn[k] and all(a in removable for a in drawn[k]) and all(line.first >= 0 for line in part.lines):
+            most = pointers[drawn[k].most_common(1)[0][0]]
+            style = _style(most, font.choose(most, part.text))
+            if style.upright:
+                styles[k] = style
+    staying = {a for k in range(len(parts)) if k not in styles for a in drawn[k]}
+    while shared := [k for k in styles if staying & drawn[k].keys()]:  # an object drawing both stays
+        for k in shared:
+            del styles[k]
+            staying |= drawn[k].keys()
+    for address in {a for k in styles for a in drawn[k]}:
+        if pdfium_c.FPDFPage_RemoveObject(page.raw, pointers[address]):
+            pdfium_c.FPDFPageObj_Destroy(pointers[address])
+    if len(styles) < len(parts):
         log.warning(
             "page %d: %d paragraph(s) left in the original: drawn turned, inside a form object, "
             "or with text that is not translated",
             number + 1,
-            kept,
+            len(parts) - len(styles),
         )
-    return placed
+    return [(parts[k], style) for k, style in sorted(styles.items())]
 
 
 def _owners(textpage: Any) -> tuple[dict[int, int], dict[int, Any]]:
@@ -331,7 +333,7 @@ def _laid_out(
     left, right = min(line.left for line in lines), max(line.right for line in lines)
     column = [box for box in fixed if box.across(left, right)]
     if not style.hidden:  # on a scan, the English keeps to the Italian's place: what is beside is the scan
-        widest = max([right, *(box.right for box in column if box.left >= left - 1)])
+        widest = max([right, *(box.right for box in column if box.left >= left - 1 and not box.picture)])
         right = _reach(lines, widest, fixed, edge)
     steps = sorted(a.bottom - b.bottom for a, b in pairwise(lines) if a.bottom > b.bottom)
     pitch = steps[len(steps) // 2] if steps else style.size * 1.2
@@ -373,19 +375,19 @@ def _round_pictures(rows: list[Row], pictures: list[_Box], step: float) -> list[
     return moved
 
 
-def _reach(lines: Sequence[Line], right: float, fixed: list[_Box], edge: float) -> float:
-    """How far right a paragraph's English may run: its column's edge (``right``); a
-    paragraph of one line (a heading, a caption, a page number) on to the next text
-    beside it, else to the right ``edge`` of the page's text."""
-    if len(lines) > 1:
-        return right
-    line = lines[0]
+def _reach(lines: Sequence[Line], widest: float, fixed: list[_Box], edge: float) -> float:
+    """How far right a paragraph's English may run: its column's edge (``widest``: the
+    widest text sharing its span), a paragraph of one line (a heading, a caption, a page
+    number) to the page's right ``edge``; either only up to the next text or picture
+    beside it (a table's next cell), never short of its own Italian."""
+    right = max(line.right for line in lines)
     beside = [
         b.left - line.height
+        for line in lines
         for b in fixed
         if b.bottom < line.top and b.top > line.bottom and b.left > line.right + 1
     ]
-    return max(right, min([edge, *beside]))
+    return max(right, min([edge if len(lines) == 1 else widest, *beside]))
 
 
 def _overlap(one: _Box, other: _Box) -> bool:
@@ -408,18 +410,25 @@ def _whited(page: Any, lines: Sequence[Line], rows: Sequence[Row], width: Any) -
 
 
 def _pictures(page: Any) -> list[_Box]:
-    """The boxes of the page's images and form objects: the English never runs into them
-    (but where it must run on)."""
+    """The boxes of the page's images and form objects (the English never runs into
+    them, but where it must run on), and of its rules (thin lines: a table's grid, which
+    keep each cell's English in its cell), as long as the page has few enough objects."""
     import pypdfium2.raw as pdfium_c
 
     boxes = []
-    for index in range(pdfium_c.FPDFPage_CountObjects(page.raw)):
+    count = pdfium_c.FPDFPage_CountObjects(page.raw)
+    kinds = (pdfium_c.FPDF_PAGEOBJ_IMAGE, pdfium_c.FPDF_PAGEOBJ_FORM)
+    for index in range(count):
         obj = pdfium_c.FPDFPage_GetObject(page.raw, index)
-        if pdfium_c.FPDFPageObj_GetType(obj) in (pdfium_c.FPDF_PAGEOBJ_IMAGE, pdfium_c.FPDF_PAGEOBJ_FORM):
+        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        if kind in kinds or (kind == pdfium_c.FPDF_PAGEOBJ_PATH and count <= _MOST_OBJECTS):
             edges = [ctypes.c_float(0.0) for _ in range(4)]
             if pdfium_c.FPDFPageObj_GetBounds(obj, *(ctypes.byref(v) for v in edges)):
                 left, bottom, right, top = (v.value for v in edges)
-                boxes.append(_Box(left, bottom, right, top, picture=True))
+                if kind in kinds:
+                    boxes.append(_Box(left, bottom, right, top, picture=True))
+                elif min(right - left, top - bottom) <= 2.0:
+                    boxes.append(_Box(left, bottom, right, top))
     return boxes
 
 
