@@ -654,3 +654,38 @@ def test_a_scan_with_an_invisible_text_layer_gets_its_english_on_white_where_the
     image = page.render(scale=1).to_pil().convert("RGB")
     assert image.getpixel((300, 400)) == (235, 225, 200)  # the scan elsewhere as it was
     assert off_page(english) == 0
+
+
+def test_a_tables_cells_are_paragraphs_of_their_own_and_keep_to_their_cells():
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+    from reportlab.lib.pagesizes import A4
+    from reportlab.platypus import SimpleDocTemplate, Table
+
+    cells = [
+        ["Voce di spesa", "Importo"],
+        ["Manutenzione straordinaria", "1.200.000"],  # wider in capitals than its cell
+    ]
+    out = io.BytesIO()
+    SimpleDocTemplate(out, pagesize=A4).build(
+        [Table(cells, colWidths=[150, 80], style=[("GRID", (0, 0), (-1, -1), 0.5, "grey")])]
+    )
+    data = out.getvalue()
+    assert texts_of(read_format("pdf", data)) == [cell for row in cells for cell in row]
+    result, english = translated(data)
+    assert texts_of(read_format("pdf", english))[1::2] == ["IMPORTO", "1.200.000"]
+    page = pdfium.PdfDocument(english)[0]
+    lefts, rights = [], []
+    for index in range(pdfium_c.FPDFPage_CountObjects(page.raw)):
+        obj = pdfium_c.FPDFPage_GetObject(page.raw, index)
+        if pdfium_c.FPDFPageObj_GetType(obj) == pdfium_c.FPDF_PAGEOBJ_TEXT:
+            box = [ctypes.c_float(0.0) for _ in range(4)]
+            pdfium_c.FPDFPageObj_GetBounds(obj, *(ctypes.byref(v) for v in box))
+            (rights if box[0].value < 200 else lefts).append(
+                box[2].value if box[0].value < 200 else box[0].value
+            )
+    assert max(rights) < min(lefts)  # the first column's English, set smaller and wrapped, stays in it
+
+
+def texts_of(layout) -> list[str]:
+    return [layout.text[b.start : b.end] for b in layout.blocks]

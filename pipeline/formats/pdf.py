@@ -189,12 +189,18 @@ def _read_page(document: object, index: int) -> _Page:
 def _cells(textpage: Any, position: int, visible: list[int]) -> list[tuple[int, int]]:
     """A line's pieces (first and last of its ``visible`` characters, counted from the
     line's ``position`` in the page's text) split where a gap wider than the letters are
-    high parts them: the cells of a table row, or columns PDFium read as one line."""
+    high parts them: the cells of a table row, or columns PDFium read as one line (not
+    in an invisible OCR layer, whose gaps are the OCR's guesses)."""
+    import pypdfium2.raw as pdfium_c
+
+    obj = pdfium_c.FPDFText_GetTextObject(textpage.raw, position + visible[0])
+    if obj and pdfium_c.FPDFTextObj_GetTextRenderMode(obj) == pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE:
+        return [(visible[0], visible[-1])]  # an OCR layer: its words' places are the OCR's guesses
     boxes = [textpage.get_charbox(position + i, loose=True) for i in visible]
     height = max(top - bottom for _, bottom, _, top in boxes) or 1.0
     pieces, start = [], 0
     for k in range(1, len(visible)):
-        if boxes[k][0] - boxes[k - 1][2] > 1.2 * height:
+        if boxes[k][0] - boxes[k - 1][2] > 0.8 * height:
             pieces.append((visible[start], visible[k - 1]))
             start = k
     pieces.append((visible[start], visible[-1]))
@@ -281,6 +287,8 @@ def _breaks(previous: Line, line: Line, text: str, pitch: float, margin: float, 
     if _hyphenated(text):
         return False
     step = previous.bottom - line.bottom
+    if (previous.cell or line.cell) and abs(line.left - previous.left) > line.height:
+        return True  # a table's next cell, or its next row
     if step <= 0:  # back up the page: a new column or a new frame
         return not _continues(text, line.text.strip())
     if step > pitch * _GAP:
