@@ -689,3 +689,22 @@ def test_a_tables_cells_are_paragraphs_of_their_own_and_keep_to_their_cells():
 
 def texts_of(layout) -> list[str]:
     return [layout.text[b.start : b.end] for b in layout.blocks]
+
+
+def test_a_page_that_is_only_a_picture_is_left_as_it_is_saying_so(caplog):
+    from PIL import Image as Picture
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=A4)
+    pdf.drawString(72, 700, "Il consiglio comunale ha approvato il bilancio.")
+    pdf.showPage()
+    pdf.drawImage(ImageReader(Picture.new("RGB", (60, 80), (90, 90, 90))), 0, 0, *A4)  # a scanned page
+    pdf.showPage()
+    pdf.save()
+    with caplog.at_level(logging.WARNING, logger="it2en.formats"):
+        _, english = translated(out.getvalue())
+    assert objects(english)[1] == objects(out.getvalue())[1]
+    assert "page(s) 2: no text, only pictures (scans?): left as they are" in caplog.text

@@ -16,11 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from .pdf import Line
+from .pdf_layout import Row
 
 __all__ = ["Covering", "covering", "move", "span"]
-
-Row = tuple[float, float, float, str]
-"""A row of English as set: its x, baseline, size and text."""
 
 
 @dataclass(frozen=True)

@@ -2,24 +2,24 @@
 Italian was, everything else of the file left as it is.
 
 The paragraphs are those :mod:`.pdf` reads (lines joined by pitch, indents and columns,
-continued over page breaks), found again in the same file. For each, PDFium
-(pypdfium2, BSD/Apache) gives the text objects its characters were drawn by; those
-objects go (an object that also draws text it2en did not translate, or one inside a
-form XObject, stays, and so does its Italian), and the English is set in their place as
-new text objects: in the original size and colour, wrapped to the paragraph's column
-(its first line keeping its indent), on the original lines' pitch. A paragraph over two
-pages is shared between them by the length of its Italian on each. Where the English
-runs longer than the Italian's lines, it first takes the room down to the next text of its
-column, then is set smaller, down to 70 % of the original size (on the same pitch, so
-that it still reads as one paragraph); what still does not fit runs on below the
-paragraph's place rather than being lost, with a warning naming the page.
+continued over page breaks, a table's cells each alone, running headers and footers once),
+found again in the same file. For each, PDFium (pypdfium2, BSD/Apache) gives the text
+objects its characters were drawn by; those objects go (an object that also draws text
+it2en did not translate, or one inside a form XObject, stays, and so does its Italian),
+and the English is set in their place as new text objects, in the size and colour of the
+object that drew most of it (:mod:`.pdf_layout` says where: its column, smaller where
+longer, running on below rather than lost). A paragraph over two pages is shared between
+them by the length of its Italian on each; a running line's English is repeated on every
+page with that page's numbers. A page whose English would run off it is set smaller as a
+whole; an invisible OCR layer over a scan gets its English drawn on white where it was.
 
 The text is set in the paragraph's own font where it holds every character of the
 English, else in the PDF standard font closest to it, else in an embedded TrueType font
 of the machine (:mod:`.pdf_fonts`). Images, vector art, annotations, form fields, page
 sizes and rotation are kept; links are moved with their words (:mod:`.pdf_links`); the
 outline's titles and the metadata title are put in English (:mod:`.pdf_outline`). Text
-on a page drawn turned (not horizontal) is left as it is, with a warning.
+on a page drawn turned (not horizontal) is left as it is, and pages that are only
+pictures (scans), each with a warning. A PDF encrypted against changes is refused.
 """
 
 from __future__ import annotations
@@ -31,67 +31,25 @@ import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import partial
-from itertools import pairwise
 from typing import Any
 
 from ..errors import InputError
 from .pdf import Line, Paragraph, opened, structure
 from .pdf_fonts import Fonts
-from .pdf_links import Row, covering, move
+from .pdf_layout import Box, Part, Row, Style, overlap, page_laid_out
+from .pdf_links import covering, move
 from .pdf_outline import English, retitled
 
 __all__ = ["rewrite"]
 
 log = logging.getLogger("it2en.formats")
 
-_SMALLEST = 0.7
-"""The smallest share of its original size a paragraph's English is set in to fit its
-place (it runs on below it after that)."""
 _MOST_OBJECTS = 2000
 """A page with more objects than this (a drawing, a map) has its lines' paths ignored."""
 _PAGE_SHRINKS = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5)
 """How much smaller a whole page's English is set, in turn, where it would run off the
 page at its size."""
-
-
-@dataclass
-class _Part:
-    """The piece of a paragraph on one page: its lines there and its share of the text
-    (``running``: of a running header or footer, which one)."""
-
-    lines: list[Line]
-    text: str = ""
-    running: str = ""
-
-
-@dataclass(frozen=True)
-class _Box:
-    """A rectangle of the page (PDF points, y upwards)."""
-
-    left: float
-    bottom: float
-    right: float
-    top: float
-    picture: bool = False
-    """An image or a form object: it stays where it is, the English goes round it."""
-
-    def across(self, left: float, right: float) -> bool:
-        """Whether it shares some of the span from ``left`` to ``right``."""
-        return self.left < right and self.right > left
-
-
-@dataclass(frozen=True)
-class _Style:
-    size: float
-    colour: tuple[int, int, int, int]
-    upright: bool
-    font: str
-    """The font it is set in (a key of :class:`.pdf_fonts.Fonts`)."""
-    hidden: bool = False
-    """The Italian was an invisible layer (a scan's OCR): the English is drawn, in
-    black, on white over the scan where the paragraph was."""
 
 
 def rewrite(data: bytes, texts: Sequence[str]) -> bytes:
@@ -104,7 +62,7 @@ def rewrite(data: bytes, texts: Sequence[str]) -> bytes:
         paragraphs = structure(document)
         if len(paragraphs) != len(texts):
             raise ValueError(f"{len(texts)} translations for {len(paragraphs)} paragraphs")
-        parts: dict[int, list[_Part]] = defaultdict(list)
+        parts: dict[int, list[Part]] = defaultdict(list)
         lines: dict[int, list[Line]] = defaultdict(list)
         for paragraph, text in zip(paragraphs, texts, strict=True):
             for page, part in _shared(paragraph, text):
@@ -112,6 +70,7 @@ def rewrite(data: bytes, texts: Sequence[str]) -> bytes:
                 lines[page] += part.lines
         for number, on_page in sorted(parts.items()):
             _rewrite_page(document, number, on_page, font, lines[number])
+        _tell_scans(document, set(parts))
         out = io.BytesIO()
         document.save(out)
         titled = document.get_metadata_value("Title") or next(iter(document.get_toc(max_depth=1)), None)
@@ -121,6 +80,29 @@ def rewrite(data: bytes, texts: Sequence[str]) -> bytes:
     if not titled:
         return out.getvalue()
     return retitled(out.getvalue(), English([p.text for p in paragraphs], texts))
+
+
+def _tell_scans(document: Any, written: set[int]) -> None:
+    """A warning naming the pages left as they are for having no text, only pictures
+    (scanned pages: OCR would be needed to translate them)."""
+    import pypdfium2.raw as pdfium_c
+
+    scans = []
+    for number in sorted(set(range(len(document))) - written):
+        page = document[number]
+        textpage = page.get_textpage()
+        try:
+            kinds = {
+                pdfium_c.FPDFPageObj_GetType(pdfium_c.FPDFPage_GetObject(page.raw, i))
+                for i in range(pdfium_c.FPDFPage_CountObjects(page.raw))
+            }
+            if textpage.count_chars() == 0 and pdfium_c.FPDF_PAGEOBJ_IMAGE in kinds:
+                scans.append(str(number + 1))
+        finally:
+            textpage.close()
+            page.close()
+    if scans:
+        log.warning("page(s) %s: no text, only pictures (scans?): left as they are", ", ".join(scans))
 
 
 def _check_changeable(document: Any) -> None:
@@ -135,18 +117,18 @@ def _check_changeable(document: Any) -> None:
         raise InputError("encrypted against changes (its owner's permissions forbid modifying it)")
 
 
-def _shared(paragraph: Paragraph, text: str) -> list[tuple[int, _Part]]:
+def _shared(paragraph: Paragraph, text: str) -> list[tuple[int, Part]]:
     """The paragraph's parts by page, each given a share of ``text``'s words in
     proportion to the Italian characters it held; a running line's English on each of
     its pages, with that page's numbers."""
     if paragraph.running:
         return [
-            (line.page, _Part([line], _numbered(text, paragraph.text, line.text), paragraph.running))
+            (line.page, Part([line], _numbered(text, paragraph.text, line.text), paragraph.running))
             for line in paragraph.lines
         ]
-    pages: dict[int, _Part] = {}
+    pages: dict[int, Part] = {}
     for line in paragraph.lines:
-        pages.setdefault(line.page, _Part([])).lines.append(line)
+        pages.setdefault(line.page, Part([])).lines.append(line)
     words = text.split()
     sizes = [sum(len(line.text) for line in part.lines) for part in pages.values()]
     total, taken, seen = max(sum(sizes), 1), 0, 0
@@ -168,7 +150,7 @@ def _numbered(english: str, first: str, italian: str) -> str:
     return re.sub(r"\d+", lambda _: next(numbers), english)
 
 
-def _rewrite_page(document: Any, number: int, parts: list[_Part], font: Fonts, around: list[Line]) -> None:
+def _rewrite_page(document: Any, number: int, parts: list[Part], font: Fonts, around: list[Line]) -> None:
     """Remove the text objects of ``parts`` from page ``number`` and set their English
     (``around``: every line of text the page holds, which the English must not cover),
     moving the links over them."""
@@ -179,13 +161,13 @@ def _rewrite_page(document: Any, number: int, parts: list[_Part], font: Fonts, a
     try:
         placed = _taken(page, number, textpage, parts, font)
         links = covering(page, textpage, [part.lines for part, _ in placed])
-        text = [_Box(line.left, line.bottom, line.right, line.top) for line in around]
+        text = [Box(line.left, line.bottom, line.right, line.top) for line in around]
         # what the text lies on (a scan, a shaded box, an underline) is no obstacle to its English
-        fixed = [*text, *(p for p in _pictures(page) if not any(_overlap(p, box) for box in text))]
+        fixed = [*text, *(p for p in _pictures(page) if not any(overlap(p, box) for box in text))]
         low, low_edge, high, _ = page.get_mediabox()  # the right edge: as far in as the left one, or more
         edge = max([high - (min(line.left for line in around) - low), *(box.right for box in fixed)])
         for shrink in _PAGE_SHRINKS:
-            rows, longer = _page_laid_out(placed, font, fixed, edge, shrink)
+            rows, longer = page_laid_out(placed, font, fixed, edge, shrink)
             if all(row[1] - 0.25 * row[2] >= low_edge for part_rows in rows.values() for row in part_rows):
                 break
         if longer:
@@ -212,28 +194,7 @@ def _rewrite_page(document: Any, number: int, parts: list[_Part], font: Fonts, a
         page.close()
 
 
-def _page_laid_out(
-    placed: list[tuple[_Part, _Style]], font: Fonts, fixed: list[_Box], edge: float, shrink: float
-) -> tuple[dict[int, list[Row]], int]:
-    """Each placed part's rows, laid out down the page (English that runs longer pushes
-    the paragraphs below it down), all ``shrink`` times their size; and how many run on
-    below their place."""
-    ends: list[_Box] = []  # each paragraph set so far: from its own top to where its English ends
-    rows: dict[int, list[Row]] = {}
-    longer = 0
-    for k in sorted(range(len(placed)), key=lambda k: -placed[k][0].lines[0].top):
-        part, style = placed[k]
-        rows[k], ran_on = _laid_out(part, style, partial(font.width, style.font), fixed, ends, edge, shrink)
-        longer += ran_on
-        if rows[k]:
-            left, right = min(r[0] for r in rows[k]), max(line.right for line in part.lines)
-            ends.append(_Box(left, rows[k][-1][1] - 0.3 * rows[k][-1][2], right, part.lines[0].top))
-    return rows, longer
-
-
-def _taken(
-    page: Any, number: int, textpage: Any, parts: list[_Part], font: Fonts
-) -> list[tuple[_Part, _Style]]:
+def _taken(page: Any, number: int, textpage: Any, parts: list[Part], font: Fonts) -> list[tuple[Part, Style]]:
     """The parts whose Italian goes, with the style their English is set in (that of the
     object drawing most of their characters); their text objects removed from the page.
     A part stays as it is where one of its objects also draws text that is not
@@ -255,7 +216,7 @@ def _taken(
         Counter(owner[i] for line in part.lines for i in range(line.first, line.last + 1) if i in owner)
         for part in parts
     ]
-    styles: dict[int, _Style] = {}
+    styles: dict[int, Style] = {}
     for k, part in enumerate(parts):
         if drawn[k] and all(a in removable for a in drawn[k]) and all(line.first >= 0 for line in part.lines):
             most = pointers[drawn[k].most_common(1)[0][0]]
@@ -299,7 +260,7 @@ def _address(obj: Any) -> int:
     return ctypes.cast(obj, ctypes.c_void_p).value or 0
 
 
-def _style(obj: Any, font: str) -> _Style:
+def _style(obj: Any, font: str) -> Style:
     """The size (as drawn: the font size scaled by the object's matrix), colour and
     orientation of the text an object draws, set in ``font``."""
     import pypdfium2.raw as pdfium_c
@@ -315,83 +276,8 @@ def _style(obj: Any, font: str) -> _Style:
     upright = abs(matrix.b) < 1e-6 and abs(matrix.c) < 1e-6 and matrix.a > 0 and matrix.d > 0
     red, green, blue, alpha = (c.value for c in rgba)
     if pdfium_c.FPDFTextObj_GetTextRenderMode(obj) == pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE:
-        return _Style(max(size.value * scale, 1.0), (0, 0, 0, 255), upright, font, hidden=True)
-    return _Style(max(size.value * scale, 1.0), (red, green, blue, alpha), upright, font)
-
-
-def _laid_out(
-    part: _Part, style: _Style, width: Any, fixed: list[_Box], ends: list[_Box], edge: float, shrink: float
-) -> tuple[list[Row], bool]:
-    """Where each line of the part's English goes: ``(x, baseline, size, text)``, and
-    whether it runs on below its place. Its
-    place is its column (as wide as the widest text that shares its span) from its first
-    line (or below the English set above it, if that ran longer) down to just above the
-    next text or picture in that column (``fixed``); the English is set in the original
-    size there, else smaller (on the same pitch), else it runs on below; all ``shrink``
-    times that where the page's English would run off it."""
-    lines = part.lines
-    left, right = min(line.left for line in lines), max(line.right for line in lines)
-    column = [box for box in fixed if box.across(left, right)]
-    if not style.hidden:  # on a scan, the English keeps to the Italian's place: what is beside is the scan
-        widest = max([right, *(box.right for box in column if box.left >= left - 1 and not box.picture)])
-        right = _reach(lines, widest, fixed, edge)
-    steps = sorted(a.bottom - b.bottom for a, b in pairwise(lines) if a.bottom > b.bottom)
-    pitch = steps[len(steps) // 2] if steps else style.size * 1.2
-    top, bottom = lines[0].top, lines[-1].bottom
-    above = [end.bottom for end in ends if end.across(left, right) and end.bottom < top + 0.5 < end.top]
-    shift = top - min(above) + 0.3 * pitch if above else 0.0
-    top, bottom = top - max(shift, 0.0), bottom - max(shift, 0.0)
-    below = [box.top for box in column if box.top < lines[-1].bottom - 0.5]
-    floor = max(below) + 0.5 * pitch + 0.3 * style.size if below else min(bottom, 36.0)
-    words = part.text.split()
-    scale = 1.0
-    while True:
-        size, step = style.size * scale * shrink, pitch * shrink  # the pitch kept: it reads as one
-        first = top - 0.8 * size
-        room = max(1, int((first - max(floor + 0.2 * size, 0.0)) / step + 1e-6) + 1)
-        indents = [right - (lines[0].left if k == 0 else left) for k in range(room)]
-        rows = _wrapped(words, indents, size, width)
-        if len(rows) <= room or scale <= _SMALLEST:
-            break
-        scale = max(_SMALLEST, scale * 0.9)
-    set_rows = [
-        (lines[0].left if k == 0 else left, first - k * step, size, row) for k, row in enumerate(rows)
-    ]
-    return _round_pictures(set_rows, [box for box in column if box.picture], step), len(rows) > room
-
-
-def _round_pictures(rows: list[Row], pictures: list[_Box], step: float) -> list[Row]:
-    """The rows moved down past the pictures of their column they would cover (English
-    that runs on below its place goes on under a picture, never over it)."""
-    moved: list[Row] = []
-    drop = 0.0
-    for x, y, size, row in rows:
-        y -= drop
-        for box in sorted(pictures, key=lambda box: -box.top):
-            if y - 0.25 * size < box.top and y + 0.85 * size > box.bottom:
-                below = box.bottom - 0.85 * size - 0.3 * step
-                drop, y = drop + y - below, below
-        moved.append((x, y, size, row))
-    return moved
-
-
-def _reach(lines: Sequence[Line], widest: float, fixed: list[_Box], edge: float) -> float:
-    """How far right a paragraph's English may run: its column's edge (``widest``: the
-    widest text sharing its span), a paragraph of one line (a heading, a caption, a page
-    number) to the page's right ``edge``; either only up to the next text or picture
-    beside it (a table's next cell), never short of its own Italian."""
-    right = max(line.right for line in lines)
-    beside = [
-        b.left - line.height
-        for line in lines
-        for b in fixed
-        if b.bottom < line.top and b.top > line.bottom and b.left > line.right + 1
-    ]
-    return max(right, min([edge if len(lines) == 1 else widest, *beside]))
-
-
-def _overlap(one: _Box, other: _Box) -> bool:
-    return one.across(other.left, other.right) and one.bottom < other.top and one.top > other.bottom
+        return Style(max(size.value * scale, 1.0), (0, 0, 0, 255), upright, font, hidden=True)
+    return Style(max(size.value * scale, 1.0), (red, green, blue, alpha), upright, font)
 
 
 def _whited(page: Any, lines: Sequence[Line], rows: Sequence[Row], width: Any) -> None:
@@ -409,7 +295,7 @@ def _whited(page: Any, lines: Sequence[Line], rows: Sequence[Row], width: Any) -
     pdfium_c.FPDFPage_InsertObject(page.raw, box)
 
 
-def _pictures(page: Any) -> list[_Box]:
+def _pictures(page: Any) -> list[Box]:
     """The boxes of the page's images and form objects (the English never runs into
     them, but where it must run on), and of its rules (thin lines: a table's grid, which
     keep each cell's English in its cell), as long as the page has few enough objects."""
@@ -426,28 +312,7 @@ def _pictures(page: Any) -> list[_Box]:
             if pdfium_c.FPDFPageObj_GetBounds(obj, *(ctypes.byref(v) for v in edges)):
                 left, bottom, right, top = (v.value for v in edges)
                 if kind in kinds:
-                    boxes.append(_Box(left, bottom, right, top, picture=True))
+                    boxes.append(Box(left, bottom, right, top, picture=True))
                 elif min(right - left, top - bottom) <= 2.0:
-                    boxes.append(_Box(left, bottom, right, top))
+                    boxes.append(Box(left, bottom, right, top))
     return boxes
-
-
-def _wrapped(words: list[str], widths: list[float], size: float, width: Any) -> list[str]:
-    """``words`` in rows no wider than ``widths`` (the last width for rows past them); a
-    word wider than a row has a row of its own."""
-    rows: list[str] = []
-    current: list[str] = []
-    used = 0.0
-    space = width(" ", size)
-    for word in words:
-        limit = widths[min(len(rows), len(widths) - 1)]
-        extra = width(word, size) + (space if current else 0.0)
-        if current and used + extra > limit + 0.01:
-            rows.append(" ".join(current))
-            current, used = [], 0.0
-            extra = width(word, size)
-        current.append(word)
-        used += extra
-    if current:
-        rows.append(" ".join(current))
-    return rows
