@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
-from test_formats import make_pdf
+from test_formats import make_pdf, texts
 from typer.testing import CliRunner
 
 from pipeline import Pipeline, PipelineConfig
@@ -671,9 +671,9 @@ def test_a_tables_cells_are_paragraphs_of_their_own_and_keep_to_their_cells():
         [Table(cells, colWidths=[150, 80], style=[("GRID", (0, 0), (-1, -1), 0.5, "grey")])]
     )
     data = out.getvalue()
-    assert texts_of(read_format("pdf", data)) == [cell for row in cells for cell in row]
-    result, english = translated(data)
-    assert texts_of(read_format("pdf", english))[1::2] == ["IMPORTO", "1.200.000"]
+    assert texts(read_format("pdf", data)) == [cell for row in cells for cell in row]
+    _, english = translated(data)
+    assert texts(read_format("pdf", english))[1::2] == ["IMPORTO", "1.200.000"]
     page = pdfium.PdfDocument(english)[0]
     lefts, rights = [], []
     for index in range(pdfium_c.FPDFPage_CountObjects(page.raw)):
@@ -685,10 +685,6 @@ def test_a_tables_cells_are_paragraphs_of_their_own_and_keep_to_their_cells():
                 box[2].value if box[0].value < 200 else box[0].value
             )
     assert max(rights) < min(lefts)  # the first column's English, set smaller and wrapped, stays in it
-
-
-def texts_of(layout) -> list[str]:
-    return [layout.text[b.start : b.end] for b in layout.blocks]
 
 
 def test_a_page_that_is_only_a_picture_is_left_as_it_is_saying_so(caplog):
