@@ -246,7 +246,10 @@ def test_ray_reads_formatted_files_and_keeps_where_each_segment_came_from(local_
         records["libro"]["segments"][0]["where"] == "OEBPS/content.opf /*/*[1]/dc:title"
     )  # the book's title
     assert records["tabella"]["format"] == "ods"
-    assert {s["where"] for s in records["avviso"]["segments"]} == {"page 1", "page 2"}
+    assert {s["where"] for s in records["avviso"]["segments"]} == {
+        *("page 1", "page 2"),
+        *("running header", "running footer"),
+    }
     assert "/html/head/title" in {s["where"] for s in records["pagina"]["segments"]}
     assert "truncated PDF" in shards(out, "errors")[0]["reason"]
 
