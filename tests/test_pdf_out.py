@@ -704,3 +704,12 @@ def test_a_page_that_is_only_a_picture_is_left_as_it_is_saying_so(caplog):
         _, english = translated(out.getvalue())
     assert objects(english)[1] == objects(out.getvalue())[1]
     assert "page(s) 2: no text, only pictures (scans?): left as they are" in caplog.text
+
+
+def test_a_broken_cross_reference_table_is_mended_and_the_copy_written():
+    import re
+
+    broken = re.sub(rb"startxref\s+\d+", b"startxref\n999999", make_pdf(2))  # the xref is not where it says
+    result, english = translated(broken)
+    assert texts(read_format("pdf", english)) == texts(read_format("pdf", translated(make_pdf(2))[1]))
+    assert "IL CONSIGLIO" in result.translation
