@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ..errors import InputError
 
-__all__ = ["FONTS_VARIABLE", "fallback_font", "subset"]
+__all__ = ["FONTS_VARIABLE", "fallback_font", "subset", "western"]
 
 log = logging.getLogger("it2en.formats")
 
@@ -51,7 +51,9 @@ def fallback_font(standard: str, characters: Iterable[str]) -> Path:
         if needed <= _characters(path):
             log.debug("PDF text set in the fallback font %s", path)
             return path
-    shown = " ".join(sorted(chr(c) for c in needed)[:10])
+    held = frozenset().union(*(_characters(path) for path in candidates))
+    missing = needed - held or {c for c in needed if not western(chr(c))}  # none holds them, or all
+    shown = " ".join(sorted(chr(c) for c in missing)[:10])
     raise InputError(
         f"no font found that can write the English ({shown}): install one (DejaVu, Noto) "
         f"or point {FONTS_VARIABLE} at a folder of TrueType fonts"
@@ -71,6 +73,15 @@ def _rank(standard: str, path: Path) -> tuple[int, int, int, str]:
     preferred = next((k for k, word in enumerate(_PREFERRED) if word in name), len(_PREFERRED))
     variant = any(w in name for w in ("condensed", "light", "thin", "black", "medium", "narrow"))
     return (family != wanted) * 2 + style, preferred, int(variant), name
+
+
+def western(char: str) -> bool:
+    """Whether a standard font's WinAnsi encoding holds ``char``."""
+    try:
+        char.encode("cp1252")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @functools.cache

@@ -16,22 +16,13 @@ import ctypes
 from collections.abc import Sequence
 from typing import Any
 
-from .pdf_fallback import fallback_font, subset
+from ..errors import InputError
+from .pdf_fallback import fallback_font, subset, western
 
 __all__ = ["Fonts", "standard_font", "wide"]
 
-_ENCODING = "cp1252"
-"""What the standard fonts' WinAnsi encoding can write."""
 _NO_CHARACTER = "\uffff"
 """A character no font maps: its outline is the font's ``.notdef``."""
-
-
-def _encodable(char: str) -> bool:
-    try:
-        char.encode(_ENCODING)
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 class Fonts:
@@ -47,10 +38,13 @@ class Fonts:
         self._widths: dict[tuple[str, str], float] = {}
         self._holds: dict[tuple[int, str], bool] = {}
         self._keepers: list[Any] = []  # objects holding the original fonts alive
+        self.refused: list[str] = []
+        """Why each paragraph no font was found for was refused."""
 
-    def choose(self, obj: Any, text: str) -> str:
+    def choose(self, obj: Any, text: str) -> str | None:
         """The key of the font to set ``text`` in, for a paragraph drawn by the text
-        object ``obj``."""
+        object ``obj``; None where no font found holds it (the reason kept in
+        :attr:`refused`)."""
         import pypdfium2.raw as pdfium_c
 
         font = pdfium_c.FPDFTextObj_GetFont(obj)
@@ -61,9 +55,13 @@ class Fonts:
                 self._fonts[key] = font
             return key
         standard = standard_font(obj)
-        if all(_encodable(c) for c in text):
+        if all(western(c) for c in text):
             return standard
-        path = fallback_font(standard, text)
+        try:
+            path = fallback_font(standard, text)
+        except InputError as exc:
+            self.refused.append(str(exc))
+            return None
         key = f"fallback:{path}"
         if key not in self._fonts:
             data = subset(path, self._characters)

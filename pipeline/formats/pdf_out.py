@@ -68,8 +68,11 @@ def rewrite(data: bytes, texts: Sequence[str]) -> bytes:
             for page, part in _shared(paragraph, text):
                 parts[page].append(part)
                 lines[page] += part.lines
-        for number, on_page in sorted(parts.items()):
-            _rewrite_page(document, number, on_page, font, lines[number])
+        written = sum(
+            _rewrite_page(document, number, on_page, font, lines[number]) for number, on_page in parts.items()
+        )
+        if not written and font.refused:  # nothing could be set: the copy fails, saying why
+            raise InputError(font.refused[0])
         _tell_scans(document, set(parts))
         out = io.BytesIO()
         document.save(out)
@@ -150,10 +153,10 @@ def _numbered(english: str, first: str, italian: str) -> str:
     return re.sub(r"\d+", lambda _: next(numbers), english)
 
 
-def _rewrite_page(document: Any, number: int, parts: list[Part], font: Fonts, around: list[Line]) -> None:
+def _rewrite_page(document: Any, number: int, parts: list[Part], font: Fonts, around: list[Line]) -> int:
     """Remove the text objects of ``parts`` from page ``number`` and set their English
     (``around``: every line of text the page holds, which the English must not cover),
-    moving the links over them."""
+    moving the links over them; how many parts were set."""
     import pypdfium2.raw as pdfium_c
 
     page = document[number]
@@ -189,6 +192,7 @@ def _rewrite_page(document: Any, number: int, parts: list[Part], font: Fonts, ar
             part, style = placed[link.paragraph]
             move(page, link, part.text, rows[link.paragraph], partial(font.width, style.font))
         pdfium_c.FPDFPage_GenerateContent(page.raw)
+        return len(placed)
     finally:
         textpage.close()
         page.close()
@@ -220,8 +224,9 @@ def _taken(page: Any, number: int, textpage: Any, parts: list[Part], font: Fonts
     for k, part in enumerate(parts):
         if drawn[k] and all(a in removable for a in drawn[k]) and all(line.first >= 0 for line in part.lines):
             most = pointers[drawn[k].most_common(1)[0][0]]
-            style = _style(most, font.choose(most, part.text))
-            if style.upright:
+            chosen = font.choose(most, part.text)
+            style = _style(most, chosen) if chosen else None
+            if style and style.upright:
                 styles[k] = style
     staying = {a for k in range(len(parts)) if k not in styles for a in drawn[k]}
     while shared := [k for k in styles if staying & drawn[k].keys()]:  # an object drawing both stays
@@ -234,7 +239,7 @@ def _taken(page: Any, number: int, textpage: Any, parts: list[Part], font: Fonts
     if len(styles) < len(parts):
         log.warning(
             "page %d: %d paragraph(s) left in the original: drawn turned, inside a form object, "
-            "or with text that is not translated",
+            "with text that is not translated, or with English no font found can write",
             number + 1,
             len(parts) - len(styles),
         )
