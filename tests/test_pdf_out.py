@@ -743,3 +743,18 @@ def test_a_paragraph_no_font_can_write_is_left_as_it_was_the_others_set(tmp_path
     assert italian in texts(layout) and italian in english  # kept as it was
     assert "I LAVORI PARTIRANNO A SETTEMBRE." in english
     assert "page 1: 1 paragraph(s) left in the original" in caplog.text
+
+
+def test_a_writer_that_crashes_fails_that_copy_alone_and_the_next_one_is_written():
+    import os
+    from concurrent.futures.process import BrokenProcessPool
+
+    from pipeline.formats import pdf_writer
+
+    result, _ = translated(make_pdf(1))
+    with pytest.raises(BrokenProcessPool):
+        pdf_writer._started().submit(os._exit, 1).result()  # the writer dies, as in a PDFium crash
+    with pytest.raises(InputError, match=r"^its PDF copy crashed the PDF writer"):
+        translated_pdf(result)
+    again = read_format("pdf", translated_pdf(result))  # by a new writer
+    assert again.text.split() == result.translation.split()

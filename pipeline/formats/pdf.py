@@ -350,7 +350,7 @@ def _join(text: str, line: str) -> str:
 
 def write(layout: Layout, translations: Sequence[BlockTranslation]) -> bytes:
     """The PDF of ``layout`` with each paragraph's translation set where it was
-    (:mod:`.pdf_out`)."""
-    from .pdf_out import rewrite
+    (:mod:`.pdf_out`, in a writer process of its own: :mod:`.pdf_writer`)."""
+    from .pdf_writer import rewritten
 
-    return rewrite(layout.data, [t.text for t in translations])
+    return rewritten(layout.data, [t.text for t in translations])
