@@ -54,6 +54,9 @@ class Box:
 
 @dataclass(frozen=True)
 class Style:
+    """How a paragraph's English is drawn: the size it was drawn at (scaled by its
+    object's matrix), its colour, whether it was upright, and its font."""
+
     size: float
     colour: tuple[int, int, int, int]
     upright: bool
