@@ -461,7 +461,7 @@ def test_in_a_browser_a_word_file_becomes_a_report_and_an_english_copy(server, t
         assert seen[0].startswith(("Waiting", "Reading")), seen
         # In the units a person counts: the document's paragraphs, never its segments (a
         # percentage shows only while the models run: a job of cached outputs may pass it
-        # between two polls).
+        # between two polls; the size shows again when it is done).
         assert any(s.endswith(" (161 paragraphs)") for s in seen), seen
         assert all(s.endswith("% (161 paragraphs)") for s in seen if "%" in s), seen
         assert seen[-1].startswith("Done"), seen
