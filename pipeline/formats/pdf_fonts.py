@@ -19,7 +19,7 @@ from typing import Any
 from ..errors import InputError
 from .pdf_fallback import fallback_font, subset, western
 
-__all__ = ["Fonts", "standard_font", "wide"]
+__all__ = ["Fonts", "address", "standard_font", "wide"]
 
 _NO_CHARACTER = "\uffff"
 """A character no font maps: its outline is the font's ``.notdef``."""
@@ -37,6 +37,7 @@ class Fonts:
         self._fonts: dict[str, Any] = {}
         self._widths: dict[tuple[str, str], float] = {}
         self._holds: dict[tuple[int, str], bool] = {}
+        self._notdefs: dict[int, Any] = {}  # each embedded font's .notdef outline
         self._keepers: list[Any] = []  # objects holding the original fonts alive
         self.refused: list[str] = []
         """Why each paragraph no font was found for was refused."""
@@ -49,7 +50,7 @@ class Fonts:
 
         font = pdfium_c.FPDFTextObj_GetFont(obj)
         if font and pdfium_c.FPDFFont_GetIsEmbedded(font) and self._holding(font, text):
-            key = f"original:{ctypes.cast(font, ctypes.c_void_p).value}"
+            key = f"original:{address(font)}"
             if key not in self._fonts:  # PDFium frees a font with the last object using it
                 self._keepers.append(pdfium_c.FPDFPageObj_CreateTextObj(self.document.raw, font, 1.0))
                 self._fonts[key] = font
@@ -103,11 +104,13 @@ class Fonts:
 
     def _holding(self, font: Any, text: str) -> bool:
         """Whether an embedded font has a glyph for every character of ``text``."""
-        address = ctypes.cast(font, ctypes.c_void_p).value or 0
+        at = address(font)
+        if at not in self._notdefs:
+            self._notdefs[at] = _outline(font, _NO_CHARACTER)
         for char in set(text) | {" "}:
-            if (address, char) not in self._holds:
-                self._holds[address, char] = _has_glyph(font, char)
-            if not self._holds[address, char]:
+            if (at, char) not in self._holds:
+                self._holds[at, char] = _has_glyph(font, char, self._notdefs[at])
+            if not self._holds[at, char]:
                 return False
         return True
 
@@ -131,9 +134,9 @@ class Fonts:
             pdfium_c.FPDFPageObj_Destroy(obj)
 
 
-def _has_glyph(font: Any, char: str) -> bool:
+def _has_glyph(font: Any, char: str, notdef: Any) -> bool:
     """Whether ``font`` draws ``char``: it has a width there, and (but for a space) an
-    outline other than the font's ``.notdef``."""
+    outline other than the font's ``notdef`` one."""
     import pypdfium2.raw as pdfium_c
 
     width = ctypes.c_float(0.0)
@@ -141,7 +144,7 @@ def _has_glyph(font: Any, char: str) -> bool:
         return False
     if width.value <= 0:
         return False
-    return char.isspace() or _outline(font, char) != _outline(font, _NO_CHARACTER)
+    return char.isspace() or _outline(font, char) != notdef
 
 
 def _outline(font: Any, char: str) -> tuple[tuple[float, float, int], ...] | None:
@@ -207,6 +210,11 @@ def standard_font(obj: Any) -> str:
     base, slant = _STANDARD_FAMILIES[family]
     style = ("Bold" if bold else "") + (slant if italic else "")
     return f"{base}-{style}" if style else "Times-Roman" if base == "Times" else base
+
+
+def address(obj: Any) -> int:
+    """A PDFium handle (an object, a font) as a number: the same handle, the same number."""
+    return ctypes.cast(obj, ctypes.c_void_p).value or 0
 
 
 def wide(text: str) -> Any:

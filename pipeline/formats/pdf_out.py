@@ -36,7 +36,7 @@ from typing import Any
 
 from ..errors import InputError
 from .pdf import Line, Paragraph, opened, structure
-from .pdf_fonts import Fonts
+from .pdf_fonts import Fonts, address
 from .pdf_layout import Box, Part, Row, Style, overlap, page_laid_out
 from .pdf_links import covering, move
 from .pdf_outline import English, retitled
@@ -209,13 +209,13 @@ def _taken(page: Any, number: int, textpage: Any, parts: list[Part], font: Fonts
     owner, pointers = _owners(textpage)
     translated = {i for part in parts for line in part.lines for i in range(line.first, line.last + 1)}
     chars: dict[int, set[int]] = defaultdict(set)  # each object's characters
-    for index, address in owner.items():
-        chars[address].add(index)
+    for index, at in owner.items():
+        chars[at].add(index)
     top = {
-        _address(pdfium_c.FPDFPage_GetObject(page.raw, i))
+        address(pdfium_c.FPDFPage_GetObject(page.raw, i))
         for i in range(pdfium_c.FPDFPage_CountObjects(page.raw))
     }
-    removable = {address for address, drawn in chars.items() if drawn <= translated and address in top}
+    removable = {at for at, drawn in chars.items() if drawn <= translated and at in top}
     drawn = [
         Counter(owner[i] for line in part.lines for i in range(line.first, line.last + 1) if i in owner)
         for part in parts
@@ -233,9 +233,9 @@ def _taken(page: Any, number: int, textpage: Any, parts: list[Part], font: Fonts
         for k in shared:
             del styles[k]
             staying |= drawn[k].keys()
-    for address in {a for k in styles for a in drawn[k]}:
-        if pdfium_c.FPDFPage_RemoveObject(page.raw, pointers[address]):
-            pdfium_c.FPDFPageObj_Destroy(pointers[address])
+    for at in {a for k in styles for a in drawn[k]}:
+        if pdfium_c.FPDFPage_RemoveObject(page.raw, pointers[at]):
+            pdfium_c.FPDFPageObj_Destroy(pointers[at])
     if len(styles) < len(parts):
         log.warning(
             "page %d: %d paragraph(s) left in the original: drawn turned, inside a form object, "
@@ -256,13 +256,9 @@ def _owners(textpage: Any) -> tuple[dict[int, int], dict[int, Any]]:
     for index in range(textpage.count_chars()):
         obj = pdfium_c.FPDFText_GetTextObject(textpage.raw, index)
         if obj and not chr(pdfium_c.FPDFText_GetUnicode(textpage.raw, index)).isspace():
-            owner[index] = _address(obj)
+            owner[index] = address(obj)
             objects.setdefault(owner[index], obj)
     return owner, objects
-
-
-def _address(obj: Any) -> int:
-    return ctypes.cast(obj, ctypes.c_void_p).value or 0
 
 
 def _style(obj: Any, font: str) -> Style:
