@@ -51,8 +51,9 @@ def fallback_font(standard: str, characters: Iterable[str]) -> Path:
         if needed <= _characters(path):
             log.debug("PDF text set in the fallback font %s", path)
             return path
-    held = frozenset().union(*(_characters(path) for path in candidates))
-    missing = needed - held or {c for c in needed if not western(chr(c))}  # none holds them, or all
+    missing = needed - _held(candidates) or {
+        c for c in needed if not western(chr(c))
+    }  # none holds them, or all
     shown = " ".join(sorted(chr(c) for c in missing)[:10])
     raise InputError(
         f"no font found that can write the English ({shown}): install one (DejaVu, Noto) "
@@ -96,6 +97,12 @@ def _font_files(where: str) -> tuple[Path, ...]:
         elif root.is_dir():
             found += (p for p in root.rglob("*") if p.suffix.lower() == ".ttf" and p.is_file())
     return tuple(found)
+
+
+@functools.cache
+def _held(candidates: tuple[Path, ...]) -> frozenset[int]:
+    """The characters at least one of the ``candidates`` holds."""
+    return frozenset().union(*(_characters(path) for path in candidates))
 
 
 @functools.cache

@@ -90,12 +90,12 @@ def _laid_out(
     part: Part, style: Style, width: Any, fixed: list[Box], ends: list[Box], edge: float, shrink: float
 ) -> tuple[list[Row], bool]:
     """Where each line of the part's English goes: ``(x, baseline, size, text)``, and
-    whether it runs on below its place. Its
-    place is its column (as wide as the widest text that shares its span) from its first
-    line (or below the English set above it, if that ran longer) down to just above the
-    next text or picture in that column (``fixed``); the English is set in the original
-    size there, else smaller (on the same pitch), else it runs on below; all ``shrink``
-    times that where the page's English would run off it."""
+    whether it runs on below its place. Its place is its column (as wide as the widest
+    text that shares its span) from its first line (or below the English set above it,
+    if that ran longer) down to just above the next text or picture in that column
+    (``fixed``); the English is set in the original size there, else smaller (on the
+    same pitch), else it runs on below; all ``shrink`` times that where the page's
+    English would run off it."""
     lines = part.lines
     left, right = min(line.left for line in lines), max(line.right for line in lines)
     column = [box for box in fixed if box.across(left, right)]
@@ -132,9 +132,10 @@ def _round_pictures(rows: list[Row], pictures: list[Box], step: float) -> list[R
     that runs on below its place goes on under a picture, never over it)."""
     moved: list[Row] = []
     drop = 0.0
+    downwards = sorted(pictures, key=lambda box: -box.top)
     for x, y, size, row in rows:
         y -= drop
-        for box in sorted(pictures, key=lambda box: -box.top):
+        for box in downwards:
             if y - 0.25 * size < box.top and y + 0.85 * size > box.bottom:
                 below = box.bottom - 0.85 * size - 0.3 * step
                 drop, y = drop + y - below, below
@@ -158,6 +159,7 @@ def _reach(lines: Sequence[Line], widest: float, fixed: list[Box], edge: float) 
 
 
 def overlap(one: Box, other: Box) -> bool:
+    """Whether two boxes share some of the page."""
     return one.across(other.left, other.right) and one.bottom < other.top and one.top > other.bottom
 
 
