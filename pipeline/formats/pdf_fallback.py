@@ -51,9 +51,8 @@ def fallback_font(standard: str, characters: Iterable[str]) -> Path:
         if needed <= _characters(path):
             log.debug("PDF text set in the fallback font %s", path)
             return path
-    missing = needed - _held(candidates) or {
-        c for c in needed if not western(chr(c))
-    }  # none holds them, or all
+    # those no font holds, else (each held by some font, none holding all) the non-Western ones
+    missing = needed - _held(candidates) or {c for c in needed if not western(chr(c))}
     shown = " ".join(sorted(chr(c) for c in missing)[:10])
     raise InputError(
         f"no font found that can write the English ({shown}): install one (DejaVu, Noto) "
