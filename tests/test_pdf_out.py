@@ -17,6 +17,7 @@ from pipeline import Pipeline, PipelineConfig
 from pipeline.cli import app
 from pipeline.errors import InputError
 from pipeline.formats import read_format, translated_pdf
+from pipeline.formats.pdf_fallback import western
 from pipeline.types import Document
 
 CORPUS = Path(__file__).parent / "corpus" / "pdf"
@@ -113,14 +114,23 @@ def off_page(data: bytes) -> int:
     outside = 0
     for page in pdfium.PdfDocument(data):
         width, height = page.get_size()
-        for index in range(pdfium_c.FPDFPage_CountObjects(page.raw)):
-            obj = pdfium_c.FPDFPage_GetObject(page.raw, index)
-            if pdfium_c.FPDFPageObj_GetType(obj) == pdfium_c.FPDF_PAGEOBJ_TEXT:
-                box = [ctypes.c_float(0.0) for _ in range(4)]
-                pdfium_c.FPDFPageObj_GetBounds(obj, *(ctypes.byref(v) for v in box))
-                left, bottom, right, top = (v.value for v in box)
-                outside += left < -1 or bottom < -1 or right > width + 1 or top > height + 1
+        for left, bottom, right, top in boxes_of(page, pdfium_c.FPDF_PAGEOBJ_TEXT):
+            outside += left < -1 or bottom < -1 or right > width + 1 or top > height + 1
     return outside
+
+
+def boxes_of(page, kind: int) -> list[tuple[float, float, float, float]]:
+    """The boxes (left, bottom, right, top) of a PDFium page's objects of one ``kind``."""
+    import pypdfium2.raw as pdfium_c
+
+    boxes = []
+    for index in range(pdfium_c.FPDFPage_CountObjects(page.raw)):
+        obj = pdfium_c.FPDFPage_GetObject(page.raw, index)
+        if pdfium_c.FPDFPageObj_GetType(obj) == kind:
+            edges = [ctypes.c_float(0.0) for _ in range(4)]
+            pdfium_c.FPDFPageObj_GetBounds(obj, *(ctypes.byref(v) for v in edges))
+            boxes.append((edges[0].value, edges[1].value, edges[2].value, edges[3].value))
+    return boxes
 
 
 def checked(data: bytes) -> None:
@@ -256,11 +266,7 @@ def test_every_readable_corpus_pdf_is_rewritten_with_its_pages_pictures_and_link
 def unwritable(text: str) -> bool:
     """Whether ``text`` needs a font beyond the standard ones that this machine may lack
     (Chinese, say): its paragraph may be left as it was, with a warning."""
-    try:
-        text.encode("cp1252")
-    except UnicodeEncodeError:
-        return True
-    return False
+    return not all(western(c) for c in text)
 
 
 def test_the_command_line_writes_a_pdf_and_batch_only_for_pdfs(translate_flags, model_flags, tmp_path):
@@ -361,19 +367,7 @@ def test_each_paragraph_keeps_its_family_weight_and_slant_in_the_standard_fonts(
         pdf.drawString(72, y, text)
     pdf.save()
     _, translated_copy = translated(out.getvalue())
-
-    import pypdfium2 as pdfium
-    import pypdfium2.raw as pdfium_c
-
-    page = pdfium.PdfDocument(translated_copy)[0]
-    written = []
-    for index in range(pdfium_c.FPDFPage_CountObjects(page.raw)):
-        obj = pdfium_c.FPDFPage_GetObject(page.raw, index)
-        if pdfium_c.FPDFPageObj_GetType(obj) == pdfium_c.FPDF_PAGEOBJ_TEXT:
-            name = ctypes.create_string_buffer(64)
-            pdfium_c.FPDFFont_GetBaseFontName(pdfium_c.FPDFTextObj_GetFont(obj), name, 64)
-            written.append(name.value.decode())
-    assert list(dict.fromkeys(written)) == ["Helvetica-Bold", "Times-Roman", "Times-Italic", "Courier"]
+    assert font_names(translated_copy) == ["Helvetica-Bold", "Times-Roman", "Times-Italic", "Courier"]
 
 
 def tiny_font(characters: str, name: str = "Prova") -> bytes:
@@ -610,15 +604,7 @@ def _picture_boxes(data: bytes) -> list[tuple[float, float, float, float]]:
     import pypdfium2 as pdfium
     import pypdfium2.raw as pdfium_c
 
-    page = pdfium.PdfDocument(data)[0]
-    boxes = []
-    for index in range(pdfium_c.FPDFPage_CountObjects(page.raw)):
-        obj = pdfium_c.FPDFPage_GetObject(page.raw, index)
-        if pdfium_c.FPDFPageObj_GetType(obj) == pdfium_c.FPDF_PAGEOBJ_IMAGE:
-            edges = [ctypes.c_float(0.0) for _ in range(4)]
-            pdfium_c.FPDFPageObj_GetBounds(obj, *(ctypes.byref(v) for v in edges))
-            boxes.append(tuple(v.value for v in edges))
-    return boxes
+    return boxes_of(pdfium.PdfDocument(data)[0], pdfium_c.FPDF_PAGEOBJ_IMAGE)
 
 
 def test_a_scan_with_an_invisible_text_layer_gets_its_english_on_white_where_the_text_was():
@@ -686,14 +672,8 @@ def test_a_tables_cells_are_paragraphs_of_their_own_and_keep_to_their_cells():
     assert texts(read_format("pdf", english))[1::2] == ["IMPORTO", "1.200.000"]
     page = pdfium.PdfDocument(english)[0]
     lefts, rights = [], []
-    for index in range(pdfium_c.FPDFPage_CountObjects(page.raw)):
-        obj = pdfium_c.FPDFPage_GetObject(page.raw, index)
-        if pdfium_c.FPDFPageObj_GetType(obj) == pdfium_c.FPDF_PAGEOBJ_TEXT:
-            box = [ctypes.c_float(0.0) for _ in range(4)]
-            pdfium_c.FPDFPageObj_GetBounds(obj, *(ctypes.byref(v) for v in box))
-            (rights if box[0].value < 200 else lefts).append(
-                box[2].value if box[0].value < 200 else box[0].value
-            )
+    for left, _, right, _ in boxes_of(page, pdfium_c.FPDF_PAGEOBJ_TEXT):
+        (rights if left < 200 else lefts).append(right if left < 200 else left)
     assert max(rights) < min(lefts)  # the first column's English, set smaller and wrapped, stays in it
 
 
