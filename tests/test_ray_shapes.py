@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -82,7 +83,8 @@ def test_two_nodes_of_one_cpu_a_stall_and_its_resume(tiny_models, model_flags, t
     """Two 1-CPU nodes: a job whose workers cannot get a CPU (each held by another task)
     stops after its stall limit with one line naming what it waits for, exit 5; with the
     CPUs free, 2 workers (the old hang) and 3 workers complete with every record once, and
-    the stalled command run again completes."""
+    the stalled command run again completes. The same stall in this process leaves no
+    dataset running behind it."""
     corpus = write_corpus(tmp_path / "in")
     config = tiny_config(tiny_models, num_beams=1, docs_per_chunk=2)
     expected = expected_records(tiny_models)
@@ -105,6 +107,12 @@ def test_two_nodes_of_one_cpu_a_stall_and_its_resume(tiny_models, model_flags, t
         assert "CPU 0/2 free" in lines[0]
         assert "waiting for {'CPU': " in lines[0]
         assert "run the command again" in lines[0]
+        with pytest.raises(MissingResource, match=r"no row written for 0\.1 min"):
+            run_distributed([str(corpus)], tmp_path / "in-process", config, options(2, stall_minutes=0.1))
+        # The stopped job's dataset is stopped too: Ray shut down under a scheduling loop
+        # still waiting on its tasks aborts the process (the CLI's exit was 1, not 5).
+        running = [t.name for t in threading.enumerate() if type(t).__name__ == "StreamingExecutor"]
+        assert running == [] and not any(t.name == "it2en-ray-results" for t in threading.enumerate())
         for hog in hogs:
             ray.kill(hog)
         for workers in (2, 3):
@@ -114,6 +122,19 @@ def test_two_nodes_of_one_cpu_a_stall_and_its_resume(tiny_models, model_flags, t
         again = subprocess.run(command, capture_output=True, text=True, timeout=300)
         assert again.returncode == 1, again.stderr[-3000:]  # the corpus' one broken line
         assert shards(folder_files(tmp_path / "stalled"), "part-")[:24] == expected
+
+
+def test_a_cluster_address_nobody_answers_is_one_line_within_seconds(model_flags, tmp_path):
+    corpus = write_corpus(tmp_path / "in")
+    address = f"127.0.0.1:{_free_port()}"  # nothing listens there
+    command = [sys.executable, "-m", "pipeline", "ray", str(corpus), str(tmp_path / "out"), *model_flags]
+    started = time.monotonic()
+    run = subprocess.run([*command, "--address", address], capture_output=True, text=True, timeout=300)
+    assert time.monotonic() - started < 60  # Ray alone retries for about 15 minutes
+    assert run.returncode == 5, run.stderr[-3000:]
+    assert "Traceback" not in run.stderr
+    [line] = [line for line in run.stderr.splitlines() if "no Ray cluster answers" in line]
+    assert f"no Ray cluster answers at {address}" in line and "leave --address out" in line
 
 
 def test_three_nodes_of_uneven_sizes(tiny_models, tmp_path):

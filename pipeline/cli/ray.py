@@ -34,7 +34,10 @@ OutputArg = Annotated[
     str, typer.Argument(help="Folder for the JSONL shards; s3:// and gs:// too. A re-run resumes.")
 ]
 AddressOpt = Annotated[
-    str | None, typer.Option(metavar="ADDRESS", help="Ray cluster address [default: start a local Ray].")
+    str | None,
+    typer.Option(
+        metavar="ADDRESS", help="Ray cluster address [default: $RAY_ADDRESS, else start a local Ray]."
+    ),
 ]
 WorkersOpt = Annotated[int, typer.Option(metavar="N", help="Worker actors, each with its own models.")]
 GpusOpt = Annotated[float, typer.Option(metavar="GPUS", help="GPU share per worker (0 on CPU clusters).")]

@@ -18,7 +18,8 @@ resumes.
 The package, by concern: :mod:`.job` (the Ray job: options, workers, progress and stall
 detection), :mod:`.placement` (sizing the work to the cluster's nodes), :mod:`.listing`
 (inputs and their numbering), :mod:`.storage` (local and remote output, storage failures
-in one line), :mod:`.journal` (shards, progress, identity, resume).
+in one line), :mod:`.journal` (shards, progress, identity, resume), :mod:`.session` (Ray
+and Ray Data's settings for one job, its datasets stopped before Ray goes).
 """
 
 from __future__ import annotations

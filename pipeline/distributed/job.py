@@ -27,6 +27,7 @@ from ..types import Failure, RunCounts
 from .journal import job_identity, resumed, write_shards
 from .listing import ROW, Listed, Reader, from_row, list_inputs
 from .placement import READ_CPUS, Node, actor_cpus, check_gpus
+from .session import ray_session
 from .storage import HINT, Output, storage_problem
 
 __all__ = ["DistributedOptions", "DistributedReport", "run_distributed"]
@@ -43,7 +44,8 @@ class DistributedOptions:
     """How the job is spread: workers, GPU shares, batch size, and what to run."""
 
     address: str | None = None
-    """Ray cluster address (``auto``, ``ray://host:10001``); None starts a local Ray."""
+    """Ray cluster address (``auto``, ``ray://host:10001``); None: ``RAY_ADDRESS`` where set,
+    else a new local Ray."""
     workers: int = 1
     """Actors, each with its own copy of the models."""
     gpus_per_worker: float = 0.0
@@ -156,7 +158,7 @@ def run_distributed(
         log.info("ray: %s already holds this job's complete output", output)
         done = progress.processed + progress.failed
         return DistributedReport(progress.processed, progress.failed, done, shards=progress.part)
-    with _ray(ray, options.address) as threads:
+    with ray_session(ray, options.address) as threads:
         results = _results(ray, listed, progress.through, config, options, glossary)
         watch = _Watch(ray, options, listed, threads)
         counts = write_shards(watch.batches(results), store, options.records_per_shard, progress)
@@ -169,37 +171,6 @@ def run_distributed(
         shards=counts.shards,
         restarts=restarts,
     )
-
-
-@contextlib.contextmanager
-def _ray(ray: Any, address: str | None) -> Iterator[list[threading.Thread]]:
-    """Ray for the job: connected (and shut down after, when the job started it), Ray
-    Data's shared settings as the job needs them and as they were after. The threads the
-    job adds to the list yielded are waited for (a few seconds at most) before its
-    settings are restored: a dataset cut short by a failure winds down there, and its
-    last words are Ray Data's traces, not the job's."""
-    started = not ray.is_initialized()
-    if started:
-        ray.init(address=address, logging_level=logging.WARNING, log_to_driver=False)
-    context = ray.data.DataContext.get_current()
-    saved = (context.execution_options.preserve_order, context.enable_progress_bars)
-    data_log = logging.getLogger("ray.data")
-    level = data_log.level
-    # Shards in input order: the same order as a single-machine run, for a small cost.
-    # Ray Data's own progress bars, plan lines and failure traces are left out: it2en
-    # tells its progress, and a failure in one line (or, for a bug, with its trace).
-    context.execution_options.preserve_order, context.enable_progress_bars = True, False
-    data_log.setLevel(logging.CRITICAL)
-    threads: list[threading.Thread] = []
-    try:
-        yield threads
-    finally:
-        if started:
-            ray.shutdown()
-        for thread in threads:
-            thread.join(10)
-        context.execution_options.preserve_order, context.enable_progress_bars = saved
-        data_log.setLevel(level)
 
 
 def _results(
