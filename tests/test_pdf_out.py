@@ -739,3 +739,29 @@ def test_a_writer_that_crashes_fails_that_copy_alone_and_the_next_one_is_written
         WRITER.call("a crashing copy", os._exit, 1)  # the writer dies, as in a PDFium crash
     again = read_format("pdf", translated_pdf(result))  # by a new writer
     assert again.text.split() == result.translation.split()
+
+
+ADDRESS = (
+    "https://www.comune.esempio.it/amministrazione-trasparente/bilanci/2026/documenti/"
+    "relazione-finale-del-revisore-dei-conti-sul-bilancio-preventivo-allegato-b.pdf"
+)
+
+
+class LongAddress(Longer):
+    """Forced outputs: one paragraph's English ends in an address wider than the page."""
+
+    def generate(self, texts):
+        return [f"The works start in September: {ADDRESS}" if "settembre" in t else t.upper() for t in texts]
+
+
+def test_a_word_wider_than_the_page_is_cut_into_rows_never_set_past_its_edge():
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    _, english = translated(make_pdf(1), LongAddress())
+    assert off_page(english) == 0
+    read = " ".join(texts(read_format("pdf", english)))
+    assert f"TheworksstartinSeptember:{ADDRESS}" in read.replace(" ", "")  # every character, in order
+    assert "/documenti/ relazione-finale" in read  # cut after a slash, where one fits
+    page = pdfium.PdfDocument(english)[0]
+    assert max(right for _, _, right, _ in boxes_of(page, pdfium_c.FPDF_PAGEOBJ_TEXT)) <= page.get_size()[0]

@@ -2,7 +2,8 @@
 on the page is set in its column from where its Italian started, wrapped to the column,
 in its size where it fits, else smaller (down to 70 %, on the same pitch), else running
 on below, pushing the paragraphs below it down and passing under pictures; a one-line
-paragraph may run on to the right, up to what is beside it.
+paragraph may run on to the right, up to what is beside it; a word wider than its
+column is cut into rows of its own.
 """
 
 from __future__ import annotations
@@ -165,13 +166,20 @@ def overlap(one: Box, other: Box) -> bool:
 
 def _wrapped(words: list[str], widths: list[float], size: float, width: Any) -> list[str]:
     """``words`` in rows no wider than ``widths`` (the last width for rows past them); a
-    word wider than a row has a row of its own."""
+    word wider than its row (a long address, a formula) is cut into rows of its own
+    (:func:`_pieces`) rather than run on past its column, or the page's edge."""
     rows: list[str] = []
     current: list[str] = []
     used = 0.0
     space = width(" ", size)
     for word in words:
         limit = widths[min(len(rows), len(widths) - 1)]
+        if width(word, size) > limit:
+            if current:
+                rows.append(" ".join(current))
+                current, used = [], 0.0
+            *whole, word = _pieces(word, min(widths), size, width)
+            rows.extend(whole)
         extra = width(word, size) + (space if current else 0.0)
         if current and used + extra > limit + 0.01:
             rows.append(" ".join(current))
@@ -182,3 +190,26 @@ def _wrapped(words: list[str], widths: list[float], size: float, width: Any) -> 
     if current:
         rows.append(" ".join(current))
     return rows
+
+
+_BREAKS = frozenset("/-_.,;:?&=#)")
+"""Characters after which a word too wide for its row is cut in preference."""
+
+
+def _pieces(word: str, limit: float, size: float, width: Any) -> list[str]:
+    """``word`` cut into pieces no wider than ``limit``: each the longest start of what is
+    left that fits, cut after its last :data:`_BREAKS` character where it has one (an
+    address at a ``/``), else between letters; a piece holds a character at least."""
+    pieces: list[str] = []
+    while len(word) > 1 and width(word, size) > limit:
+        low, high = 1, len(word) - 1  # the longest start that fits
+        while low < high:
+            middle = (low + high + 1) // 2
+            if width(word[:middle], size) <= limit:
+                low = middle
+            else:
+                high = middle - 1
+        cut = max((k + 1 for k in range(low) if word[k] in _BREAKS), default=low)
+        pieces.append(word[:cut])
+        word = word[cut:]
+    return [*pieces, word]
