@@ -514,7 +514,8 @@ def test_a_link_goes_with_the_words_it_covers():
 
 
 def bookmarked() -> bytes:
-    """Two pages with numbered headings, a bookmark tree and a title; the second page turned."""
+    """Two pages with numbered headings, a bookmark tree and a title (in the document
+    information and in XMP); the second page turned."""
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
 
@@ -546,7 +547,16 @@ def bookmarked() -> bytes:
         pdf.bookmarkHorizontal(f"b{number}", 72, y + 20)
         pdf.addOutlineEntry(mark, f"b{number}", level=level)
     pdf.save()
-    return out.getvalue()
+    from pypdf import PdfWriter
+    from pypdf.xmp import XmpInformation
+
+    writer = PdfWriter(clone_from=io.BytesIO(out.getvalue()))
+    xmp = XmpInformation.create()
+    xmp.dc_title = {"x-default": "Relazione annuale", "it": "Relazione annuale"}
+    writer.xmp_metadata = xmp  # the title in XMP too, as Office and LaTeX's hyperxmp write it
+    with_xmp = io.BytesIO()
+    writer.write(with_xmp)
+    return with_xmp.getvalue()
 
 
 def test_bookmarks_and_the_title_in_english_a_turned_page_kept():
@@ -564,8 +574,30 @@ def test_bookmarks_and_the_title_in_english_a_turned_page_kept():
         (0, "Indice degli allegati"),
     ]
     assert document.get_metadata_value("Title") == "RELAZIONE ANNUALE"
+    from pypdf import PdfReader
+
+    xmp = PdfReader(io.BytesIO(english)).xmp_metadata
+    assert xmp is not None and xmp.dc_title == {"x-default": "RELAZIONE ANNUALE", "it": "RELAZIONE ANNUALE"}
     assert [page.get_rotation() for page in document] == [0, 90]
     assert english.count(b"%%EOF") == 2  # PDFium's file kept as it is, the titles added after it
+
+
+def test_xmp_metadata_that_is_not_xml_is_left_and_the_copy_written(caplog):
+    from pypdf import PdfWriter
+    from pypdf.generic import NameObject, StreamObject
+
+    writer = PdfWriter(clone_from=io.BytesIO(bookmarked()))
+    broken = StreamObject()
+    broken.set_data(b"<x:xmpmeta <<< not XML")
+    writer.root_object[NameObject("/Metadata")] = writer._add_object(broken)
+    data = io.BytesIO()
+    writer.write(data)
+    with caplog.at_level(logging.WARNING, logger="it2en.formats"):
+        _, english = translated(data.getvalue())
+    import pypdfium2 as pdfium
+
+    assert pdfium.PdfDocument(english).get_metadata_value("Title") == "RELAZIONE ANNUALE"
+    assert "XMP metadata cannot be read" in caplog.text
 
 
 def test_pages_rendered_before_and_after_keep_their_pictures_pixel_for_pixel(tmp_path):

@@ -1,5 +1,5 @@
-"""A translated PDF's outline (its bookmarks) and its metadata title in English
-(:mod:`.pdf_out`).
+"""A translated PDF's outline (its bookmarks) and its metadata title (the document
+information's and the XMP ``dc:title``) in English (:mod:`.pdf_out`).
 
 A bookmark's title is nearly always a heading's text, and a document's title its first
 heading's: each is given the English of the paragraph whose Italian it repeats (case and
@@ -63,11 +63,32 @@ def retitled(data: bytes, english: English) -> bytes:
     if title:
         writer.add_metadata({"/Title": title})
         changed += 1
+    changed += _xmp_retitled(writer, english)
     if not changed:
         return data
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def _xmp_retitled(writer: Any, english: English) -> bool:
+    """Whether the XMP metadata's title (``dc:title``, in each of its languages) repeats
+    a paragraph and was given its English. XMP that cannot be read is left as it is: the
+    copy does not depend on it."""
+    from pypdf.errors import PyPdfError
+
+    try:
+        xmp = writer.xmp_metadata
+        titles = (xmp.dc_title if xmp is not None else None) or {}
+    except (PyPdfError, ValueError, SyntaxError) as exc:  # malformed XML, a broken stream
+        log.warning("the PDF's XMP metadata cannot be read (%s): its title is left as it was", exc)
+        return False
+    retitled = {language: english.get(text) or text for language, text in titles.items()}
+    if retitled == titles:
+        return False
+    xmp.dc_title = retitled
+    writer.xmp_metadata = xmp
+    return True
 
 
 def _outline(root: Any) -> list[Any]:
