@@ -75,7 +75,12 @@ class Children:
             return self._waited(pool, future, deadline, name)
         except BrokenProcessPool:
             self._forget(pool)
-        log.warning("a %s crashed; %s is %s again by one of its own", self.role, name or "a file", self.act)
+        if self.stop is not None and self.stop.is_set():
+            raise self._stopped(name)
+        log.warning(
+            "a %s ended under %s (a crash, or another file given up): it is %s again by one of its own",
+            self.role, name or "a file", self.act,
+        )  # fmt: skip
         alone = _spawned(1)
         try:
             return self._waited(alone, alone.submit(fn, *args, **kwargs), deadline, name)
@@ -120,11 +125,14 @@ class Children:
                 pass
             if self.stop is not None and self.stop.is_set():
                 self._restart(pool)
-                raise Stopped(f"stopped while {name or 'a file'} was being {self.act}")
+                raise self._stopped(name)
             if deadline is not None and time.monotonic() > deadline:
                 self._restart(pool)
                 problem = f"not {self.act} within {self.timeout:g} s"
                 raise InputError(f"{problem}: given up (its {self.role} was stopped)")
+
+    def _stopped(self, name: str) -> Stopped:
+        return Stopped(f"stopped while {name or 'a file'} was being {self.act}")
 
     def _started(self) -> ProcessPoolExecutor:
         with self._lock:
