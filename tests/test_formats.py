@@ -438,6 +438,15 @@ def test_a_pdf_padded_after_its_end_is_read():
     assert texts(read_format("pdf", make_pdf(1) + b"\x00" * 4096))
 
 
+def test_a_pdf_with_bytes_before_its_header_is_read():
+    """Readers look for ``%PDF-`` in the first 1024 bytes (PDF 2.0's example file of the
+    PDF Association starts with comment lines, as a mail gateway's wrapper would)."""
+    data = b"# written by a gateway before the PDF itself\r\n" * 8 + make_pdf(1)
+    assert texts(read_format("pdf", data)) == texts(read_format("pdf", make_pdf(1)))
+    with pytest.raises(InputError, match="no %PDF header in its first 1024 bytes"):
+        read_format("pdf", b"#" * 1100 + make_pdf(1))
+
+
 @pytest.mark.slow
 def test_a_pdf_of_two_thousand_pages_is_read_page_by_page():
     layout = read_format("pdf", make_pdf(2000, lines=["Il lunedì è chiuso."]))

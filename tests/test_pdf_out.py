@@ -728,6 +728,12 @@ def test_a_page_that_is_only_a_picture_is_left_as_it_is_saying_so(caplog):
     assert "page(s) 2: no text, only pictures (scans?): left as they are" in caplog.text
 
 
+def test_a_pdf_with_bytes_before_its_header_is_written_back_from_its_header():
+    data = b"# written by a gateway before the PDF itself\r\n" * 8 + make_pdf(1)
+    checked(data)
+    assert translated(data)[1].startswith(b"%PDF-")
+
+
 def test_a_broken_cross_reference_table_is_mended_and_the_copy_written():
     import re
 

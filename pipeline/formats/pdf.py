@@ -114,8 +114,8 @@ def opened(data: bytes) -> Any:
     usable PDF."""
     import pypdfium2 as pdfium
 
-    if not data.lstrip()[:5] == b"%PDF-":
-        raise InputError("not a PDF file (no %PDF header)")
+    if b"%PDF-" not in data[:1024]:  # where PDF readers look for it: junk may come first
+        raise InputError("not a PDF file (no %PDF header in its first 1024 bytes)")
     if b"%%EOF" not in data.rstrip(b"\x00 \t\r\n\f")[-2048:]:  # padding after the end is common
         raise InputError("truncated PDF file (no end-of-file marker)")
     try:
