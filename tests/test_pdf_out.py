@@ -107,15 +107,16 @@ def annotations(data: bytes) -> list[int]:
 
 
 def off_page(data: bytes) -> int:
-    """How many text objects of the PDF lie (partly) outside their page."""
+    """How many text objects of the PDF lie (partly) outside their page (its media box:
+    the objects' own space, whatever the page's rotation)."""
     import pypdfium2 as pdfium
     import pypdfium2.raw as pdfium_c
 
     outside = 0
     for page in pdfium.PdfDocument(data):
-        width, height = page.get_size()
+        low, bottom_edge, high, top_edge = page.get_mediabox()
         for left, bottom, right, top in boxes_of(page, pdfium_c.FPDF_PAGEOBJ_TEXT):
-            outside += left < -1 or bottom < -1 or right > width + 1 or top > height + 1
+            outside += left < low - 1 or bottom < bottom_edge - 1 or right > high + 1 or top > top_edge + 1
     return outside
 
 
@@ -580,6 +581,23 @@ def test_bookmarks_and_the_title_in_english_a_turned_page_kept():
     assert xmp is not None and xmp.dc_title == {"x-default": "RELAZIONE ANNUALE", "it": "RELAZIONE ANNUALE"}
     assert [page.get_rotation() for page in document] == [0, 90]
     assert english.count(b"%%EOF") == 2  # PDFium's file kept as it is, the titles added after it
+
+
+def test_an_encrypted_pdf_anyone_may_open_and_change_is_written_its_bookmarks_left(caplog):
+    """Encrypted with an empty user password and every permission (as many office PDFs
+    are): PDFium opens and rewrites it; pypdf would need to decrypt it to touch the
+    bookmarks, so they are left in Italian, saying so, and the copy stands."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=io.BytesIO(bookmarked()))
+    writer.encrypt(user_password="", owner_password="proprietario", algorithm="AES-128")
+    data = io.BytesIO()
+    writer.write(data)
+    with caplog.at_level(logging.WARNING, logger="it2en.formats"):
+        result, english = translated(data.getvalue())
+    assert PdfReader(io.BytesIO(english)).is_encrypted
+    assert " ".join(texts(read_format("pdf", english))).split() == result.translation.split()
+    assert "the PDF is encrypted: its bookmarks and title are left as they were" in caplog.text
 
 
 def test_xmp_metadata_that_is_not_xml_is_left_and_the_copy_written(caplog):

@@ -47,11 +47,31 @@ def _key(text: str) -> str:
 
 def retitled(data: bytes, english: English) -> bytes:
     """The PDF ``data`` with the outline's titles and the metadata title that repeat a
-    paragraph in English (``data`` itself where there are none)."""
-    from pypdf import PdfReader, PdfWriter
+    paragraph in English (``data`` itself where there are none). The titles are an extra
+    to a copy already made: where pypdf cannot update the file (encrypted, or built in a
+    way it cannot follow) they are left as they were, with a warning, and the copy
+    stands."""
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            log.warning("the PDF is encrypted: its bookmarks and title are left as they were")
+            return data
+        return _retitled(reader, data, english)
+    except Exception as exc:  # the file's own structure: never the copy's failure
+        log.warning(
+            "the PDF's bookmarks and title are left as they were: pypdf cannot update this file (%s: %s)",
+            type(exc).__name__, str(exc)[:120],
+        )  # fmt: skip
+        return data
+
+
+def _retitled(reader: Any, data: bytes, english: English) -> bytes:
+    from pypdf import PdfWriter
     from pypdf.generic import NameObject, TextStringObject
 
-    writer = PdfWriter(PdfReader(io.BytesIO(data)), incremental=True)
+    writer = PdfWriter(reader, incremental=True)
     changed = 0
     for item in _outline(writer.root_object.get("/Outlines")):
         title = english.get(str(item.get("/Title", "")))
