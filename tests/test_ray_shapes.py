@@ -9,6 +9,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
+import socket
 import subprocess
 import sys
 import threading
@@ -135,6 +137,25 @@ def test_a_cluster_address_nobody_answers_is_one_line_within_seconds(model_flags
     assert "Traceback" not in run.stderr
     [line] = [line for line in run.stderr.splitlines() if "no Ray cluster answers" in line]
     assert f"no Ray cluster answers at {address}" in line and "leave --address out" in line
+
+
+@pytest.mark.parametrize("family, host", [(socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "[::1]")])
+def test_a_cluster_address_is_probed_in_each_form_ray_takes(family, host):
+    from pipeline.distributed.session import _answering
+
+    listening = socket.socket(family)
+    try:
+        listening.bind((host.strip("[]"), 0))
+    except OSError:
+        pytest.skip(f"{host} cannot be bound on this machine")
+    listening.listen()
+    port = listening.getsockname()[1]
+    with listening:
+        _answering(ray, f"{host}:{port}")  # a GCS address
+        _answering(ray, f"ray://{host}:{port}")  # a Ray client address
+        _answering(ray, "not an address")  # left for Ray to judge
+    with pytest.raises(MissingResource, match=rf"no Ray cluster answers at ray://{re.escape(host)}:{port} "):
+        _answering(ray, f"ray://{host}:{port}")
 
 
 def test_three_nodes_of_uneven_sizes(tiny_models, tmp_path):

@@ -106,7 +106,7 @@ def _answering(ray: Any, address: str) -> None:
     if not host or not port.isdigit():
         return
     try:
-        socket.create_connection((host, int(port)), timeout=CONNECT_SECONDS).close()
+        socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_SECONDS).close()  # [::1]:6379
     except OSError as exc:
         raise MissingResource(
             f"ray: no Ray cluster answers at {address} ({host}:{port}: {exc.strerror or exc}); start one "
