@@ -174,17 +174,19 @@ def _wrapped(words: list[str], widths: list[float], size: float, width: Any) -> 
     space = width(" ", size)
     for word in words:
         limit = widths[min(len(rows), len(widths) - 1)]
-        if width(word, size) > limit:
+        measure = width(word, size)
+        if measure > limit:
             if current:
                 rows.append(" ".join(current))
                 current, used = [], 0.0
             *whole, word = _pieces(word, min(widths), size, width)
             rows.extend(whole)
-        extra = width(word, size) + (space if current else 0.0)
+            measure = width(word, size)
+        extra = measure + (space if current else 0.0)
         if current and used + extra > limit + 0.01:
             rows.append(" ".join(current))
             current, used = [], 0.0
-            extra = width(word, size)
+            extra = measure
         current.append(word)
         used += extra
     if current:
