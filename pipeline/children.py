@@ -75,7 +75,7 @@ class Children:
             return self._waited(pool, future, deadline, name)
         except BrokenProcessPool:
             self._forget(pool)
-        if self.stop is not None and self.stop.is_set():
+        if self._stopping():
             raise self._stopped(name)
         log.warning(
             "a %s ended under %s (a crash, or another file given up): it is %s again by one of its own",
@@ -123,13 +123,16 @@ class Children:
                 return future.result(_SLICE)
             except FutureTimeout:
                 pass
-            if self.stop is not None and self.stop.is_set():
+            if self._stopping():
                 self._restart(pool)
                 raise self._stopped(name)
             if deadline is not None and time.monotonic() > deadline:
                 self._restart(pool)
                 problem = f"not {self.act} within {self.timeout:g} s"
                 raise InputError(f"{problem}: given up (its {self.role} was stopped)")
+
+    def _stopping(self) -> bool:
+        return self.stop is not None and self.stop.is_set()
 
     def _stopped(self, name: str) -> Stopped:
         return Stopped(f"stopped while {name or 'a file'} was being {self.act}")

@@ -28,9 +28,9 @@ WRITER = Children("PDF writer", "written", "its PDF copy crashed the PDF writer 
 
 
 def rewritten(data: bytes, texts: Sequence[str]) -> bytes:
-    """The PDF ``data`` with its paragraphs' text replaced by
-    ``texts``, made in the writer process; :class:`~pipeline.errors.InputError` where the
-    file cannot be rewritten, or crashes the writer twice."""
+    """The PDF ``data`` with its paragraphs' text replaced by ``texts``, made in the
+    writer process; :class:`~pipeline.errors.InputError` where the file cannot be
+    rewritten, or crashes the writer twice."""
     fonts = os.environ.get(FONTS_VARIABLE)  # as the caller sees it now, not as at the spawn
     out, told = WRITER.call("a PDF copy", _rewrite, data, list(texts), fonts)
     for message in told:
