@@ -6,8 +6,9 @@ from __future__ import annotations
 import ctypes
 import io
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 from test_formats import make_pdf, texts
@@ -548,16 +549,25 @@ def bookmarked() -> bytes:
         pdf.bookmarkHorizontal(f"b{number}", 72, y + 20)
         pdf.addOutlineEntry(mark, f"b{number}", level=level)
     pdf.save()
-    from pypdf import PdfWriter
     from pypdf.xmp import XmpInformation
 
-    writer = PdfWriter(clone_from=io.BytesIO(out.getvalue()))
-    xmp = XmpInformation.create()
-    xmp.dc_title = {"x-default": "Relazione annuale", "it": "Relazione annuale"}
-    writer.xmp_metadata = xmp  # the title in XMP too, as Office and LaTeX's hyperxmp write it
-    with_xmp = io.BytesIO()
-    writer.write(with_xmp)
-    return with_xmp.getvalue()
+    def titled(writer: Any) -> None:  # the title in XMP too, as Office and LaTeX's hyperxmp write it
+        xmp = XmpInformation.create()
+        xmp.dc_title = {"x-default": "Relazione annuale", "it": "Relazione annuale"}
+        writer.xmp_metadata = xmp
+
+    return changed_by_pypdf(out.getvalue(), titled)
+
+
+def changed_by_pypdf(data: bytes, change: Callable[[Any], None]) -> bytes:
+    """A copy of the PDF ``data`` that pypdf writes after ``change(writer)``."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter(clone_from=io.BytesIO(data))
+    change(writer)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def test_bookmarks_and_the_title_in_english_a_turned_page_kept():
@@ -587,31 +597,29 @@ def test_an_encrypted_pdf_anyone_may_open_and_change_is_written_its_bookmarks_le
     """Encrypted with an empty user password and every permission (as many office PDFs
     are): PDFium opens and rewrites it; pypdf would need to decrypt it to touch the
     bookmarks, so they are left in Italian, saying so, and the copy stands."""
-    from pypdf import PdfReader, PdfWriter
+    from pypdf import PdfReader
 
-    writer = PdfWriter(clone_from=io.BytesIO(bookmarked()))
-    writer.encrypt(user_password="", owner_password="proprietario", algorithm="AES-128")
-    data = io.BytesIO()
-    writer.write(data)
+    def encrypted(writer: Any) -> None:
+        writer.encrypt(user_password="", owner_password="proprietario", algorithm="AES-128")
+
+    data = changed_by_pypdf(bookmarked(), encrypted)
     with caplog.at_level(logging.WARNING, logger="it2en.formats"):
-        result, english = translated(data.getvalue())
+        result, english = translated(data)
     assert PdfReader(io.BytesIO(english)).is_encrypted
     assert " ".join(texts(read_format("pdf", english))).split() == result.translation.split()
     assert "the PDF is encrypted: its bookmarks and title are left as they were" in caplog.text
 
 
 def test_xmp_metadata_that_is_not_xml_is_left_and_the_copy_written(caplog):
-    from pypdf import PdfWriter
     from pypdf.generic import NameObject, StreamObject
 
-    writer = PdfWriter(clone_from=io.BytesIO(bookmarked()))
-    broken = StreamObject()
-    broken.set_data(b"<x:xmpmeta <<< not XML")
-    writer.root_object[NameObject("/Metadata")] = writer._add_object(broken)
-    data = io.BytesIO()
-    writer.write(data)
+    def broken(writer: Any) -> None:
+        stream = StreamObject()
+        stream.set_data(b"<x:xmpmeta <<< not XML")
+        writer.root_object[NameObject("/Metadata")] = writer._add_object(stream)
+
     with caplog.at_level(logging.WARNING, logger="it2en.formats"):
-        _, english = translated(data.getvalue())
+        _, english = translated(changed_by_pypdf(bookmarked(), broken))
     import pypdfium2 as pdfium
 
     assert pdfium.PdfDocument(english).get_metadata_value("Title") == "RELAZIONE ANNUALE"
